@@ -1,0 +1,56 @@
+//! `redline changes`: every change recorded in a period, across all targets.
+
+use std::io::Write;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::{Context, json_line};
+use crate::types::{Timestamp, format_duration};
+
+pub(super) fn run(ctx: &Context, since: Duration, json: bool) -> anyhow::Result<()> {
+    let store = ctx.open_store()?;
+    let rows = store.changes_since(Timestamp::now().minus(since))?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        for c in &rows {
+            json_line(
+                &mut out,
+                &json!({
+                    "url": c.url.as_str(),
+                    "from": c.from,
+                    "to": c.to,
+                    "captured_at": c.captured_at.rfc3339(),
+                    "class": null,
+                    "added": c.added,
+                    "removed": c.removed,
+                    "title": c.title,
+                }),
+            )?;
+        }
+        return Ok(());
+    }
+    if rows.is_empty() {
+        writeln!(out, "no changes in the last {}", format_duration(since))?;
+        return Ok(());
+    }
+    for c in &rows {
+        let headline = if c.title_changed {
+            " [headline changed]"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "{}  v{}→v{}  +{} −{}  {}{headline}\n    {}",
+            c.captured_at.rfc3339(),
+            c.from,
+            c.to,
+            c.added,
+            c.removed,
+            c.url,
+            c.title
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! `redline check`: one pass over all targets (or the URLs given) now.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+
+use super::{Context, json_line, runtime};
+use crate::check::{CheckReport, Checker};
+use crate::store::{CheckStatus, StoreHandle, TargetSettings};
+use crate::types::{TargetUrl, Timestamp};
+
+pub(super) fn run(ctx: &Context, urls: Vec<TargetUrl>, json: bool) -> anyhow::Result<()> {
+    let mut store = ctx.open_synced_store()?;
+    let targets = if urls.is_empty() {
+        store.active_targets()?
+    } else {
+        let mut targets = Vec::new();
+        for url in urls {
+            let target = match store.target_by_url(&url)? {
+                Some(t) => t,
+                None => {
+                    let settings = TargetSettings {
+                        url: url.clone(),
+                        name: None,
+                        interval: None,
+                        selector: None,
+                    };
+                    let (t, _) = store.add_target(&settings, Timestamp::now())?;
+                    tracing::info!(url = %url, "added");
+                    t
+                }
+            };
+            if !targets
+                .iter()
+                .any(|t: &crate::store::Target| t.id == target.id)
+            {
+                targets.push(target);
+            }
+        }
+        targets
+    };
+    if targets.is_empty() {
+        eprintln!("redline: no targets to check (add one with `redline add URL` or in the config)");
+        return Ok(());
+    }
+
+    let progress =
+        ProgressBar::with_draw_target(Some(targets.len() as u64), ProgressDrawTarget::stderr());
+    progress.set_style(
+        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} checked {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let rt = runtime()?;
+    rt.block_on(async {
+        let checker = Arc::new(
+            Checker::new(&ctx.config, StoreHandle::new(store))
+                .context("setting up the HTTP client")?,
+        );
+        let mut tasks = tokio::task::JoinSet::new();
+        for target in targets {
+            let checker = Arc::clone(&checker);
+            tasks.spawn(async move { checker.check(&target).await });
+        }
+        let stdout = std::io::stdout();
+        while let Some(joined) = tasks.join_next().await {
+            let report = joined.context("a check task failed")?;
+            progress.inc(1);
+            progress.suspend(|| -> anyhow::Result<()> {
+                let mut out = stdout.lock();
+                if json {
+                    json_line(&mut out, &report_json(&report))?;
+                } else {
+                    writeln!(out, "{}", report_line(&report))?;
+                }
+                out.flush()?;
+                Ok(())
+            })?;
+        }
+        progress.finish_and_clear();
+        Ok(())
+    })
+}
+
+fn report_json(r: &CheckReport) -> serde_json::Value {
+    json!({
+        "url": r.url.as_str(),
+        "status": r.status.as_str(),
+        "version": r.version,
+        "class": r.class,
+        "error": r.error,
+    })
+}
+
+fn report_line(r: &CheckReport) -> String {
+    let version = r
+        .version
+        .map_or_else(|| "-".to_string(), |v| format!("v{v}"));
+    let mut line = format!("{:<9} {:>5}  {}", r.status.as_str(), version, r.url);
+    if let Some(name) = &r.name {
+        line.push_str(&format!(" ({name})"));
+    }
+    match r.status {
+        CheckStatus::Changed => {
+            if let Some(s) = &r.summary {
+                line.push_str(&format!(
+                    "  +{} −{} words{}",
+                    s.added,
+                    s.removed,
+                    if s.title_changed {
+                        ", headline changed"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+        CheckStatus::Error => {
+            if let Some(e) = &r.error {
+                line.push_str(&format!("  {e}"));
+            }
+        }
+        _ => {}
+    }
+    line
+}

@@ -1,0 +1,76 @@
+//! `redline diff`: the words that changed between two versions.
+
+use std::io::Write;
+
+use anyhow::anyhow;
+use serde_json::json;
+
+use super::{Context, DiffFormat, UsageError, find_target, stdout_color};
+use crate::diff::{DiffLabels, WordDiff, render_html, render_unified, render_word};
+use crate::types::TargetUrl;
+
+pub(super) fn run(
+    ctx: &Context,
+    url: &TargetUrl,
+    from: Option<u32>,
+    to: Option<u32>,
+    format: DiffFormat,
+) -> anyhow::Result<()> {
+    let store = ctx.open_store()?;
+    let target = find_target(&store, url)?;
+    let latest = store
+        .version(target.id, None)?
+        .ok_or_else(|| anyhow!("no versions of {url} yet (run `redline check {url}`)"))?;
+    let to_n = to.unwrap_or(latest.number);
+    let from_n = match from {
+        Some(n) => n,
+        None if to_n > 1 => to_n - 1,
+        None => {
+            return Err(anyhow!(
+                "only one version of {url} is stored: nothing to compare yet"
+            ));
+        }
+    };
+    if from_n == to_n {
+        return Err(UsageError(format!("--from and --to are both version {to_n}")).into());
+    }
+    let load = |n: u32| {
+        store
+            .version(target.id, Some(n))?
+            .ok_or_else(|| anyhow!("{url} has no version {n} (see `redline history {url}`)"))
+    };
+    let old = load(from_n)?;
+    let new = load(to_n)?;
+    let diff = WordDiff::new(&old.title, &old.text, &new.title, &new.text);
+    let labels = DiffLabels {
+        url: url.to_string(),
+        from: format!("version {} ({})", old.number, old.captured_at.rfc3339()),
+        to: format!("version {} ({})", new.number, new.captured_at.rfc3339()),
+    };
+    let mut out = std::io::stdout().lock();
+    match format {
+        DiffFormat::Word => {
+            out.write_all(render_word(&diff, &labels, stdout_color()).as_bytes())?
+        }
+        DiffFormat::Unified => out.write_all(
+            render_unified(&old.title, &old.text, &new.title, &new.text, &labels).as_bytes(),
+        )?,
+        DiffFormat::Html => out.write_all(render_html(&diff, &labels).as_bytes())?,
+        DiffFormat::Json => {
+            let summary = diff.summary();
+            let value = json!({
+                "url": url.as_str(),
+                "from": old.number,
+                "to": new.number,
+                "added": summary.added,
+                "removed": summary.removed,
+                "title_from": old.title,
+                "title_to": new.title,
+                "changes": summary.changes,
+            });
+            serde_json::to_writer_pretty(&mut out, &value)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! `redline history`: the versions of one article.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use super::{Context, find_target, json_line};
+use crate::types::TargetUrl;
+
+pub(super) fn run(ctx: &Context, url: &TargetUrl, json: bool) -> anyhow::Result<()> {
+    let store = ctx.open_store()?;
+    let target = find_target(&store, url)?;
+    let rows = store.history(target.id)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        for r in &rows {
+            json_line(
+                &mut out,
+                &json!({
+                    "version": r.version,
+                    "captured_at": r.captured_at.rfc3339(),
+                    "title": r.title,
+                    "words": r.words,
+                    "added": r.added,
+                    "removed": r.removed,
+                    "class": null,
+                }),
+            )?;
+        }
+        return Ok(());
+    }
+    if rows.is_empty() {
+        writeln!(out, "no versions of {url} yet (run `redline check {url}`)")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{:>7}  {:<20}  {:>6}  {:>6}  {:>7}  TITLE",
+        "VERSION", "CAPTURED", "WORDS", "ADDED", "REMOVED"
+    )?;
+    for r in &rows {
+        let dash = |n: Option<u64>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
+        let mark = if r.title_changed {
+            "  [headline changed]"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "{:>7}  {:<20}  {:>6}  {:>6}  {:>7}  {}{mark}",
+            r.version,
+            r.captured_at.rfc3339(),
+            r.words,
+            dash(r.added),
+            dash(r.removed),
+            r.title
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! `redline list`: every target with its state and figures.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use super::{Context, json_line, time_or_dash};
+use crate::types::format_duration;
+
+pub(super) fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
+    let store = ctx.open_synced_store()?;
+    let targets = store.list_targets()?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        for s in &targets {
+            let t = &s.target;
+            json_line(
+                &mut out,
+                &json!({
+                    "url": t.url.as_str(),
+                    "name": t.name,
+                    "state": t.state.as_str(),
+                    "interval": format_duration(ctx.config.interval_for(t.interval)),
+                    "versions": s.versions,
+                    "last_check": s.last_check.map(|t| t.rfc3339()),
+                    "last_change": s.last_change.map(|t| t.rfc3339()),
+                    "last_error": s.last_error,
+                    "source": null,
+                }),
+            )?;
+        }
+        return Ok(());
+    }
+    if targets.is_empty() {
+        writeln!(
+            out,
+            "no targets yet: add one with `redline add URL` or a [[target]] in the config"
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{:<8} {:>8} {:>8}  {:<20}  {:<20}  URL",
+        "STATE", "VERSIONS", "INTERVAL", "LAST CHECK", "LAST CHANGE"
+    )?;
+    for s in &targets {
+        let t = &s.target;
+        let name = t
+            .name
+            .as_ref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{:<8} {:>8} {:>8}  {:<20}  {:<20}  {}{name}",
+            t.state.as_str(),
+            s.versions,
+            format_duration(ctx.config.interval_for(t.interval)),
+            time_or_dash(s.last_check),
+            time_or_dash(s.last_change),
+            t.url,
+        )?;
+        if let Some(e) = &s.last_error {
+            writeln!(out, "{:>8} last error: {e}", "")?;
+        }
+    }
+    Ok(())
+}

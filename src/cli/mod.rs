@@ -1,0 +1,355 @@
+//! The command line: argument definitions, the shared context every command
+//! gets (config, database), exit codes, and one file per command.
+//!
+//! Commands print reports on stdout (one JSON object per line with `--json`)
+//! and logs on stderr. Errors carry context with `anyhow`; [`exit_code`]
+//! turns them into the documented exit statuses.
+
+mod add;
+mod changes;
+mod check;
+mod diff;
+mod extract;
+mod history;
+mod list;
+mod remove;
+mod run;
+mod show;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{Config, ConfigError, ConfigOrigin};
+use crate::extract::BodySelector;
+use crate::store::{Store, Target, TargetSettings};
+use crate::types::{TargetUrl, Timestamp, parse_duration};
+
+const EXIT_HELP: &str = "Exit status: 0 success (also when changes were found), 1 runtime failure, \
+2 usage or configuration error.";
+
+/// Redline watches news articles after publication and records every change
+/// to their wording.
+#[derive(Debug, Parser)]
+#[command(name = "redline", version, about, after_help = EXIT_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file [default: $REDLINE_CONFIG, else ./config/redline.toml if it exists, else built-in defaults].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// SQLite database file (overrides [storage] database).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// More log output (-v debug, -vv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Less log output (-q errors only, -qq nothing).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
+    pub quiet: u8,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// How `diff` renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Inline `[-old-]{+new+}` marks, changed paragraphs only.
+    Word,
+    /// Unified diff, one paragraph per line.
+    Unified,
+    /// One JSON object.
+    Json,
+    /// A self-contained HTML page.
+    Html,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon: check each target when due until SIGINT/SIGTERM.
+    Run,
+    /// Check all targets (or the URLs given, adding them) once, now.
+    Check {
+        /// URLs to check; unknown ones are added.
+        #[arg(value_parser = parse_url)]
+        urls: Vec<TargetUrl>,
+        /// One JSON object per target.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Watch a URL.
+    Add {
+        #[arg(value_parser = parse_url)]
+        url: TargetUrl,
+        /// Fixed check interval, like "15m".
+        #[arg(long, value_parser = parse_interval)]
+        interval: Option<Duration>,
+        /// CSS selector of the article body.
+        #[arg(long, value_parser = parse_selector)]
+        selector: Option<BodySelector>,
+        /// A short label.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Stop watching a URL (its history is kept unless --purge).
+    Remove {
+        #[arg(value_parser = parse_url)]
+        url: TargetUrl,
+        /// Also delete every stored version and check.
+        #[arg(long)]
+        purge: bool,
+    },
+    /// List watched URLs.
+    List {
+        /// One JSON object per target.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Versions of an article, oldest first.
+    History {
+        #[arg(value_parser = parse_url)]
+        url: TargetUrl,
+        /// One JSON object per version.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Words that changed between two versions (default: the last two).
+    Diff {
+        #[arg(value_parser = parse_url)]
+        url: TargetUrl,
+        /// Older version number.
+        #[arg(long)]
+        from: Option<u32>,
+        /// Newer version number.
+        #[arg(long)]
+        to: Option<u32>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Word)]
+        format: DiffFormat,
+    },
+    /// Headline and text of a version (default: the latest).
+    Show {
+        #[arg(value_parser = parse_url)]
+        url: TargetUrl,
+        /// Version number.
+        #[arg(long)]
+        version: Option<u32>,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every change recorded in a period, newest first.
+    Changes {
+        /// How far back, like "24h" or "7d".
+        #[arg(long, default_value = "24h", value_parser = parse_period)]
+        since: Duration,
+        /// One JSON object per change.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the extractor on files or URLs and print the result; stores nothing.
+    Extract {
+        /// HTML files or http(s) URLs.
+        #[arg(required = true)]
+        inputs: Vec<String>,
+        /// CSS selector of the article body, to try one out.
+        #[arg(long, value_parser = parse_selector)]
+        selector: Option<BodySelector>,
+        /// One JSON object per input.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_url(s: &str) -> Result<TargetUrl, String> {
+    TargetUrl::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_interval(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s).map_err(|e| e.to_string())?;
+    if d < crate::config::MIN_INTERVAL {
+        return Err("the interval must be at least 1s".into());
+    }
+    Ok(d)
+}
+
+fn parse_period(s: &str) -> Result<Duration, String> {
+    parse_duration(s).map_err(|e| e.to_string())
+}
+
+fn parse_selector(s: &str) -> Result<BodySelector, String> {
+    BodySelector::parse(s).map_err(|e| e.to_string())
+}
+
+/// A mistake in how a command was called (exit status 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// What every command gets.
+#[derive(Debug)]
+pub struct Context {
+    /// The validated config.
+    pub config: Config,
+    /// The database file.
+    pub db_path: PathBuf,
+}
+
+impl Context {
+    /// Loads the config and resolves the database path.
+    pub fn load(global: &GlobalArgs) -> Result<Self, ConfigError> {
+        let config = Config::discover(global.config.as_deref())?;
+        let db_path = global
+            .db
+            .clone()
+            .unwrap_or_else(|| config.storage.database.clone());
+        Ok(Self { config, db_path })
+    }
+
+    /// Opens the database.
+    pub fn open_store(&self) -> anyhow::Result<Store> {
+        Store::open(&self.db_path).with_context(|| "opening the database".to_string())
+    }
+
+    /// Opens the database and makes its config targets match the config file
+    /// (nothing is synced when no config file was found).
+    pub fn open_synced_store(&self) -> anyhow::Result<Store> {
+        let mut store = self.open_store()?;
+        if let ConfigOrigin::File(path) = &self.config.origin {
+            let settings: Vec<TargetSettings> = self
+                .config
+                .targets
+                .iter()
+                .map(|t| TargetSettings {
+                    url: t.url.clone(),
+                    name: t.name.clone(),
+                    interval: t.interval,
+                    selector: t.selector.as_ref().map(|s| s.as_str().to_string()),
+                })
+                .collect();
+            let report = store
+                .sync_config_targets(&settings, Timestamp::now())
+                .with_context(|| format!("applying the targets of {}", path.display()))?;
+            for url in &report.added {
+                tracing::info!(url, "target added from the config");
+            }
+            for url in &report.removed {
+                tracing::info!(
+                    url,
+                    "target no longer in the config: not checked any more, history kept"
+                );
+            }
+        }
+        Ok(store)
+    }
+}
+
+/// Looks a watched target up, or explains that the URL is not watched.
+pub(crate) fn find_target(store: &Store, url: &TargetUrl) -> anyhow::Result<Target> {
+    store.target_by_url(url)?.ok_or_else(|| {
+        anyhow::anyhow!("{url} is not watched (see `redline list`, or add it with `redline add`)")
+    })
+}
+
+/// Runs the command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let ctx = Context::load(&cli.global)?;
+    match cli.command {
+        Command::Run => run::run(&ctx),
+        Command::Check { urls, json } => check::run(&ctx, urls, json),
+        Command::Add {
+            url,
+            interval,
+            selector,
+            name,
+        } => add::run(&ctx, url, interval, selector, name),
+        Command::Remove { url, purge } => remove::run(&ctx, &url, purge),
+        Command::List { json } => list::run(&ctx, json),
+        Command::History { url, json } => history::run(&ctx, &url, json),
+        Command::Diff {
+            url,
+            from,
+            to,
+            format,
+        } => diff::run(&ctx, &url, from, to, format),
+        Command::Show { url, version, json } => show::run(&ctx, &url, version, json),
+        Command::Changes { since, json } => changes::run(&ctx, since, json),
+        Command::Extract {
+            inputs,
+            selector,
+            json,
+        } => extract::run(&ctx, &inputs, selector.as_ref(), json),
+    }
+}
+
+/// The exit status for an error: 2 for configuration and usage mistakes,
+/// 0 for a closed pipe (`redline history … | head`), 1 for the rest.
+pub fn exit_code(err: &anyhow::Error) -> ExitCode {
+    for cause in err.chain() {
+        if cause.is::<ConfigError>() || cause.is::<UsageError>() {
+            return ExitCode::from(2);
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            return ExitCode::SUCCESS;
+        }
+    }
+    ExitCode::from(1)
+}
+
+/// The default log level for a command: `run` reports its work at info;
+/// report commands stay quiet unless something is wrong.
+pub fn default_log_level(command: &Command) -> tracing::Level {
+    match command {
+        Command::Run => tracing::Level::INFO,
+        _ => tracing::Level::WARN,
+    }
+}
+
+/// Writes one line of JSON to `out`.
+pub(crate) fn json_line(out: &mut impl Write, value: &serde_json::Value) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    out.write_all(b"\n")
+}
+
+/// An optional timestamp as RFC 3339 or `-`.
+pub(crate) fn time_or_dash(t: Option<Timestamp>) -> String {
+    t.map_or_else(|| "-".to_string(), |t| t.rfc3339())
+}
+
+/// Whether to colour output written to stdout.
+pub(crate) fn stdout_color() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Builds a multi-threaded runtime for the async commands.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("redline")
+        .build()
+        .context("starting the async runtime")
+}

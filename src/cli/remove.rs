@@ -1,0 +1,33 @@
+//! `redline remove`: stop watching a URL, keeping its history unless `--purge`.
+
+use std::io::Write;
+
+use super::{Context, UsageError, find_target};
+use crate::config::ConfigOrigin;
+use crate::types::TargetUrl;
+
+pub(super) fn run(ctx: &Context, url: &TargetUrl, purge: bool) -> anyhow::Result<()> {
+    if let ConfigOrigin::File(path) = &ctx.config.origin
+        && ctx.config.targets.iter().any(|t| &t.url == url)
+    {
+        // Removing it here would be undone by the next config sync.
+        return Err(UsageError(format!(
+            "{url} is a [[target]] in {}: delete it there (its history is kept)",
+            path.display()
+        ))
+        .into());
+    }
+    let mut store = ctx.open_synced_store()?;
+    find_target(&store, url)?;
+    store.remove_target(url, purge)?;
+    let mut out = std::io::stdout().lock();
+    if purge {
+        writeln!(out, "removed {url} and deleted its history")?;
+    } else {
+        writeln!(
+            out,
+            "removed {url}; its history is kept (`redline history {url}`)"
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! `redline run`: the daemon on the configured database until SIGINT/SIGTERM.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio_util::sync::CancellationToken;
+
+use super::{Context, runtime};
+use crate::check::Checker;
+use crate::daemon::{self, DaemonOptions, shutdown_signal};
+use crate::store::StoreHandle;
+
+pub(super) fn run(ctx: &Context) -> anyhow::Result<()> {
+    let store = ctx.open_synced_store()?;
+    let active = store.active_targets()?.len();
+    tracing::info!(
+        database = %ctx.db_path.display(),
+        targets = active,
+        "redline running; stop with Ctrl-C or SIGTERM"
+    );
+    let rt = runtime()?;
+    rt.block_on(async {
+        let checker = Arc::new(
+            Checker::new(&ctx.config, StoreHandle::new(store))
+                .context("setting up the HTTP client")?,
+        );
+        let cancel = CancellationToken::new();
+        let watcher = {
+            let cancel = cancel.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                tracing::info!("signal received: finishing checks in flight");
+                cancel.cancel();
+            })
+        };
+        let options = DaemonOptions {
+            concurrency: ctx.config.fetch.concurrency as usize,
+            fetch_timeout: ctx.config.fetch.timeout,
+        };
+        let result = daemon::run(checker, options, cancel).await;
+        watcher.abort();
+        result.context("the scheduler stopped")
+    })
+}

@@ -1,0 +1,62 @@
+//! `redline show`: the headline and text of one version.
+
+use std::io::Write;
+
+use anyhow::anyhow;
+use serde_json::json;
+
+use super::{Context, find_target, json_line};
+use crate::types::TargetUrl;
+
+pub(super) fn run(
+    ctx: &Context,
+    url: &TargetUrl,
+    version: Option<u32>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let store = ctx.open_store()?;
+    let target = find_target(&store, url)?;
+    let v = store
+        .version(target.id, version)?
+        .ok_or_else(|| match version {
+            Some(n) => anyhow!("{url} has no version {n} (see `redline history {url}`)"),
+            None => anyhow!("no versions of {url} yet (run `redline check {url}`)"),
+        })?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        json_line(
+            &mut out,
+            &json!({
+                "url": url.as_str(),
+                "version": v.number,
+                "captured_at": v.captured_at.rfc3339(),
+                "title": v.title,
+                "text": v.text,
+                "byline": v.byline,
+                "published": v.published,
+                "modified": v.modified,
+                "canonical": v.canonical,
+                "description": v.description,
+            }),
+        )?;
+        return Ok(());
+    }
+    writeln!(out, "{}", v.title)?;
+    writeln!(
+        out,
+        "version {} of {url}, captured {}",
+        v.number,
+        v.captured_at.rfc3339()
+    )?;
+    for (label, value) in [
+        ("by", &v.byline),
+        ("published", &v.published),
+        ("modified", &v.modified),
+    ] {
+        if let Some(value) = value {
+            writeln!(out, "{label}: {value}")?;
+        }
+    }
+    writeln!(out, "\n{}", v.text)?;
+    Ok(())
+}

@@ -1,0 +1,533 @@
+//! Configuration: finding `redline.toml`, parsing it strictly, and turning it
+//! into validated settings.
+//!
+//! Parsing happens in two steps. Serde reads the file into `Raw*` structs that
+//! keep the position of every value that can still be wrong (a URL, a
+//! duration, a CSS selector); [`Config::from_toml`] then validates each value
+//! and converts it into domain types. Any mistake, including an unknown key,
+//! becomes a [`ConfigError`] that names the file, line and column.
+//!
+//! The defaults live here as constants so the CLI, the docs and the example
+//! config agree.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::extract::BodySelector;
+use crate::types::{TargetUrl, parse_duration};
+
+/// The config file used when neither `--config` nor `$REDLINE_CONFIG` is given.
+pub const DEFAULT_CONFIG_PATH: &str = "config/redline.toml";
+/// Environment variable naming the config file.
+pub const CONFIG_ENV: &str = "REDLINE_CONFIG";
+/// The SQLite file used when the config names none.
+pub const DEFAULT_DATABASE: &str = "redline.db";
+/// The User-Agent sent with every request.
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    "Redline/",
+    env!("CARGO_PKG_VERSION"),
+    " (news article change monitor; checks each page at most every few minutes)"
+);
+/// Time allowed for a whole request, body included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Largest body read; a larger page fails its check.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
+/// Redirects followed before a check fails.
+pub const DEFAULT_MAX_REDIRECTS: u32 = 5;
+/// Requests in flight over all hosts.
+pub const DEFAULT_CONCURRENCY: u32 = 32;
+/// Requests in flight to one host.
+pub const DEFAULT_PER_HOST_CONCURRENCY: u32 = 2;
+/// Check interval of targets that set none.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30 * 60);
+/// Shortest interval accepted: anything faster is impolite to the site.
+pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Where the settings came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigOrigin {
+    /// A file that was read.
+    File(PathBuf),
+    /// No file: built-in defaults, no targets.
+    BuiltIn,
+}
+
+/// Validated settings for a whole Redline run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where these settings came from.
+    pub origin: ConfigOrigin,
+    /// `[storage]`.
+    pub storage: StorageConfig,
+    /// `[fetch]`.
+    pub fetch: FetchConfig,
+    /// `[defaults]`.
+    pub defaults: DefaultsConfig,
+    /// `[[target]]`, in file order, without duplicates.
+    pub targets: Vec<TargetSpec>,
+    /// `[[alert]]`; when the file has none, a single log sink.
+    pub alerts: Vec<AlertSpec>,
+}
+
+/// `[storage]` settings.
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    /// SQLite file; relative paths are relative to the working directory.
+    pub database: PathBuf,
+}
+
+/// `[fetch]` settings.
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    /// User-Agent header.
+    pub user_agent: String,
+    /// Time allowed for a whole request, body included.
+    pub timeout: Duration,
+    /// Largest body accepted.
+    pub max_body_bytes: u64,
+    /// Redirects followed.
+    pub max_redirects: u32,
+    /// Requests in flight over all hosts.
+    pub concurrency: u32,
+    /// Requests in flight to one host.
+    pub per_host_concurrency: u32,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        Self {
+            user_agent: DEFAULT_USER_AGENT.to_string(),
+            timeout: DEFAULT_TIMEOUT,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            concurrency: DEFAULT_CONCURRENCY,
+            per_host_concurrency: DEFAULT_PER_HOST_CONCURRENCY,
+        }
+    }
+}
+
+/// `[defaults]` settings for targets.
+#[derive(Debug, Clone)]
+pub struct DefaultsConfig {
+    /// Interval of targets that set none.
+    pub interval: Duration,
+}
+
+/// One `[[target]]`.
+#[derive(Debug, Clone)]
+pub struct TargetSpec {
+    /// The article URL.
+    pub url: TargetUrl,
+    /// A short label for reports.
+    pub name: Option<String>,
+    /// Fixed check interval; `None` uses `[defaults] interval`.
+    pub interval: Option<Duration>,
+    /// CSS selector of the article body when automatic extraction is wrong.
+    pub selector: Option<BodySelector>,
+}
+
+/// One `[[alert]]` sink.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlertSpec {
+    /// A structured `tracing` event per change.
+    Log,
+}
+
+/// A configuration mistake, with where it is.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid, or a value in it is wrong.
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+impl Config {
+    /// Built-in defaults: no targets, a log alert sink.
+    pub fn builtin() -> Self {
+        Self {
+            origin: ConfigOrigin::BuiltIn,
+            storage: StorageConfig {
+                database: PathBuf::from(DEFAULT_DATABASE),
+            },
+            fetch: FetchConfig::default(),
+            defaults: DefaultsConfig {
+                interval: DEFAULT_INTERVAL,
+            },
+            targets: Vec::new(),
+            alerts: vec![AlertSpec::Log],
+        }
+    }
+
+    /// Finds and loads the config: `explicit` (from `--config`), else
+    /// `$REDLINE_CONFIG`, else `./config/redline.toml` when it exists, else
+    /// the built-in defaults.
+    pub fn discover(explicit: Option<&Path>) -> Result<Self, ConfigError> {
+        if let Some(path) = explicit {
+            return Self::load(path);
+        }
+        if let Some(path) = std::env::var_os(CONFIG_ENV).filter(|p| !p.is_empty()) {
+            return Self::load(Path::new(&path));
+        }
+        let default = Path::new(DEFAULT_CONFIG_PATH);
+        if default.is_file() {
+            return Self::load(default);
+        }
+        Ok(Self::builtin())
+    }
+
+    /// Reads and validates one config file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml(&text, path)
+    }
+
+    /// Validates config text; `path` is only used in error messages.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let err = |span: Option<Range<usize>>, message: String| {
+            let (line, column) = line_column(text, span.map_or(0, |s| s.start));
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message,
+            }
+        };
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| err(e.span(), e.message().trim().to_string()))?;
+
+        let mut config = Self::builtin();
+        config.origin = ConfigOrigin::File(path.to_path_buf());
+
+        if let Some(db) = raw.storage.database {
+            if db.get_ref().trim().is_empty() {
+                return Err(err(Some(db.span()), "`database` must not be empty".into()));
+            }
+            config.storage.database = PathBuf::from(db.into_inner());
+        }
+
+        let duration = |v: &Spanned<String>, key: &str| {
+            parse_duration(v.get_ref()).map_err(|e| err(Some(v.span()), format!("`{key}`: {e}")))
+        };
+        let positive = |v: &Spanned<u64>, key: &str| {
+            if *v.get_ref() == 0 {
+                Err(err(Some(v.span()), format!("`{key}` must be at least 1")))
+            } else {
+                Ok(*v.get_ref())
+            }
+        };
+        let f = &mut config.fetch;
+        if let Some(ua) = &raw.fetch.user_agent {
+            if ua.get_ref().trim().is_empty() || ua.get_ref().contains(['\r', '\n']) {
+                return Err(err(
+                    Some(ua.span()),
+                    "`user_agent` must be one non-empty line".into(),
+                ));
+            }
+            f.user_agent = ua.get_ref().trim().to_string();
+        }
+        if let Some(t) = &raw.fetch.timeout {
+            f.timeout = duration(t, "timeout")?;
+            if f.timeout < Duration::from_millis(100) {
+                return Err(err(
+                    Some(t.span()),
+                    "`timeout` must be at least 100ms".into(),
+                ));
+            }
+        }
+        if let Some(v) = &raw.fetch.max_body_bytes {
+            f.max_body_bytes = positive(v, "max_body_bytes")?;
+        }
+        if let Some(v) = &raw.fetch.max_redirects {
+            f.max_redirects = u32::try_from(*v.get_ref())
+                .map_err(|_| err(Some(v.span()), "`max_redirects` is too large".into()))?;
+        }
+        if let Some(v) = &raw.fetch.concurrency {
+            f.concurrency = u32::try_from(positive(v, "concurrency")?)
+                .map_err(|_| err(Some(v.span()), "`concurrency` is too large".into()))?;
+        }
+        if let Some(v) = &raw.fetch.per_host_concurrency {
+            f.per_host_concurrency = u32::try_from(positive(v, "per_host_concurrency")?)
+                .map_err(|_| err(Some(v.span()), "`per_host_concurrency` is too large".into()))?;
+        }
+
+        let interval = |v: &Spanned<String>| {
+            let d = duration(v, "interval")?;
+            if d < MIN_INTERVAL {
+                return Err(err(Some(v.span()), "`interval` must be at least 1s".into()));
+            }
+            Ok(d)
+        };
+        if let Some(v) = &raw.defaults.interval {
+            config.defaults.interval = interval(v)?;
+        }
+
+        for t in &raw.targets {
+            let url = TargetUrl::parse(t.url.get_ref())
+                .map_err(|e| err(Some(t.url.span()), format!("`url`: {e}")))?;
+            if config.targets.iter().any(|o: &TargetSpec| o.url == url) {
+                return Err(err(
+                    Some(t.url.span()),
+                    format!("target `{url}` is listed twice"),
+                ));
+            }
+            let selector = match &t.selector {
+                Some(s) => Some(
+                    BodySelector::parse(s.get_ref())
+                        .map_err(|e| err(Some(s.span()), format!("`selector`: {e}")))?,
+                ),
+                None => None,
+            };
+            config.targets.push(TargetSpec {
+                url,
+                name: t
+                    .name
+                    .as_ref()
+                    .map(|n| n.trim().to_string())
+                    .filter(|n| !n.is_empty()),
+                interval: t.interval.as_ref().map(interval).transpose()?,
+                selector,
+            });
+        }
+
+        if !raw.alerts.is_empty() {
+            config.alerts.clear();
+            for a in &raw.alerts {
+                match a.kind.get_ref().as_str() {
+                    "log" => config.alerts.push(AlertSpec::Log),
+                    other => {
+                        return Err(err(
+                            Some(a.kind.span()),
+                            format!("unknown alert kind `{other}`: the supported kind is \"log\""),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(config)
+    }
+
+    /// The interval a target with `interval` set (or not) is checked at.
+    pub fn interval_for(&self, interval: Option<Duration>) -> Duration {
+        interval.unwrap_or(self.defaults.interval)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..text.floor_char_boundary(offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    storage: RawStorage,
+    #[serde(default)]
+    fetch: RawFetch,
+    #[serde(default)]
+    defaults: RawDefaults,
+    #[serde(default, rename = "target")]
+    targets: Vec<RawTarget>,
+    #[serde(default, rename = "alert")]
+    alerts: Vec<RawAlert>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStorage {
+    database: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFetch {
+    user_agent: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    max_body_bytes: Option<Spanned<u64>>,
+    max_redirects: Option<Spanned<u64>>,
+    concurrency: Option<Spanned<u64>>,
+    per_host_concurrency: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    interval: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTarget {
+    url: Spanned<String>,
+    name: Option<String>,
+    interval: Option<Spanned<String>>,
+    selector: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlert {
+    kind: Spanned<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_toml(text, Path::new("test.toml"))
+    }
+
+    fn error_at(text: &str) -> (usize, usize, String) {
+        match parse(text) {
+            Err(ConfigError::Invalid {
+                line,
+                column,
+                message,
+                ..
+            }) => (line, column, message),
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_shipped_config_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_CONFIG_PATH);
+        let config = Config::load(&path).unwrap();
+        assert!(
+            !config.targets.is_empty(),
+            "the example config shows a target"
+        );
+        assert_eq!(config.alerts, vec![AlertSpec::Log]);
+    }
+
+    #[test]
+    fn empty_config_gives_defaults() {
+        let c = parse("").unwrap();
+        assert_eq!(c.storage.database, PathBuf::from(DEFAULT_DATABASE));
+        assert_eq!(c.fetch.timeout, DEFAULT_TIMEOUT);
+        assert_eq!(c.fetch.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+        assert_eq!(c.defaults.interval, DEFAULT_INTERVAL);
+        assert!(c.targets.is_empty());
+        assert_eq!(c.alerts, vec![AlertSpec::Log]);
+    }
+
+    #[test]
+    fn full_config_is_read() {
+        let c = parse(
+            r#"
+[storage]
+database = "/var/lib/redline/redline.db"
+[fetch]
+user_agent = "test-agent"
+timeout = "10s"
+max_body_bytes = 1000
+max_redirects = 0
+concurrency = 4
+per_host_concurrency = 1
+[defaults]
+interval = "1h"
+[[target]]
+url = "https://example.com/a"
+name = "A"
+interval = "5m"
+selector = "div.body"
+[[target]]
+url = "https://example.com/b"
+[[alert]]
+kind = "log"
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.fetch.user_agent, "test-agent");
+        assert_eq!(c.fetch.timeout, Duration::from_secs(10));
+        assert_eq!(c.fetch.max_redirects, 0);
+        assert_eq!(c.targets.len(), 2);
+        assert_eq!(c.targets[0].name.as_deref(), Some("A"));
+        assert_eq!(c.targets[0].interval, Some(Duration::from_secs(300)));
+        assert_eq!(c.targets[0].selector.as_ref().unwrap().as_str(), "div.body");
+        assert_eq!(
+            c.interval_for(c.targets[1].interval),
+            Duration::from_secs(3600)
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_rejected_with_its_line() {
+        let (line, col, msg) = error_at("[fetch]\ntimeout = \"5s\"\nretries = 3\n");
+        assert_eq!((line, col), (3, 1));
+        assert!(msg.contains("retries"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_key_in_a_target_is_rejected() {
+        let (line, _, msg) = error_at("[[target]]\nurl = \"https://e.com/\"\nintervall = \"5m\"\n");
+        assert_eq!(line, 3);
+        assert!(msg.contains("intervall"), "{msg}");
+    }
+
+    #[test]
+    fn bad_values_are_rejected_where_they_stand() {
+        let (line, col, msg) = error_at("[[target]]\nurl = \"htp:/nope\"\n");
+        assert_eq!((line, col), (2, 7));
+        assert!(msg.contains("url"), "{msg}");
+
+        let (line, _, msg) = error_at("[defaults]\ninterval = \"soon\"\n");
+        assert_eq!(line, 2);
+        assert!(msg.contains("soon"), "{msg}");
+
+        let (line, _, msg) =
+            error_at("[[target]]\nurl = \"https://e.com/\"\nselector = \"div[[\"\n");
+        assert_eq!(line, 3);
+        assert!(msg.contains("selector"), "{msg}");
+
+        let (line, _, _) = error_at("[fetch]\nmax_body_bytes = 0\n");
+        assert_eq!(line, 2);
+
+        let (line, _, msg) = error_at("[[alert]]\nkind = \"pager\"\n");
+        assert_eq!(line, 2);
+        assert!(msg.contains("pager"), "{msg}");
+
+        let (line, _, msg) = error_at(
+            "[[target]]\nurl = \"https://e.com/a\"\n[[target]]\nurl = \"https://e.com/a#x\"\n",
+        );
+        assert_eq!(line, 4);
+        assert!(msg.contains("twice"), "{msg}");
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let (line, _, _) = error_at("[fetch]\ntimeout = \"5s\n");
+        assert_eq!(line, 2);
+    }
+
+    #[test]
+    fn line_column_counts_characters() {
+        assert_eq!(line_column("ab\ncé d", 7), (2, 4));
+        assert_eq!(line_column("", 0), (1, 1));
+    }
+}

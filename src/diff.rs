@@ -1,0 +1,733 @@
+//! Word-level differences between two versions of an article, and their
+//! renderings: inline word diff (like `git diff --word-diff`), unified diff
+//! by paragraph, JSON, and a self-contained HTML page.
+//!
+//! Texts are compared as word tokens (see [`crate::text::tokens`]) with the
+//! patience algorithm under a deadline, so a pathological pair of texts costs
+//! bounded time. The headline is diffed separately from the body and always
+//! reported first: a changed headline is the change readers notice most.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use similar::{Algorithm, DiffOp, capture_diff_slices_deadline};
+
+use crate::text::{PARAGRAPH_BREAK, tokens};
+
+/// Longest time spent diffing one pair of texts before settling for a
+/// coarser (still correct) diff.
+const DIFF_DEADLINE: Duration = Duration::from_secs(2);
+/// Words of context kept on each side of a change in [`Change`].
+const CONTEXT_WORDS: usize = 6;
+
+/// Which part of the article a change is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Field {
+    /// The headline.
+    Title,
+    /// The body text.
+    Body,
+}
+
+/// What a change does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    /// Words added.
+    Insert,
+    /// Words removed.
+    Delete,
+    /// Words replaced by others.
+    Replace,
+}
+
+/// One contiguous change, carrying exactly the changed words and a little
+/// context around them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// Insert, delete or replace.
+    pub kind: ChangeKind,
+    /// Headline or body.
+    pub field: Field,
+    /// The words removed (empty for an insert).
+    pub old: String,
+    /// The words added (empty for a delete).
+    pub new: String,
+    /// A few words before the change, in the old text.
+    pub before: String,
+    /// A few words after the change, in the old text.
+    pub after: String,
+}
+
+/// The stored result of comparing two versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffSummary {
+    /// Words added (headline and body).
+    pub added: usize,
+    /// Words removed (headline and body).
+    pub removed: usize,
+    /// Whether the headline changed.
+    pub title_changed: bool,
+    /// Every change, headline first, then in reading order.
+    pub changes: Vec<Change>,
+}
+
+impl DiffSummary {
+    /// A short, single-line excerpt of the first changes for logs and alerts.
+    pub fn excerpt(&self, max_chars: usize) -> String {
+        let mut out = String::new();
+        for c in &self.changes {
+            let piece = match c.kind {
+                ChangeKind::Insert => format!("{{+{}+}}", c.new),
+                ChangeKind::Delete => format!("[-{}-]", c.old),
+                ChangeKind::Replace => format!("[-{}-]{{+{}+}}", c.old, c.new),
+            };
+            if !out.is_empty() {
+                out.push_str(" … ");
+            }
+            out.push_str(&piece.replace(PARAGRAPH_BREAK, " ¶ "));
+            if out.chars().count() >= max_chars {
+                break;
+            }
+        }
+        truncate_chars(&out, max_chars)
+    }
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+    t.push('…');
+    t
+}
+
+/// One side-by-side comparison of two tokenised texts.
+struct Segment<'a> {
+    field: Field,
+    old: Vec<&'a str>,
+    new: Vec<&'a str>,
+    ops: Vec<DiffOp>,
+}
+
+impl<'a> Segment<'a> {
+    fn new(field: Field, old: &'a str, new: &'a str) -> Self {
+        let old = tokens(old);
+        let new = tokens(new);
+        let ops = capture_diff_slices_deadline(
+            Algorithm::Patience,
+            &old,
+            &new,
+            Some(Instant::now() + DIFF_DEADLINE),
+        );
+        Self {
+            field,
+            old,
+            new,
+            ops,
+        }
+    }
+
+    fn changed(&self) -> bool {
+        self.ops
+            .iter()
+            .any(|op| !matches!(op, DiffOp::Equal { .. }))
+    }
+}
+
+/// A word diff between two versions (headline and body).
+pub struct WordDiff<'a> {
+    title: Segment<'a>,
+    body: Segment<'a>,
+}
+
+/// A piece of a rendered paragraph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// Text in both versions.
+    Same(String),
+    /// Text only in the old version.
+    Deleted(String),
+    /// Text only in the new version.
+    Inserted(String),
+}
+
+/// A paragraph of the merged view, and whether it holds a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergedParagraph {
+    /// Pieces in reading order.
+    pub pieces: Vec<Piece>,
+}
+
+impl MergedParagraph {
+    /// Whether any piece is a deletion or insertion.
+    pub fn changed(&self) -> bool {
+        self.pieces.iter().any(|p| !matches!(p, Piece::Same(_)))
+    }
+}
+
+fn join_tokens(tokens: &[&str]) -> String {
+    let mut out = String::new();
+    for t in tokens {
+        if *t == PARAGRAPH_BREAK {
+            out.push_str(PARAGRAPH_BREAK);
+        } else {
+            if !out.is_empty() && !out.ends_with(PARAGRAPH_BREAK) {
+                out.push(' ');
+            }
+            out.push_str(t);
+        }
+    }
+    out
+}
+
+fn count_words(tokens: &[&str]) -> usize {
+    tokens.iter().filter(|t| **t != PARAGRAPH_BREAK).count()
+}
+
+impl<'a> WordDiff<'a> {
+    /// Compares two versions. Texts must be normalised (see [`crate::text`]).
+    pub fn new(
+        old_title: &'a str,
+        old_body: &'a str,
+        new_title: &'a str,
+        new_body: &'a str,
+    ) -> Self {
+        Self {
+            title: Segment::new(Field::Title, old_title, new_title),
+            body: Segment::new(Field::Body, old_body, new_body),
+        }
+    }
+
+    /// Whether anything differs.
+    pub fn changed(&self) -> bool {
+        self.title.changed() || self.body.changed()
+    }
+
+    /// Counts and the list of changes, headline first.
+    pub fn summary(&self) -> DiffSummary {
+        let mut summary = DiffSummary {
+            added: 0,
+            removed: 0,
+            title_changed: self.title.changed(),
+            changes: Vec::new(),
+        };
+        for seg in [&self.title, &self.body] {
+            for op in &seg.ops {
+                let (kind, old_range, new_range) = match *op {
+                    DiffOp::Equal { .. } => continue,
+                    DiffOp::Delete {
+                        old_index,
+                        old_len,
+                        new_index,
+                    } => (
+                        ChangeKind::Delete,
+                        old_index..old_index + old_len,
+                        new_index..new_index,
+                    ),
+                    DiffOp::Insert {
+                        old_index,
+                        new_index,
+                        new_len,
+                    } => (
+                        ChangeKind::Insert,
+                        old_index..old_index,
+                        new_index..new_index + new_len,
+                    ),
+                    DiffOp::Replace {
+                        old_index,
+                        old_len,
+                        new_index,
+                        new_len,
+                    } => (
+                        ChangeKind::Replace,
+                        old_index..old_index + old_len,
+                        new_index..new_index + new_len,
+                    ),
+                };
+                let old = &seg.old[old_range.clone()];
+                let new = &seg.new[new_range];
+                summary.removed += count_words(old);
+                summary.added += count_words(new);
+                let before_start = old_range.start.saturating_sub(CONTEXT_WORDS);
+                let after_end = (old_range.end + CONTEXT_WORDS).min(seg.old.len());
+                summary.changes.push(Change {
+                    kind,
+                    field: seg.field,
+                    old: join_tokens(old),
+                    new: join_tokens(new),
+                    before: join_tokens(&seg.old[before_start..old_range.start]),
+                    after: join_tokens(&seg.old[old_range.end..after_end]),
+                });
+            }
+        }
+        summary
+    }
+
+    /// The headline as a single merged paragraph.
+    pub fn merged_title(&self) -> MergedParagraph {
+        merged(&self.title)
+            .into_iter()
+            .reduce(|mut a, b| {
+                a.pieces.push(Piece::Same(" ".into()));
+                a.pieces.extend(b.pieces);
+                a
+            })
+            .unwrap_or(MergedParagraph { pieces: Vec::new() })
+    }
+
+    /// The body as merged paragraphs (old and new interleaved).
+    pub fn merged_body(&self) -> Vec<MergedParagraph> {
+        merged(&self.body)
+    }
+}
+
+/// Walks the ops and builds paragraphs of pieces. A paragraph break inside an
+/// unchanged or changed run starts a new paragraph of the merged view.
+fn merged(seg: &Segment<'_>) -> Vec<MergedParagraph> {
+    let mut paragraphs = vec![MergedParagraph { pieces: Vec::new() }];
+    let push = |paragraphs: &mut Vec<MergedParagraph>, piece: Piece| {
+        let current = &mut paragraphs.last_mut().expect("never empty").pieces;
+        match (current.last_mut(), piece) {
+            (None, piece) => current.push(piece),
+            (Some(Piece::Same(a)), Piece::Same(b))
+            | (Some(Piece::Deleted(a)), Piece::Deleted(b))
+            | (Some(Piece::Inserted(a)), Piece::Inserted(b)) => {
+                a.push(' ');
+                a.push_str(&b);
+            }
+            (Some(Piece::Same(a)), piece) => {
+                a.push(' ');
+                current.push(piece);
+            }
+            (Some(_), Piece::Same(b)) => current.push(Piece::Same(format!(" {b}"))),
+            // A replacement reads best as `[-old-]{+new+}` with no gap.
+            (Some(Piece::Deleted(_)), piece @ Piece::Inserted(_)) => current.push(piece),
+            (Some(_), piece) => {
+                current.push(Piece::Same(" ".into()));
+                current.push(piece);
+            }
+        }
+    };
+    // A changed run keeps its paragraph breaks, so a paragraph added or
+    // removed whole shows as a paragraph of its own.
+    let push_run =
+        |paragraphs: &mut Vec<MergedParagraph>, run: &[&str], make: fn(String) -> Piece| {
+            for (i, chunk) in run.split(|t| *t == PARAGRAPH_BREAK).enumerate() {
+                if i > 0 {
+                    paragraphs.push(MergedParagraph { pieces: Vec::new() });
+                }
+                if !chunk.is_empty() {
+                    push(paragraphs, make(chunk.join(" ")));
+                }
+            }
+        };
+    for op in &seg.ops {
+        match *op {
+            DiffOp::Equal { old_index, len, .. } => {
+                for t in &seg.old[old_index..old_index + len] {
+                    if *t == PARAGRAPH_BREAK {
+                        paragraphs.push(MergedParagraph { pieces: Vec::new() });
+                    } else {
+                        push(&mut paragraphs, Piece::Same((*t).to_string()));
+                    }
+                }
+            }
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => push_run(
+                &mut paragraphs,
+                &seg.old[old_index..old_index + old_len],
+                Piece::Deleted,
+            ),
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => push_run(
+                &mut paragraphs,
+                &seg.new[new_index..new_index + new_len],
+                Piece::Inserted,
+            ),
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                push_run(
+                    &mut paragraphs,
+                    &seg.old[old_index..old_index + old_len],
+                    Piece::Deleted,
+                );
+                push_run(
+                    &mut paragraphs,
+                    &seg.new[new_index..new_index + new_len],
+                    Piece::Inserted,
+                );
+            }
+        }
+    }
+    paragraphs.retain(|p| !p.pieces.is_empty());
+    paragraphs
+}
+
+/// Labels for the two sides of a rendered diff.
+#[derive(Debug, Clone)]
+pub struct DiffLabels {
+    /// The article URL.
+    pub url: String,
+    /// e.g. `version 1 (2026-11-27T20:17:44Z)`.
+    pub from: String,
+    /// e.g. `version 2 (2026-11-27T21:17:44Z)`.
+    pub to: String,
+}
+
+/// Inline word diff: `[-old-]{+new+}`, only the paragraphs that changed, the
+/// headline first. With `color`, deletions are red and insertions green.
+pub fn render_word(diff: &WordDiff<'_>, labels: &DiffLabels, color: bool) -> String {
+    let (red, green, bold, reset) = if color {
+        ("\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[0m")
+    } else {
+        ("", "", "", "")
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "{bold}--- {}{reset}", labels.from);
+    let _ = writeln!(out, "{bold}+++ {}{reset}", labels.to);
+    let _ = writeln!(out, "{bold}{}{reset}", labels.url);
+    let inline = |p: &MergedParagraph| {
+        let mut s = String::new();
+        for piece in &p.pieces {
+            match piece {
+                Piece::Same(t) => s.push_str(t),
+                Piece::Deleted(t) => {
+                    let _ = write!(s, "{red}[-{t}-]{reset}");
+                }
+                Piece::Inserted(t) => {
+                    let _ = write!(s, "{green}{{+{t}+}}{reset}");
+                }
+            }
+        }
+        s
+    };
+    let title = diff.merged_title();
+    if title.changed() {
+        let _ = writeln!(out, "\n{bold}headline:{reset} {}", inline(&title));
+    }
+    let body = diff.merged_body();
+    let mut any = title.changed();
+    for (i, p) in body.iter().enumerate() {
+        if p.changed() {
+            any = true;
+            let _ = writeln!(
+                out,
+                "\n{bold}@@ paragraph {} @@{reset}\n{}",
+                i + 1,
+                inline(p)
+            );
+        }
+    }
+    if !any {
+        out.push_str("\n(no differences in wording)\n");
+    }
+    out
+}
+
+/// Unified diff with one paragraph per line and the headline as the first
+/// line, for tools that read patches.
+pub fn render_unified(
+    old_title: &str,
+    old_body: &str,
+    new_title: &str,
+    new_body: &str,
+    labels: &DiffLabels,
+) -> String {
+    let as_lines = |title: &str, body: &str| {
+        let mut s = format!("# {title}\n");
+        for p in crate::text::paragraphs(body) {
+            s.push_str(p);
+            s.push('\n');
+        }
+        s
+    };
+    let old = as_lines(old_title, old_body);
+    let new = as_lines(new_title, new_body);
+    let text_diff = similar::TextDiff::configure()
+        .algorithm(Algorithm::Patience)
+        .timeout(DIFF_DEADLINE)
+        .diff_lines(old.as_str(), new.as_str());
+    text_diff
+        .unified_diff()
+        .context_radius(1)
+        .header(&labels.from, &labels.to)
+        .to_string()
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One self-contained HTML page: the whole new text with `<del>`/`<ins>`
+/// marks, the headline first, and a summary of the counts.
+pub fn render_html(diff: &WordDiff<'_>, labels: &DiffLabels) -> String {
+    let summary = diff.summary();
+    let inline = |p: &MergedParagraph| {
+        let mut s = String::new();
+        for piece in &p.pieces {
+            match piece {
+                Piece::Same(t) => s.push_str(&escape_html(t)),
+                Piece::Deleted(t) => {
+                    let _ = write!(s, "<del>{}</del>", escape_html(t));
+                }
+                Piece::Inserted(t) => {
+                    let _ = write!(s, "<ins>{}</ins>", escape_html(t));
+                }
+            }
+        }
+        s
+    };
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Changes: {title_plain}</title>
+<style>
+body {{ font-family: Georgia, "Times New Roman", serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.6; color: #1a1a1a; background: #fff; }}
+header.meta {{ font-family: system-ui, sans-serif; font-size: .9rem; color: #555; border-bottom: 1px solid #ddd; padding-bottom: .75rem; margin-bottom: 1.5rem; }}
+header.meta a {{ color: #0645ad; word-break: break-all; }}
+h1 {{ font-size: 1.8rem; line-height: 1.25; }}
+del {{ background: #ffe0e0; color: #8b0000; text-decoration: line-through; }}
+ins {{ background: #d8f5d8; color: #064006; text-decoration: none; }}
+p.changed {{ border-left: 3px solid #e0b000; padding-left: .75rem; margin-left: -.9rem; }}
+.counts {{ font-weight: 600; }}
+.counts .plus {{ color: #064006; }} .counts .minus {{ color: #8b0000; }}
+</style>
+</head>
+<body>
+<header class="meta">
+<div><a href="{url}">{url_text}</a></div>
+<div>from {from} to {to}</div>
+<div class="counts"><span class="plus">+{added} words</span> · <span class="minus">−{removed} words</span>{headline_note}</div>
+</header>
+<article>
+<h1>{title}</h1>
+"#,
+        title_plain = escape_html(&plain_new(&diff.merged_title())),
+        url = escape_html(&labels.url),
+        url_text = escape_html(&labels.url),
+        from = escape_html(&labels.from),
+        to = escape_html(&labels.to),
+        added = summary.added,
+        removed = summary.removed,
+        headline_note = if summary.title_changed {
+            " · headline changed"
+        } else {
+            ""
+        },
+        title = inline(&diff.merged_title()),
+    );
+    for p in diff.merged_body() {
+        let class = if p.changed() {
+            " class=\"changed\""
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "<p{class}>{}</p>", inline(&p));
+    }
+    out.push_str("</article>\n</body>\n</html>\n");
+    out
+}
+
+/// The new side of a merged paragraph as plain text.
+fn plain_new(p: &MergedParagraph) -> String {
+    p.pieces
+        .iter()
+        .filter_map(|piece| match piece {
+            Piece::Same(t) | Piece::Inserted(t) => Some(t.as_str()),
+            Piece::Deleted(_) => None,
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn summary(old: &str, new: &str) -> DiffSummary {
+        WordDiff::new("T", old, "T", new).summary()
+    }
+
+    #[test]
+    fn a_changed_word_is_reported_exactly() {
+        let s = summary(
+            "The report was released on Wednesday by the office.",
+            "The report was published on Wednesday by the office.",
+        );
+        assert_eq!((s.added, s.removed), (1, 1));
+        assert_eq!(s.changes.len(), 1);
+        let c = &s.changes[0];
+        assert_eq!(c.kind, ChangeKind::Replace);
+        assert_eq!((c.old.as_str(), c.new.as_str()), ("released", "published"));
+        assert_eq!(c.before, "The report was");
+        assert_eq!(c.after, "on Wednesday by the office.");
+        assert!(!s.title_changed);
+    }
+
+    #[test]
+    fn inserted_and_deleted_sentences() {
+        let s = summary("A b c.\n\nD e f.", "A b c. New words here.\n\nD e f.");
+        assert_eq!((s.added, s.removed), (3, 0));
+        assert_eq!(s.changes[0].kind, ChangeKind::Insert);
+        assert_eq!(s.changes[0].new, "New words here.");
+
+        let s = summary("A b c.\n\nGone para.\n\nD e f.", "A b c.\n\nD e f.");
+        assert_eq!((s.added, s.removed), (0, 2));
+        assert_eq!(s.changes[0].kind, ChangeKind::Delete);
+        assert!(s.changes[0].old.contains("Gone para."));
+    }
+
+    #[test]
+    fn headline_changes_come_first() {
+        let d = WordDiff::new("Old headline", "a b c", "New headline", "a x c");
+        let s = d.summary();
+        assert!(s.title_changed);
+        assert_eq!(s.changes[0].field, Field::Title);
+        assert_eq!(s.changes[1].field, Field::Body);
+        assert_eq!((s.added, s.removed), (2, 2));
+    }
+
+    #[test]
+    fn identical_texts_have_no_changes() {
+        let d = WordDiff::new("T", "a b\n\nc", "T", "a b\n\nc");
+        assert!(!d.changed());
+        assert!(d.summary().changes.is_empty());
+    }
+
+    #[test]
+    fn word_rendering_marks_changes_inline() {
+        let d = WordDiff::new(
+            "T",
+            "one two three\n\nfour five",
+            "T",
+            "one 2 three\n\nfour five",
+        );
+        let labels = DiffLabels {
+            url: "https://e.com/a".into(),
+            from: "version 1".into(),
+            to: "version 2".into(),
+        };
+        let out = render_word(&d, &labels, false);
+        assert!(
+            out.contains("@@ paragraph 1 @@\none [-two-]{+2+} three"),
+            "{out}"
+        );
+        assert!(
+            !out.contains("four five"),
+            "unchanged paragraphs are left out: {out}"
+        );
+        let colored = render_word(&d, &labels, true);
+        assert!(colored.contains("\x1b[31m[-two-]\x1b[0m"));
+    }
+
+    #[test]
+    fn html_rendering_escapes_and_marks() {
+        let d = WordDiff::new("A <b>", "x & y", "A <i>", "x & z");
+        let labels = DiffLabels {
+            url: "https://e.com/?a=1&b=2".into(),
+            from: "v1".into(),
+            to: "v2".into(),
+        };
+        let html = render_html(&d, &labels);
+        assert!(
+            html.contains("<del>&lt;b&gt;</del><ins>&lt;i&gt;</ins>"),
+            "{html}"
+        );
+        assert!(html.contains("x &amp; <del>y</del><ins>z</ins>"), "{html}");
+        assert!(html.contains("href=\"https://e.com/?a=1&amp;b=2\""));
+        assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn unified_rendering_is_by_paragraph() {
+        let labels = DiffLabels {
+            url: "u".into(),
+            from: "v1".into(),
+            to: "v2".into(),
+        };
+        let out = render_unified("T", "p one\n\np two", "T", "p one\n\np 2", &labels);
+        assert!(out.contains("--- v1"));
+        assert!(out.contains("-p two\n+p 2\n"), "{out}");
+    }
+
+    #[test]
+    fn excerpt_is_bounded() {
+        let s = summary("a b c", "a x c");
+        assert_eq!(s.excerpt(80), "[-b-]{+x+}");
+        let long = summary("a", &"word ".repeat(100));
+        assert!(long.excerpt(40).chars().count() <= 40);
+    }
+
+    /// Rebuilds the new token list from the old one and the ops.
+    fn apply(old: &[&str], new: &[&str], ops: &[DiffOp]) -> Vec<String> {
+        let mut out = Vec::new();
+        for op in ops {
+            match *op {
+                DiffOp::Equal { old_index, len, .. } => out.extend(
+                    old[old_index..old_index + len]
+                        .iter()
+                        .map(|s| s.to_string()),
+                ),
+                DiffOp::Delete { .. } => {}
+                DiffOp::Insert {
+                    new_index, new_len, ..
+                }
+                | DiffOp::Replace {
+                    new_index, new_len, ..
+                } => out.extend(
+                    new[new_index..new_index + new_len]
+                        .iter()
+                        .map(|s| s.to_string()),
+                ),
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn applying_the_diff_to_the_old_text_gives_the_new(
+            old in proptest::collection::vec("[a-e]{1,3}", 0..40),
+            new in proptest::collection::vec("[a-e]{1,3}", 0..40),
+        ) {
+            let old = old.join(" ");
+            let new = new.join(" ");
+            let seg = Segment::new(Field::Body, &old, &new);
+            let rebuilt = apply(&seg.old, &seg.new, &seg.ops);
+            prop_assert_eq!(rebuilt.join(" "), new.clone());
+            let s = WordDiff::new("", &old, "", &new).summary();
+            let old_words = crate::text::word_count(&old) as i64;
+            let new_words = crate::text::word_count(&new) as i64;
+            prop_assert_eq!(new_words - old_words, s.added as i64 - s.removed as i64);
+        }
+    }
+}

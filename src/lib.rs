@@ -1,0 +1,35 @@
+//! Redline watches news articles after publication and records every change
+//! to their wording.
+//!
+//! The pipeline for one check of one target is
+//! fetch → decode → extract → normalise → compare → store → alert:
+//!
+//! - [`config`] parses and validates `redline.toml` into domain types;
+//! - [`fetch`] downloads a page with one shared HTTP client, under a time and
+//!   size budget;
+//! - [`decode`] turns the bytes into UTF-8 text whatever the page's charset;
+//! - [`extract`] finds the article (headline, body paragraphs, byline, dates);
+//! - [`text`] normalises the article text and splits it into words;
+//! - [`diff`] computes and renders word-level differences between versions;
+//! - [`store`] keeps targets, checks, versions and diffs in SQLite (the only
+//!   module that speaks SQL);
+//! - [`check`] runs the pipeline for a target and decides what is new;
+//! - [`schedule`] decides when each target is due;
+//! - [`alert`] tells the configured sinks about each change;
+//! - [`daemon`] supervises the long-running tasks of `redline run` and shuts
+//!   them down cleanly;
+//! - [`cli`] implements the command line, one file per command.
+
+pub mod alert;
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod daemon;
+pub mod decode;
+pub mod diff;
+pub mod extract;
+pub mod fetch;
+pub mod schedule;
+pub mod store;
+pub mod text;
+pub mod types;

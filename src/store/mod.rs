@@ -1,0 +1,1252 @@
+//! Storage of targets, checks, versions and diffs — the only module that
+//! speaks SQL.
+//!
+//! [`Store`] is the SQLite backend: WAL journal, foreign keys, a busy
+//! timeout, and the embedded migrations in [`migrate`]. Its methods take and
+//! return domain records, never SQL rows, so a second backend (PostgreSQL for
+//! multi-daemon deployments) can implement the same surface. Every logical
+//! event is one transaction: a check with its new version and that
+//! version's diff commit together or not at all.
+//!
+//! SQLite calls block; async code goes through [`StoreHandle`], which runs
+//! them on tokio's blocking pool.
+
+mod migrate;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+use crate::diff::{Change, DiffSummary};
+use crate::types::{ContentHash, TargetId, TargetUrl, Timestamp};
+
+/// How long a writer waits for another process's transaction.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A storage failure, naming the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file could not be opened or created.
+    #[error("cannot open database {db}: {source}")]
+    Open {
+        db: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A migration failed; the database is left at the previous version.
+    #[error("database {db}: migration {version:04}_{name} failed: {source}")]
+    Migration {
+        db: String,
+        version: i64,
+        name: &'static str,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer Redline.
+    #[error(
+        "database {db} has schema version {found}, but this Redline knows only up to {known}: upgrade Redline"
+    )]
+    NewerSchema { db: String, found: i64, known: i64 },
+    /// An applied migration's SQL no longer matches what was applied.
+    #[error("database {db}: migration {version:04}_{name} was changed after it was applied")]
+    MigrationChanged {
+        db: String,
+        version: i64,
+        name: &'static str,
+    },
+    /// A query failed (disk full, locked past the busy timeout, corruption).
+    #[error("database {db}: {source}")]
+    Sql {
+        db: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// Stored data could not be read back.
+    #[error("database {db}: {what}")]
+    Corrupt { db: String, what: String },
+    /// The blocking task running a query was lost.
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+/// Who put a target in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A `[[target]]` of the config file.
+    Config,
+    /// `redline add` or `redline check URL`.
+    Cli,
+}
+
+impl Origin {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Config => "config",
+            Self::Cli => "cli",
+        }
+    }
+}
+
+/// Whether a target is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetState {
+    /// Checked when due.
+    Active,
+    /// Kept but no longer checked (old articles).
+    Retired,
+    /// Removed from the config or with `redline remove`; history kept.
+    Removed,
+}
+
+impl TargetState {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(Self::Active),
+            "retired" => Some(Self::Retired),
+            "removed" => Some(Self::Removed),
+            _ => None,
+        }
+    }
+
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Retired => "retired",
+            Self::Removed => "removed",
+        }
+    }
+}
+
+/// A target as stored.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Database id.
+    pub id: TargetId,
+    /// Article URL.
+    pub url: TargetUrl,
+    /// Label.
+    pub name: Option<String>,
+    /// Fixed interval, or `None` for the default.
+    pub interval: Option<Duration>,
+    /// CSS selector of the body, as written.
+    pub selector: Option<String>,
+    /// Checked or not.
+    pub state: TargetState,
+    /// When it is next due.
+    pub next_check_at: Timestamp,
+}
+
+/// A target with the figures `redline list` shows.
+#[derive(Debug, Clone)]
+pub struct TargetSummary {
+    /// The target.
+    pub target: Target,
+    /// Versions stored.
+    pub versions: u64,
+    /// Last check attempt.
+    pub last_check: Option<Timestamp>,
+    /// Last new version after the first.
+    pub last_change: Option<Timestamp>,
+    /// Error of the last check, if it failed.
+    pub last_error: Option<String>,
+}
+
+/// Settings for a target added or updated from the command line or config.
+#[derive(Debug, Clone)]
+pub struct TargetSettings {
+    /// Article URL.
+    pub url: TargetUrl,
+    /// Label.
+    pub name: Option<String>,
+    /// Fixed interval.
+    pub interval: Option<Duration>,
+    /// Body selector, already validated.
+    pub selector: Option<String>,
+}
+
+/// What a config sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Targets new to the database.
+    pub added: Vec<String>,
+    /// Config targets no longer in the config, now `removed`.
+    pub removed: Vec<String>,
+}
+
+/// How a check ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    /// First version stored.
+    New,
+    /// Same wording as the latest version.
+    Unchanged,
+    /// A new version stored.
+    Changed,
+    /// The check failed; nothing stored.
+    Error,
+}
+
+impl CheckStatus {
+    /// The name used in reports and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Unchanged => "unchanged",
+            Self::Changed => "changed",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// Facts about one check attempt.
+#[derive(Debug, Clone)]
+pub struct CheckFacts {
+    /// When it started.
+    pub started_at: Timestamp,
+    /// How long it took.
+    pub duration: Duration,
+    /// HTTP status, if one came.
+    pub http_status: Option<u16>,
+    /// Body bytes received.
+    pub bytes: Option<u64>,
+}
+
+/// A captured article, ready to compare and store.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    /// Normalised headline.
+    pub title: String,
+    /// Normalised body.
+    pub text: String,
+    /// Byline.
+    pub byline: Option<String>,
+    /// Published time as given.
+    pub published: Option<String>,
+    /// Modified time as given.
+    pub modified: Option<String>,
+    /// Canonical URL.
+    pub canonical: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Hash of title and text.
+    pub hash: ContentHash,
+    /// URL after redirects.
+    pub final_url: String,
+    /// The page, zstd-compressed.
+    pub raw_html_zstd: Vec<u8>,
+}
+
+/// What storing a capture did.
+#[derive(Debug, Clone)]
+pub enum CaptureOutcome {
+    /// Version 1 stored.
+    New { version: u32 },
+    /// Same as the latest version.
+    Unchanged { version: u32 },
+    /// A new version stored with its diff.
+    Changed {
+        from: u32,
+        to: u32,
+        summary: DiffSummary,
+    },
+}
+
+/// A stored version.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Version {
+    /// 1, 2, …
+    pub number: u32,
+    /// When it was captured.
+    pub captured_at: Timestamp,
+    /// Headline.
+    pub title: String,
+    /// Body.
+    pub text: String,
+    /// Words in the body.
+    pub words: u64,
+    /// Byline.
+    pub byline: Option<String>,
+    /// Published time.
+    pub published: Option<String>,
+    /// Modified time.
+    pub modified: Option<String>,
+    /// Canonical URL.
+    pub canonical: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+}
+
+/// One row of `redline history`.
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    /// Version number.
+    pub version: u32,
+    /// When it was captured.
+    pub captured_at: Timestamp,
+    /// Headline.
+    pub title: String,
+    /// Words in the body.
+    pub words: u64,
+    /// Words added since the previous version (`None` for version 1).
+    pub added: Option<u64>,
+    /// Words removed since the previous version.
+    pub removed: Option<u64>,
+    /// Whether the headline changed.
+    pub title_changed: bool,
+}
+
+/// One row of `redline changes`.
+#[derive(Debug, Clone)]
+pub struct ChangeRow {
+    /// Article URL.
+    pub url: TargetUrl,
+    /// Target label.
+    pub name: Option<String>,
+    /// Previous version.
+    pub from: u32,
+    /// New version.
+    pub to: u32,
+    /// When the new version was captured.
+    pub captured_at: Timestamp,
+    /// Words added.
+    pub added: u64,
+    /// Words removed.
+    pub removed: u64,
+    /// Headline of the new version.
+    pub title: String,
+    /// Whether the headline changed.
+    pub title_changed: bool,
+}
+
+/// The SQLite store.
+pub struct Store {
+    conn: Connection,
+    db: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("db", &self.db).finish()
+    }
+}
+
+/// Reads a target row selected with [`Store::TARGET_COLUMNS`].
+fn target_from_row(db: &str, row: &Row<'_>) -> rusqlite::Result<Result<Target, StoreError>> {
+    let corrupt = |what: String| StoreError::Corrupt {
+        db: db.to_string(),
+        what,
+    };
+    let url: String = row.get(1)?;
+    let state: String = row.get(5)?;
+    let interval_ms: Option<i64> = row.get(3)?;
+    let id: i64 = row.get(0)?;
+    let name: Option<String> = row.get(2)?;
+    let selector: Option<String> = row.get(4)?;
+    let next: i64 = row.get(6)?;
+    let url = match TargetUrl::parse(&url) {
+        Ok(u) => u,
+        Err(e) => return Ok(Err(corrupt(format!("target url: {e}")))),
+    };
+    let Some(state) = TargetState::parse(&state) else {
+        return Ok(Err(corrupt(format!("unknown target state `{state}`"))));
+    };
+    Ok(Ok(Target {
+        id: TargetId(id),
+        url,
+        name,
+        interval: interval_ms.map(|ms| Duration::from_millis(ms.max(0) as u64)),
+        selector,
+        state,
+        next_check_at: Timestamp(next),
+    }))
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// Opens (creating if needed) a database file and brings its schema up
+    /// to date.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let db = path.display().to_string();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && !parent.is_dir()
+        {
+            return Err(StoreError::Open {
+                db,
+                source: rusqlite::Error::InvalidPath(parent.to_path_buf()),
+            });
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            db: db.clone(),
+            source,
+        })?;
+        Self::init(conn, db)
+    }
+
+    /// An in-memory database, for tests and `extract`-style dry runs.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
+            db: ":memory:".into(),
+            source,
+        })?;
+        Self::init(conn, ":memory:".into())
+    }
+
+    fn init(mut conn: Connection, db: String) -> Result<Self, StoreError> {
+        let open_err = |source| StoreError::Open {
+            db: db.clone(),
+            source,
+        };
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        // WAL lets reports read while the daemon writes; FULL sync because a
+        // lost version is the one failure users cannot forgive.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
+        migrate::run(&mut conn, &db)?;
+        Ok(Self { conn, db })
+    }
+
+    fn sql(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        |source| StoreError::Sql {
+            db: self.db.clone(),
+            source,
+        }
+    }
+
+    fn corrupt(&self, what: impl Into<String>) -> StoreError {
+        StoreError::Corrupt {
+            db: self.db.clone(),
+            what: what.into(),
+        }
+    }
+
+    /// Where the database is.
+    pub fn location(&self) -> &str {
+        &self.db
+    }
+
+    const TARGET_COLUMNS: &'static str =
+        "id, url, name, interval_ms, selector, state, next_check_at";
+
+    fn query_targets(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Target>, StoreError> {
+        let dbname = self.db.clone();
+        let mut stmt = self.conn.prepare_cached(sql).map_err(self.sql())?;
+        let rows = stmt
+            .query_map(params, |row| target_from_row(&dbname, row))
+            .map_err(self.sql())?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row.map_err(self.sql())??);
+        }
+        Ok(out)
+    }
+
+    /// Makes the database's config targets match the config: new ones are
+    /// added (due now), changed settings updated, and config targets no
+    /// longer listed are marked `removed` (their history stays).
+    pub fn sync_config_targets(
+        &mut self,
+        targets: &[TargetSettings],
+        now: Timestamp,
+    ) -> Result<SyncReport, StoreError> {
+        let db = self.db.clone();
+        let sql = move |source| StoreError::Sql {
+            db: db.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&sql)?;
+        let mut report = SyncReport::default();
+        for t in targets {
+            let existed: bool = tx
+                .query_row(
+                    "SELECT 1 FROM targets WHERE url = ?1",
+                    [t.url.as_str()],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map_err(&sql)?
+                .is_some();
+            tx.execute(
+                "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at)
+                 VALUES (?1, ?2, ?3, ?4, 'config', 'active', ?5, ?5)
+                 ON CONFLICT (url) DO UPDATE SET
+                     name = excluded.name,
+                     interval_ms = excluded.interval_ms,
+                     selector = excluded.selector,
+                     origin = 'config',
+                     state = 'active',
+                     next_check_at = CASE
+                         WHEN targets.state <> 'active' THEN excluded.next_check_at
+                         WHEN excluded.interval_ms IS NOT NULL
+                              AND targets.next_check_at > ?5 + excluded.interval_ms
+                         THEN ?5 + excluded.interval_ms
+                         ELSE targets.next_check_at END",
+                params![
+                    t.url.as_str(),
+                    t.name,
+                    t.interval.map(millis),
+                    t.selector,
+                    now.millis()
+                ],
+            )
+            .map_err(&sql)?;
+            if !existed {
+                report.added.push(t.url.to_string());
+            }
+        }
+        let listed: std::collections::HashSet<&str> =
+            targets.iter().map(|t| t.url.as_str()).collect();
+        let mut stale = Vec::new();
+        {
+            let mut stmt = tx
+                .prepare("SELECT url FROM targets WHERE origin = 'config' AND state = 'active'")
+                .map_err(&sql)?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(0))
+                .map_err(&sql)?;
+            for url in rows {
+                let url = url.map_err(&sql)?;
+                if !listed.contains(url.as_str()) {
+                    stale.push(url);
+                }
+            }
+        }
+        for url in &stale {
+            tx.execute("UPDATE targets SET state = 'removed' WHERE url = ?1", [url])
+                .map_err(&sql)?;
+        }
+        report.removed = stale;
+        tx.commit().map_err(&sql)?;
+        Ok(report)
+    }
+
+    /// Adds a target from the command line, or updates and reactivates an
+    /// existing one (only the settings given replace stored ones).
+    pub fn add_target(
+        &mut self,
+        t: &TargetSettings,
+        now: Timestamp,
+    ) -> Result<(Target, bool), StoreError> {
+        let existing = self.target_by_url(&t.url)?;
+        let created = existing.is_none();
+        self.conn
+            .execute(
+                "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at)
+                 VALUES (?1, ?2, ?3, ?4, 'cli', 'active', ?5, ?5)
+                 ON CONFLICT (url) DO UPDATE SET
+                     name = COALESCE(excluded.name, targets.name),
+                     interval_ms = COALESCE(excluded.interval_ms, targets.interval_ms),
+                     selector = COALESCE(excluded.selector, targets.selector),
+                     origin = CASE WHEN targets.state = 'active' THEN targets.origin ELSE 'cli' END,
+                     next_check_at = CASE WHEN targets.state = 'active' THEN targets.next_check_at
+                                          ELSE excluded.next_check_at END,
+                     state = 'active'",
+                params![t.url.as_str(), t.name, t.interval.map(millis), t.selector, now.millis()],
+            )
+            .map_err(self.sql())?;
+        let target = self
+            .target_by_url(&t.url)?
+            .ok_or_else(|| self.corrupt("target vanished after insert"))?;
+        Ok((target, created))
+    }
+
+    /// Whether a target came from the config file.
+    pub fn target_origin(&self, id: TargetId) -> Result<Origin, StoreError> {
+        let origin: String = self
+            .conn
+            .query_row("SELECT origin FROM targets WHERE id = ?1", [id.0], |r| {
+                r.get(0)
+            })
+            .map_err(self.sql())?;
+        Ok(if origin == Origin::Config.as_str() {
+            Origin::Config
+        } else {
+            Origin::Cli
+        })
+    }
+
+    /// Stops checking a target. With `purge`, deletes it and its whole
+    /// history. Returns whether the target existed.
+    pub fn remove_target(&mut self, url: &TargetUrl, purge: bool) -> Result<bool, StoreError> {
+        let n = if purge {
+            self.conn
+                .execute("DELETE FROM targets WHERE url = ?1", [url.as_str()])
+        } else {
+            self.conn.execute(
+                "UPDATE targets SET state = 'removed', origin = 'cli' WHERE url = ?1",
+                [url.as_str()],
+            )
+        }
+        .map_err(self.sql())?;
+        Ok(n > 0)
+    }
+
+    /// A target by URL, in any state.
+    pub fn target_by_url(&self, url: &TargetUrl) -> Result<Option<Target>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM targets WHERE url = ?1",
+            Self::TARGET_COLUMNS
+        );
+        Ok(self.query_targets(&sql, [url.as_str()])?.into_iter().next())
+    }
+
+    /// Every active target, oldest first.
+    pub fn active_targets(&self) -> Result<Vec<Target>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM targets WHERE state = 'active' ORDER BY id",
+            Self::TARGET_COLUMNS
+        );
+        self.query_targets(&sql, [])
+    }
+
+    /// Active targets due at `now`, most overdue first, at most `limit`.
+    pub fn due_targets(&self, now: Timestamp, limit: usize) -> Result<Vec<Target>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM targets WHERE state = 'active' AND next_check_at <= ?1
+             ORDER BY next_check_at, id LIMIT ?2",
+            Self::TARGET_COLUMNS
+        );
+        self.query_targets(&sql, params![now.millis(), limit as i64])
+    }
+
+    /// Claims up to `limit` due targets for checking: returns them and moves
+    /// their next check time to `lease_until`, in one transaction, so the
+    /// same target is never handed out twice while its check runs.
+    pub fn claim_due_targets(
+        &mut self,
+        now: Timestamp,
+        limit: usize,
+        lease_until: Timestamp,
+    ) -> Result<Vec<Target>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let dbname = self.db.clone();
+        let db = self.db.clone();
+        let sql = move |source| StoreError::Sql {
+            db: db.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&sql)?;
+        let due = {
+            let query = format!(
+                "SELECT {} FROM targets WHERE state = 'active' AND next_check_at <= ?1
+                 ORDER BY next_check_at, id LIMIT ?2",
+                Self::TARGET_COLUMNS
+            );
+            let mut stmt = tx.prepare_cached(&query).map_err(&sql)?;
+            let rows = stmt
+                .query_map(params![now.millis(), limit as i64], |row| {
+                    target_from_row(&dbname, row)
+                })
+                .map_err(&sql)?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(row.map_err(&sql)??);
+            }
+            out
+        };
+        for t in &due {
+            tx.execute(
+                "UPDATE targets SET next_check_at = ?2 WHERE id = ?1",
+                params![t.id.0, lease_until.millis()],
+            )
+            .map_err(&sql)?;
+        }
+        tx.commit().map_err(&sql)?;
+        Ok(due)
+    }
+
+    /// When the next active target falls due.
+    pub fn next_due_at(&self) -> Result<Option<Timestamp>, StoreError> {
+        let t: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT MIN(next_check_at) FROM targets WHERE state = 'active'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.sql())?;
+        Ok(t.map(Timestamp))
+    }
+
+    /// Every target with its figures, in the order they were added.
+    pub fn list_targets(&self) -> Result<Vec<TargetSummary>, StoreError> {
+        let sql = format!(
+            "SELECT {}, last_check_at, last_change_at, last_error,
+                    (SELECT COUNT(*) FROM versions v WHERE v.target_id = targets.id)
+             FROM targets ORDER BY id",
+            Self::TARGET_COLUMNS
+        );
+        let dbname = self.db.clone();
+        let mut stmt = self.conn.prepare(&sql).map_err(self.sql())?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    target_from_row(&dbname, row)?,
+                    row.get::<_, Option<i64>>(7)?,
+                    row.get::<_, Option<i64>>(8)?,
+                    row.get::<_, Option<String>>(9)?,
+                    row.get::<_, i64>(10)?,
+                ))
+            })
+            .map_err(self.sql())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (target, last_check, last_change, last_error, versions) =
+                row.map_err(self.sql())?;
+            out.push(TargetSummary {
+                target: target?,
+                versions: versions.max(0) as u64,
+                last_check: last_check.map(Timestamp),
+                last_change: last_change.map(Timestamp),
+                last_error,
+            });
+        }
+        Ok(out)
+    }
+
+    fn insert_check(
+        tx: &rusqlite::Transaction<'_>,
+        target: TargetId,
+        facts: &CheckFacts,
+        status: CheckStatus,
+        version: Option<u32>,
+        error: Option<&str>,
+    ) -> rusqlite::Result<()> {
+        tx.execute(
+            "INSERT INTO checks (target_id, started_at, duration_ms, http_status, bytes, outcome, version, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                target.0,
+                facts.started_at.millis(),
+                millis(facts.duration),
+                facts.http_status,
+                facts.bytes.map(|b| b as i64),
+                status.as_str(),
+                version,
+                error
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Records a failed check: the error on the check and the target, and
+    /// when to try again. Nothing else changes.
+    pub fn record_failure(
+        &mut self,
+        target: TargetId,
+        facts: &CheckFacts,
+        error: &str,
+        next_check_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let db = self.db.clone();
+        let sql = move |source| StoreError::Sql {
+            db: db.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&sql)?;
+        Self::insert_check(&tx, target, facts, CheckStatus::Error, None, Some(error))
+            .map_err(&sql)?;
+        tx.execute(
+            "UPDATE targets SET last_check_at = ?2, last_error = ?3, next_check_at = ?4 WHERE id = ?1",
+            params![target.0, facts.started_at.millis(), error, next_check_at.millis()],
+        )
+        .map_err(&sql)?;
+        tx.commit().map_err(&sql)
+    }
+
+    /// Stores a successful check. If the capture's hash equals the latest
+    /// version's, only the check is recorded; otherwise a new version is
+    /// stored with the diff `diff` computes from the previous headline and
+    /// text — all in one transaction, so a crash leaves either everything or
+    /// nothing.
+    pub fn record_capture(
+        &mut self,
+        target: TargetId,
+        facts: &CheckFacts,
+        capture: &Capture,
+        next_check_at: Timestamp,
+        diff: impl FnOnce(&str, &str) -> DiffSummary,
+    ) -> Result<CaptureOutcome, StoreError> {
+        let db = self.db.clone();
+        let sql = move |source| StoreError::Sql {
+            db: db.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&sql)?;
+        let latest: Option<(i64, u32, Vec<u8>, String, String)> = tx
+            .query_row(
+                "SELECT id, number, content_hash, title, text FROM versions
+                 WHERE target_id = ?1 ORDER BY number DESC LIMIT 1",
+                [target.0],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()
+            .map_err(&sql)?;
+        let now = facts.started_at.millis();
+        if let Some((_, number, hash, _, _)) = &latest
+            && hash.as_slice() == capture.hash.0.as_slice()
+        {
+            Self::insert_check(
+                &tx,
+                target,
+                facts,
+                CheckStatus::Unchanged,
+                Some(*number),
+                None,
+            )
+            .map_err(&sql)?;
+            tx.execute(
+                "UPDATE targets SET last_check_at = ?2, last_error = NULL, next_check_at = ?3 WHERE id = ?1",
+                params![target.0, now, next_check_at.millis()],
+            )
+            .map_err(&sql)?;
+            tx.commit().map_err(&sql)?;
+            return Ok(CaptureOutcome::Unchanged { version: *number });
+        }
+        let number = latest.as_ref().map_or(1, |l| l.1 + 1);
+        tx.execute(
+            "INSERT INTO versions (target_id, number, captured_at, title, text, words, byline, published,
+                                   modified, canonical, description, content_hash, final_url, raw_html_zstd)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                target.0,
+                number,
+                now,
+                capture.title,
+                capture.text,
+                crate::text::word_count(&capture.text) as i64,
+                capture.byline,
+                capture.published,
+                capture.modified,
+                capture.canonical,
+                capture.description,
+                capture.hash.0.as_slice(),
+                capture.final_url,
+                capture.raw_html_zstd,
+            ],
+        )
+        .map_err(&sql)?;
+        let version_id = tx.last_insert_rowid();
+        let outcome = match latest {
+            None => {
+                Self::insert_check(&tx, target, facts, CheckStatus::New, Some(number), None)
+                    .map_err(&sql)?;
+                tx.execute(
+                    "UPDATE targets SET last_check_at = ?2, last_error = NULL, next_check_at = ?3 WHERE id = ?1",
+                    params![target.0, now, next_check_at.millis()],
+                )
+                .map_err(&sql)?;
+                CaptureOutcome::New { version: number }
+            }
+            Some((prev_id, prev_number, _, prev_title, prev_text)) => {
+                let summary = diff(&prev_title, &prev_text);
+                let changes_json =
+                    serde_json::to_string(&summary.changes).map_err(|e| StoreError::Corrupt {
+                        db: self.db.clone(),
+                        what: format!("cannot encode diff: {e}"),
+                    })?;
+                tx.execute(
+                    "INSERT INTO diffs (target_id, from_version_id, to_version_id, added, removed, title_changed, changes_json)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        target.0,
+                        prev_id,
+                        version_id,
+                        summary.added as i64,
+                        summary.removed as i64,
+                        summary.title_changed,
+                        changes_json
+                    ],
+                )
+                .map_err(&sql)?;
+                Self::insert_check(&tx, target, facts, CheckStatus::Changed, Some(number), None)
+                    .map_err(&sql)?;
+                tx.execute(
+                    "UPDATE targets SET last_check_at = ?2, last_change_at = ?2, last_error = NULL,
+                            next_check_at = ?3 WHERE id = ?1",
+                    params![target.0, now, next_check_at.millis()],
+                )
+                .map_err(&sql)?;
+                CaptureOutcome::Changed {
+                    from: prev_number,
+                    to: number,
+                    summary,
+                }
+            }
+        };
+        tx.commit().map_err(&sql)?;
+        Ok(outcome)
+    }
+
+    /// One version of a target; `None` asks for the latest.
+    pub fn version(
+        &self,
+        target: TargetId,
+        number: Option<u32>,
+    ) -> Result<Option<Version>, StoreError> {
+        let cols = "number, captured_at, title, text, words, byline, published, modified, canonical, description";
+        let map = |r: &Row<'_>| {
+            Ok(Version {
+                number: r.get(0)?,
+                captured_at: Timestamp(r.get(1)?),
+                title: r.get(2)?,
+                text: r.get(3)?,
+                words: r.get::<_, i64>(4)?.max(0) as u64,
+                byline: r.get(5)?,
+                published: r.get(6)?,
+                modified: r.get(7)?,
+                canonical: r.get(8)?,
+                description: r.get(9)?,
+            })
+        };
+        let result = match number {
+            Some(n) => self.conn.query_row(
+                &format!("SELECT {cols} FROM versions WHERE target_id = ?1 AND number = ?2"),
+                params![target.0, n],
+                map,
+            ),
+            None => self.conn.query_row(
+                &format!(
+                    "SELECT {cols} FROM versions WHERE target_id = ?1 ORDER BY number DESC LIMIT 1"
+                ),
+                [target.0],
+                map,
+            ),
+        };
+        result.optional().map_err(self.sql())
+    }
+
+    /// The raw page stored with a version, decompressed.
+    pub fn raw_html(&self, target: TargetId, number: u32) -> Result<Option<Vec<u8>>, StoreError> {
+        let blob: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT raw_html_zstd FROM versions WHERE target_id = ?1 AND number = ?2",
+                params![target.0, number],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sql())?;
+        blob.map(|b| {
+            zstd::decode_all(b.as_slice())
+                .map_err(|e| self.corrupt(format!("raw page of version {number}: {e}")))
+        })
+        .transpose()
+    }
+
+    /// The stored diff that produced version `to`, if `to` > 1.
+    pub fn stored_changes(
+        &self,
+        target: TargetId,
+        to: u32,
+    ) -> Result<Option<Vec<Change>>, StoreError> {
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT d.changes_json FROM diffs d JOIN versions v ON v.id = d.to_version_id
+                 WHERE v.target_id = ?1 AND v.number = ?2",
+                params![target.0, to],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sql())?;
+        json.map(|j| {
+            serde_json::from_str(&j).map_err(|e| self.corrupt(format!("diff of version {to}: {e}")))
+        })
+        .transpose()
+    }
+
+    /// Every version of a target with its counts against the previous one.
+    pub fn history(&self, target: TargetId) -> Result<Vec<HistoryRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT v.number, v.captured_at, v.title, v.words, d.added, d.removed, COALESCE(d.title_changed, 0)
+                 FROM versions v LEFT JOIN diffs d ON d.to_version_id = v.id
+                 WHERE v.target_id = ?1 ORDER BY v.number",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([target.0], |r| {
+                Ok(HistoryRow {
+                    version: r.get(0)?,
+                    captured_at: Timestamp(r.get(1)?),
+                    title: r.get(2)?,
+                    words: r.get::<_, i64>(3)?.max(0) as u64,
+                    added: r.get::<_, Option<i64>>(4)?.map(|n| n.max(0) as u64),
+                    removed: r.get::<_, Option<i64>>(5)?.map(|n| n.max(0) as u64),
+                    title_changed: r.get(6)?,
+                })
+            })
+            .map_err(self.sql())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.sql())
+    }
+
+    /// Every change (version after the first) captured since `since`,
+    /// newest first.
+    pub fn changes_since(&self, since: Timestamp) -> Result<Vec<ChangeRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT t.url, t.name, f.number, v.number, v.captured_at, d.added, d.removed, v.title, d.title_changed
+                 FROM diffs d
+                 JOIN versions v ON v.id = d.to_version_id
+                 JOIN versions f ON f.id = d.from_version_id
+                 JOIN targets t ON t.id = d.target_id
+                 WHERE v.captured_at >= ?1
+                 ORDER BY v.captured_at DESC, v.id DESC",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([since.millis()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, u32>(2)?,
+                    r.get::<_, u32>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, bool>(8)?,
+                ))
+            })
+            .map_err(self.sql())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (url, name, from, to, captured_at, added, removed, title, title_changed) =
+                row.map_err(self.sql())?;
+            out.push(ChangeRow {
+                url: TargetUrl::parse(&url)
+                    .map_err(|e| self.corrupt(format!("target url: {e}")))?,
+                name,
+                from,
+                to,
+                captured_at: Timestamp(captured_at),
+                added: added.max(0) as u64,
+                removed: removed.max(0) as u64,
+                title,
+                title_changed,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Runs SQLite's own consistency check; `Ok(())` when the file is sound.
+    pub fn integrity_check(&self) -> Result<(), StoreError> {
+        let result: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(self.sql())?;
+        if result == "ok" {
+            Ok(())
+        } else {
+            Err(self.corrupt(format!("integrity check: {result}")))
+        }
+    }
+}
+
+/// A [`Store`] shared by async tasks; every call runs on the blocking pool.
+#[derive(Debug, Clone)]
+pub struct StoreHandle {
+    inner: Arc<Mutex<Store>>,
+}
+
+impl StoreHandle {
+    /// Wraps a store.
+    pub fn new(store: Store) -> Self {
+        Self {
+            inner: Arc::new(Mutex::new(store)),
+        }
+    }
+
+    /// Runs `f` with the store on a blocking thread.
+    pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&mut Store) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock cannot leave SQLite inconsistent
+            // (transactions roll back), so a poisoned lock is still usable.
+            let mut store = inner.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut store)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::WordDiff;
+
+    fn settings(url: &str) -> TargetSettings {
+        TargetSettings {
+            url: TargetUrl::parse(url).unwrap(),
+            name: None,
+            interval: None,
+            selector: None,
+        }
+    }
+
+    fn capture(title: &str, text: &str) -> Capture {
+        Capture {
+            title: title.into(),
+            text: text.into(),
+            byline: None,
+            published: None,
+            modified: None,
+            canonical: None,
+            description: None,
+            hash: crate::text::content_hash(title, text),
+            final_url: "https://e.com/a".into(),
+            raw_html_zstd: zstd::encode_all(&b"<p>x</p>"[..], 3).unwrap(),
+        }
+    }
+
+    fn facts(t: i64) -> CheckFacts {
+        CheckFacts {
+            started_at: Timestamp(t),
+            duration: Duration::from_millis(5),
+            http_status: Some(200),
+            bytes: Some(10),
+        }
+    }
+
+    fn store_capture(store: &mut Store, id: TargetId, t: i64, c: &Capture) -> CaptureOutcome {
+        let (title, text) = (c.title.clone(), c.text.clone());
+        store
+            .record_capture(id, &facts(t), c, Timestamp(t + 1000), |ot, ob| {
+                WordDiff::new(ot, ob, &title, &text).summary()
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn versions_are_stored_only_on_change() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (t, created) = store
+            .add_target(&settings("https://e.com/a"), Timestamp(0))
+            .unwrap();
+        assert!(created);
+        assert!(matches!(
+            store_capture(&mut store, t.id, 1, &capture("T", "a b c")),
+            CaptureOutcome::New { version: 1 }
+        ));
+        assert!(matches!(
+            store_capture(&mut store, t.id, 2, &capture("T", "a b c")),
+            CaptureOutcome::Unchanged { version: 1 }
+        ));
+        match store_capture(&mut store, t.id, 3, &capture("T", "a x c")) {
+            CaptureOutcome::Changed {
+                from: 1,
+                to: 2,
+                summary,
+            } => assert_eq!((summary.added, summary.removed), (1, 1)),
+            other => panic!("{other:?}"),
+        }
+        let history = store.history(t.id).unwrap();
+        assert_eq!(history.len(), 2);
+        assert_eq!(history[0].added, None);
+        assert_eq!(history[1].added, Some(1));
+        let changes = store.stored_changes(t.id, 2).unwrap().unwrap();
+        assert_eq!(changes[0].new, "x");
+        assert_eq!(store.raw_html(t.id, 2).unwrap().unwrap(), b"<p>x</p>");
+        assert_eq!(store.changes_since(Timestamp(0)).unwrap().len(), 1);
+        assert_eq!(store.changes_since(Timestamp(4)).unwrap().len(), 0);
+        let list = store.list_targets().unwrap();
+        assert_eq!(list[0].versions, 2);
+        assert_eq!(list[0].last_change, Some(Timestamp(3)));
+        store.integrity_check().unwrap();
+    }
+
+    #[test]
+    fn config_sync_adds_updates_and_retires() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = settings("https://e.com/a");
+        let b = settings("https://e.com/b");
+        let r = store
+            .sync_config_targets(&[a.clone(), b.clone()], Timestamp(0))
+            .unwrap();
+        assert_eq!(r.added.len(), 2);
+        let id_b = store.target_by_url(&b.url).unwrap().unwrap().id;
+        store_capture(&mut store, id_b, 1, &capture("T", "text"));
+        let r = store
+            .sync_config_targets(std::slice::from_ref(&a), Timestamp(10))
+            .unwrap();
+        assert_eq!(r.removed, vec!["https://e.com/b".to_string()]);
+        assert_eq!(store.active_targets().unwrap().len(), 1);
+        // History of the removed target is kept.
+        assert_eq!(store.history(id_b).unwrap().len(), 1);
+        // A CLI target is not touched by config sync.
+        store
+            .add_target(&settings("https://e.com/c"), Timestamp(0))
+            .unwrap();
+        store.sync_config_targets(&[a], Timestamp(20)).unwrap();
+        assert_eq!(store.active_targets().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn due_targets_follow_next_check_time() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (t, _) = store
+            .add_target(&settings("https://e.com/a"), Timestamp(100))
+            .unwrap();
+        assert_eq!(store.due_targets(Timestamp(99), 10).unwrap().len(), 0);
+        assert_eq!(store.due_targets(Timestamp(100), 10).unwrap().len(), 1);
+        store
+            .record_failure(t.id, &facts(100), "boom", Timestamp(5000))
+            .unwrap();
+        assert_eq!(store.due_targets(Timestamp(4999), 10).unwrap().len(), 0);
+        assert_eq!(store.next_due_at().unwrap(), Some(Timestamp(5000)));
+        assert_eq!(
+            store.list_targets().unwrap()[0].last_error.as_deref(),
+            Some("boom")
+        );
+    }
+
+    #[test]
+    fn purge_deletes_history_and_remove_keeps_it() {
+        let mut store = Store::open_in_memory().unwrap();
+        let s = settings("https://e.com/a");
+        let (t, _) = store.add_target(&s, Timestamp(0)).unwrap();
+        store_capture(&mut store, t.id, 1, &capture("T", "text"));
+        assert!(store.remove_target(&s.url, false).unwrap());
+        assert_eq!(store.history(t.id).unwrap().len(), 1);
+        assert!(store.remove_target(&s.url, true).unwrap());
+        assert_eq!(store.history(t.id).unwrap().len(), 0);
+        assert!(!store.remove_target(&s.url, true).unwrap());
+    }
+}
