@@ -1,0 +1,162 @@
+//! `redline run`: checks targets when due and stops cleanly on SIGTERM.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::harness::{PageServer, Route, Workspace, article};
+
+fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn sigterm(pid: u32) {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+}
+
+#[test]
+fn sigterm_during_a_check_finishes_it_and_exits_0() {
+    let server = PageServer::start();
+    server.route(
+        "/fast",
+        Route::dynamic(|n| article::render(n, |p| p).into_bytes()),
+    );
+    server.route(
+        "/slow",
+        Route::dynamic(|n| article::render(n, |p| p).into_bytes())
+            .delay(Duration::from_millis(1200)),
+    );
+    let ws = Workspace::new();
+    ws.write_config(&format!(
+        "[[target]]\nurl = \"{}\"\ninterval = \"1s\"\n\n[[target]]\nurl = \"{}\"\ninterval = \"1h\"\n",
+        server.url("/fast"),
+        server.url("/slow")
+    ));
+    let mut child = ws
+        .cmd(&["run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // The fast target is checked again and again at its 1s interval.
+    wait_for("repeated checks", Duration::from_secs(20), || {
+        server.hits("/fast") >= 2
+    });
+    // The slow target's first check is in flight: stop the daemon now.
+    wait_for("the slow check", Duration::from_secs(10), || {
+        server.in_flight() > 0 || server.hits("/slow") > 0
+    });
+    sigterm(child.id());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "daemon did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stderr = {
+        let mut s = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut s).unwrap();
+        s
+    };
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit 0 on SIGTERM; stderr:\n{stderr}"
+    );
+
+    // The in-flight check was finished and committed, not cut in half.
+    let slow = ws.json_lines(&["history", &server.url("/slow"), "--json"]);
+    assert_eq!(
+        slow.len(),
+        1,
+        "the slow check finished before exit: {stderr}"
+    );
+    let fast = ws.json_lines(&["history", &server.url("/fast"), "--json"]);
+    assert_eq!(fast.len(), 1, "furniture churn made no versions");
+
+    // Every check row is whole: each stored version has its check.
+    let db = rusqlite::Connection::open(ws.db()).unwrap();
+    let integrity: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let orphans: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM versions v WHERE NOT EXISTS
+             (SELECT 1 FROM checks c WHERE c.target_id = v.target_id AND c.version = v.number AND c.outcome IN ('new','changed'))",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0);
+    let unchanged: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM checks WHERE outcome = 'unchanged'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(unchanged >= 1, "the fast target was checked more than once");
+}
+
+#[test]
+fn the_daemon_records_a_change_and_survives_a_failing_target() {
+    let server = PageServer::start();
+    server.route(
+        "/a",
+        Route::dynamic(|n| article::render(n, |p| p).into_bytes()),
+    );
+    server.route("/down", Route::status(500));
+    let ws = Workspace::new();
+    ws.write_config(&format!(
+        "[[target]]\nurl = \"{}\"\ninterval = \"1s\"\n\n[[target]]\nurl = \"{}\"\ninterval = \"1s\"\n",
+        server.url("/a"),
+        server.url("/down")
+    ));
+    let mut child = ws
+        .cmd(&["run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for("first checks", Duration::from_secs(20), || {
+        server.hits("/a") >= 1 && server.hits("/down") >= 2
+    });
+    server.route(
+        "/a",
+        Route::dynamic(|n| {
+            article::render(n, |p| p.replace("131-page document", "131-page response")).into_bytes()
+        }),
+    );
+    wait_for("the change", Duration::from_secs(20), || {
+        ws.json_lines(&["history", &server.url("/a"), "--json"])
+            .len()
+            == 2
+    });
+    wait_for(
+        "retries of the failing target",
+        Duration::from_secs(20),
+        || server.hits("/down") >= 3,
+    );
+    sigterm(child.id());
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    // The log sink reported the change.
+    assert!(stderr.contains("article changed"), "{stderr}");
+    assert!(stderr.contains("[-document-]{+response+}"), "{stderr}");
+}

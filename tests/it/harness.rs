@@ -1,0 +1,376 @@
+//! Shared test harness: a local page server on 127.0.0.1 (port 0) whose
+//! routes tests program, a temp-dir workspace with a config and database,
+//! and a runner for the real `redline` binary.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+/// Produces a body for the n-th request to a route (n starts at 1).
+pub type BodyFn = Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>;
+
+/// What the server answers on one path.
+#[derive(Clone)]
+pub struct Route {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: BodyFn,
+    /// Wait before sending anything.
+    pub delay: Duration,
+    /// Send the body one byte at a time with this pause.
+    pub trickle: Option<Duration>,
+    /// Omit Content-Length and close the connection to end the body.
+    pub no_length: bool,
+}
+
+impl Route {
+    /// A 200 HTML page.
+    pub fn html(body: impl Into<Vec<u8>>) -> Self {
+        let body = body.into();
+        Self::dynamic(move |_| body.clone())
+    }
+
+    /// A 200 HTML page made anew for every request.
+    pub fn dynamic(f: impl Fn(u64) -> Vec<u8> + Send + Sync + 'static) -> Self {
+        Self {
+            status: 200,
+            headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+            body: Arc::new(f),
+            delay: Duration::ZERO,
+            trickle: None,
+            no_length: false,
+        }
+    }
+
+    /// An error status with a small HTML body.
+    pub fn status(status: u16) -> Self {
+        let mut r = Self::html(format!("<html><body><h1>Error {status}</h1></body></html>"));
+        r.status = status;
+        r
+    }
+
+    /// Replaces the Content-Type header.
+    pub fn content_type(mut self, ct: &str) -> Self {
+        self.headers.retain(|(k, _)| k != "Content-Type");
+        self.headers.push(("Content-Type".into(), ct.into()));
+        self
+    }
+
+    pub fn delay(mut self, d: Duration) -> Self {
+        self.delay = d;
+        self
+    }
+
+    pub fn trickle(mut self, d: Duration) -> Self {
+        self.trickle = Some(d);
+        self
+    }
+
+    pub fn no_length(mut self) -> Self {
+        self.no_length = true;
+        self
+    }
+}
+
+struct ServerState {
+    routes: Mutex<HashMap<String, Route>>,
+    hits: Mutex<HashMap<String, u64>>,
+    stop: AtomicBool,
+    in_flight: AtomicU64,
+}
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 with programmable routes. Stops when
+/// dropped.
+pub struct PageServer {
+    addr: SocketAddr,
+    state: Arc<ServerState>,
+}
+
+impl PageServer {
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new(ServerState {
+            routes: Mutex::new(HashMap::new()),
+            hits: Mutex::new(HashMap::new()),
+            stop: AtomicBool::new(false),
+            in_flight: AtomicU64::new(0),
+        });
+        let s = Arc::clone(&state);
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                if s.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let s = Arc::clone(&s);
+                thread::spawn(move || handle(stream, &s));
+            }
+        });
+        Self { addr, state }
+    }
+
+    /// Full URL of a path on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Sets (or replaces) what a path answers.
+    pub fn route(&self, path: &str, route: Route) {
+        self.state
+            .routes
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), route);
+    }
+
+    /// Requests received for a path.
+    pub fn hits(&self, path: &str) -> u64 {
+        self.state
+            .hits
+            .lock()
+            .unwrap()
+            .get(path)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Requests being answered right now.
+    pub fn in_flight(&self) -> u64 {
+        self.state.in_flight.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for PageServer {
+    fn drop(&mut self) {
+        self.state.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+fn handle(mut stream: TcpStream, state: &ServerState) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) if line == "\r\n" || line == "\n" => break,
+            Ok(_) => {}
+        }
+    }
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_string();
+    let n = {
+        let mut hits = state.hits.lock().unwrap();
+        let n = hits.entry(path.clone()).or_default();
+        *n += 1;
+        *n
+    };
+    let route = state.routes.lock().unwrap().get(&path).cloned();
+    let route = route.unwrap_or_else(|| Route::status(404));
+    state.in_flight.fetch_add(1, Ordering::SeqCst);
+    thread::sleep(route.delay);
+    let body = (route.body)(n);
+    let reason = match route.status {
+        200 => "OK",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        _ => "Status",
+    };
+    let mut head = format!(
+        "HTTP/1.1 {} {reason}\r\nConnection: close\r\n",
+        route.status
+    );
+    for (k, v) in &route.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !route.no_length {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    let _ = stream.write_all(head.as_bytes());
+    match route.trickle {
+        Some(pause) => {
+            for b in &body {
+                if stream.write_all(&[*b]).is_err() {
+                    break;
+                }
+                thread::sleep(pause);
+            }
+        }
+        None => {
+            let _ = stream.write_all(&body);
+        }
+    }
+    let _ = stream.flush();
+    state.in_flight.fetch_sub(1, Ordering::SeqCst);
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    // Drain so the client sees a clean close.
+    let _ = reader.read(&mut [0u8; 64]);
+}
+
+/// An address on 127.0.0.1 where nothing listens.
+pub fn refused_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}/article")
+}
+
+/// A temp dir with a config file and a database, and the binary to run.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.path().join("redline.db")
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.path().join("redline.toml")
+    }
+
+    /// Writes the config: quick fetch limits for tests plus `extra`.
+    pub fn write_config(&self, extra: &str) {
+        let text = format!(
+            "[storage]\ndatabase = \"{}\"\n\n[fetch]\ntimeout = \"2s\"\nmax_body_bytes = 1000000\n\n{extra}\n",
+            self.db().display()
+        );
+        std::fs::write(self.config_path(), text).unwrap();
+    }
+
+    /// A `redline` command with this workspace's config, run in its dir.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_redline"));
+        c.current_dir(self.path())
+            .env_remove("REDLINE_CONFIG")
+            .env_remove("RUST_LOG")
+            .env("NO_COLOR", "1")
+            .arg("--config")
+            .arg(self.config_path())
+            .args(args);
+        c
+    }
+
+    /// Runs `redline` and returns its output.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("run redline")
+    }
+
+    /// Runs `redline`, requires success, returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "redline {args:?} failed with {:?}\nstdout:\n{}\nstderr:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("stdout is UTF-8")
+    }
+
+    /// Runs a `--json` command and parses one object per line.
+    pub fn json_lines(&self, args: &[&str]) -> Vec<serde_json::Value> {
+        self.ok(args)
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+            .collect()
+    }
+
+    /// `check --json` for some URLs, keyed by URL.
+    pub fn check(&self, urls: &[&str]) -> HashMap<String, serde_json::Value> {
+        let mut args = vec!["check", "--json"];
+        args.extend_from_slice(urls);
+        self.json_lines(&args)
+            .into_iter()
+            .map(|v| (v["url"].as_str().unwrap().to_string(), v))
+            .collect()
+    }
+
+    /// `check --json` for one URL.
+    pub fn check_one(&self, url: &str) -> serde_json::Value {
+        self.check(&[url])
+            .remove(url)
+            .expect("a report for the URL")
+    }
+}
+
+/// The article text fixture and the realistic page built around it.
+pub mod article {
+    pub const TEXT: &str = include_str!("../fixtures/un-xinjiang-report.txt");
+    const TEMPLATE: &str = include_str!("../fixtures/un-xinjiang-report.html");
+
+    /// The headline (first line of the text fixture).
+    pub fn title() -> &'static str {
+        TEXT.lines().next().unwrap().trim()
+    }
+
+    /// The body paragraphs as the extractor should return them. The text
+    /// fixture was captured with the page's comment form at its end ("Leave a
+    /// Reply" …); that is furniture, and the page puts it in the form.
+    pub fn paragraphs() -> Vec<&'static str> {
+        TEXT.lines()
+            .skip(1)
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .take_while(|l| *l != "Leave a Reply")
+            .collect()
+    }
+
+    /// Page furniture that differs on every request `n`: a clock, counters,
+    /// ad ids, tokens, a ticker and a "most read" list.
+    pub fn render(n: u64, edit: impl Fn(String) -> String) -> String {
+        let most_read: String = (0..5)
+            .map(|i| {
+                format!(
+                    "<li><a href=\"/story/{}\">Story number {} that is popular right now, with details</a></li>",
+                    n * 7 + i,
+                    (n + i) % 13
+                )
+            })
+            .collect();
+        let page = TEMPLATE
+            .replace("{{CLOCK}}", &format!("{:02}:{:02}", (n / 60) % 24, n % 60))
+            .replace("{{AD_ID}}", &format!("gpt-{}", n * 31))
+            .replace(
+                "{{AD_TEXT}}",
+                &format!("Limited offer number {n}, today only"),
+            )
+            .replace("{{COMMENT_COUNT}}", &(40 + n).to_string())
+            .replace("{{MODIFIED}}", "2022-09-01T12:00:00Z")
+            .replace("{{MOST_READ}}", &most_read)
+            .replace("{{REQUEST_ID}}", &format!("req-{n:08x}"))
+            .replace("{{SHARES}}", &format!("{}", 1000 + n * 17))
+            .replace("{{TICKER}}", &format!("Markets move {n} points"))
+            .replace("{{TS}}", &(1_662_000_000 + n).to_string())
+            .replace("{{UPDATED_AGO}}", &format!("{n} minutes"));
+        edit(page)
+    }
+}

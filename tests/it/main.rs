@@ -1,0 +1,16 @@
+//! Integration tests, compiled as one binary. Every test serves its pages
+//! from a local server on 127.0.0.1 and drives the real `redline` binary on a
+//! temp-dir database.
+
+mod harness;
+
+/// Legacy charsets decoded to the right text.
+mod charsets;
+/// Config errors, config-vs-database targets, and the report commands.
+mod cli;
+/// `redline run`: scheduling and clean shutdown on SIGTERM.
+mod daemon;
+/// Failing targets: HTTP errors, refused connections, timeouts, huge bodies.
+mod failures;
+/// Versions, unchanged checks, edits, headline changes and page noise.
+mod pipeline;
