@@ -514,6 +514,7 @@ header.meta a {{ color: #0645ad; word-break: break-all; }}
 h1 {{ font-size: 1.8rem; line-height: 1.25; }}
 del {{ background: #ffe0e0; color: #8b0000; text-decoration: line-through; }}
 ins {{ background: #d8f5d8; color: #064006; text-decoration: none; }}
+del + ins {{ margin-left: .2em; }}
 p.changed {{ border-left: 3px solid #e0b000; padding-left: .75rem; margin-left: -.9rem; }}
 .counts {{ font-weight: 600; }}
 .counts .plus {{ color: #064006; }} .counts .minus {{ color: #8b0000; }}

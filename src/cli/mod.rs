@@ -310,9 +310,15 @@ pub fn exit_code(err: &anyhow::Error) -> ExitCode {
         if cause.is::<ConfigError>() || cause.is::<UsageError>() {
             return ExitCode::from(2);
         }
-        if let Some(io) = cause.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::BrokenPipe
-        {
+        let io_kind = cause
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            .or_else(|| {
+                cause
+                    .downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+            });
+        if io_kind == Some(std::io::ErrorKind::BrokenPipe) {
             return ExitCode::SUCCESS;
         }
     }
