@@ -128,6 +128,8 @@ impl Checker {
             bytes: None,
         };
         let result = self.run_pipeline(target, &mut facts, clock, interval).await;
+        let title = result.as_ref().ok().map(|(_, title)| title.clone());
+        let result = result.map(|(outcome, _)| outcome);
         let mut report = CheckReport {
             url: target.url.clone(),
             name: target.name.clone(),
@@ -171,26 +173,18 @@ impl Checker {
                 report.error = Some(message);
             }
         }
-        if let (Some(from), Some(to), Some(summary)) =
-            (report.from, report.version, report.summary.as_ref())
-        {
-            let title = self
-                .store
-                .call({
-                    let id = target.id;
-                    move |s| s.version(id, Some(to))
-                })
-                .await
-                .ok()
-                .flatten()
-                .map(|v| v.title)
-                .unwrap_or_default();
+        if let (Some(from), Some(to), Some(summary), Some(title)) = (
+            report.from,
+            report.version,
+            report.summary.as_ref(),
+            title.as_deref(),
+        ) {
             self.alerter.article_changed(&ChangeEvent {
                 url: &target.url,
                 name: target.name.as_deref(),
                 from,
                 to,
-                title: &title,
+                title,
                 summary,
             });
         }
@@ -203,7 +197,7 @@ impl Checker {
         facts: &mut CheckFacts,
         clock: Instant,
         interval: Duration,
-    ) -> Result<CaptureOutcome, CheckError> {
+    ) -> Result<(CaptureOutcome, String), CheckError> {
         let fetched = self.fetcher.fetch(&target.url).await.inspect_err(|e| {
             facts.http_status = e.http_status();
         })?;
@@ -221,6 +215,7 @@ impl Checker {
         facts.duration = clock.elapsed();
         let (id, f) = (target.id, facts.clone());
         let next = next_check_at(Timestamp::now(), interval, target.id);
+        let title = capture.title.clone();
         let outcome = self
             .store
             .call(move |s| {
@@ -230,7 +225,7 @@ impl Checker {
                 })
             })
             .await?;
-        Ok(outcome)
+        Ok((outcome, title))
     }
 }
 

@@ -177,19 +177,16 @@ pub fn extract(
     })
 }
 
-/// Tags whose whole subtree is never article text.
-fn is_furniture_tag(name: &str) -> bool {
+/// Tags whose content is never text a reader sees.
+fn is_code_tag(name: &str) -> bool {
     matches!(
         name,
         "script"
             | "style"
             | "noscript"
             | "template"
-            | "nav"
-            | "header"
-            | "footer"
-            | "aside"
-            | "form"
+            | "head"
+            | "title"
             | "button"
             | "select"
             | "input"
@@ -199,27 +196,40 @@ fn is_furniture_tag(name: &str) -> bool {
             | "embed"
             | "svg"
             | "canvas"
+            | "video"
+            | "audio"
+    )
+}
+
+/// Structural tags that hold page furniture rather than the article.
+fn is_furniture_tag(name: &str) -> bool {
+    matches!(
+        name,
+        "nav"
+            | "header"
+            | "footer"
+            | "aside"
+            | "form"
             | "figure"
             | "figcaption"
             | "dialog"
             | "menu"
-            | "video"
-            | "audio"
-            | "head"
-            | "title"
     )
 }
 
-/// Words in a class or id that mark page furniture.
+/// Words in a class or id that mark a comment section, whatever its size.
+fn is_comment_word(word: &str) -> bool {
+    matches!(
+        word,
+        "comment" | "comments" | "commentlist" | "respond" | "disqus"
+    )
+}
+
+/// Words in a class or id that mark page furniture by what it is about.
 fn is_furniture_word(word: &str) -> bool {
     matches!(
         word,
-        "comment"
-            | "comments"
-            | "commentlist"
-            | "respond"
-            | "reply"
-            | "disqus"
+        "reply"
             | "share"
             | "sharing"
             | "sharebar"
@@ -242,9 +252,24 @@ fn is_furniture_word(word: &str) -> bool {
             | "cookie"
             | "cookies"
             | "consent"
-            | "popup"
-            | "modal"
-            | "sidebar"
+            | "trending"
+            | "popular"
+            | "mostread"
+            | "recommended"
+            | "recommendations"
+            | "outbrain"
+            | "taboola"
+            | "ticker"
+    )
+}
+
+/// Words in a class or id that mark furniture by where it sits on the page.
+/// Sites also use them for wrappers (`content-with-sidebar-wrp`), so a
+/// content word next to them wins.
+fn is_layout_word(word: &str) -> bool {
+    matches!(
+        word,
+        "sidebar"
             | "footer"
             | "masthead"
             | "navbar"
@@ -253,30 +278,70 @@ fn is_furniture_word(word: &str) -> bool {
             | "menu"
             | "byline"
             | "tags"
-            | "trending"
-            | "popular"
-            | "mostread"
-            | "recommended"
-            | "recommendations"
-            | "outbrain"
-            | "taboola"
             | "toolbar"
-            | "widget"
             | "caption"
             | "credit"
-            | "ticker"
+            | "popup"
+            | "modal"
             | "paywall"
-            | "hidden"
     )
 }
 
-/// Whether an element starts a subtree of page furniture.
-fn is_furniture(el: &scraper::node::Element) -> bool {
-    if is_furniture_tag(el.name()) {
-        return true;
+/// Words in a class or id that name the article itself.
+fn is_content_word(word: &str) -> bool {
+    matches!(
+        word,
+        "article" | "content" | "main" | "body" | "story" | "entry" | "text" | "articlebody"
+    )
+}
+
+/// How sure we are that an element is furniture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Furniture {
+    /// Not furniture.
+    No,
+    /// Never visible text, or a comment section: always excluded.
+    Always,
+    /// Looks like furniture by tag, role or class — unless it holds most of
+    /// the page's text, in which case the name is an accident of the site's
+    /// markup (a page-wide `<form>`, a `div.widget` or `div.ad-margins`
+    /// wrapping everything).
+    Likely,
+}
+
+fn classify(el: &scraper::node::Element) -> Furniture {
+    let name = el.name();
+    if is_code_tag(name) || el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
+        return Furniture::Always;
     }
-    if el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
-        return true;
+    if let Some(style) = el.attr("style") {
+        let s: String = style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if s.contains("display:none") || s.contains("visibility:hidden") {
+            return Furniture::Always;
+        }
+    }
+    let words = |pred: fn(&str) -> bool| {
+        [el.attr("class"), el.attr("id")]
+            .into_iter()
+            .flatten()
+            .any(|s| {
+                s.split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .any(|w| pred(&w.to_ascii_lowercase()))
+            })
+    };
+    if words(is_comment_word) {
+        return Furniture::Always;
+    }
+    if is_furniture_tag(name) {
+        return Furniture::Likely;
+    }
+    if words(is_furniture_word) || (words(is_layout_word) && !words(is_content_word)) {
+        return Furniture::Likely;
     }
     if let Some(role) = el.attr("role")
         && matches!(
@@ -291,25 +356,14 @@ fn is_furniture(el: &scraper::node::Element) -> bool {
                 | "menu"
         )
     {
-        return true;
+        return Furniture::Likely;
     }
-    if let Some(style) = el.attr("style") {
-        let s: String = style
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if s.contains("display:none") || s.contains("visibility:hidden") {
-            return true;
-        }
-    }
-    let words = |s: &str| {
-        s.split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .any(|w| is_furniture_word(&w.to_ascii_lowercase()))
-    };
-    el.attr("class").is_some_and(words) || el.attr("id").is_some_and(words)
+    Furniture::No
 }
+
+/// Share of the page's text above which a "likely furniture" element is
+/// kept: it is the page, not a part of it.
+const FURNITURE_MAX_SHARE: f64 = 0.5;
 
 /// The elements whose subtree is furniture, computed once per page.
 struct ExcludedSet {
@@ -318,12 +372,53 @@ struct ExcludedSet {
 
 impl ExcludedSet {
     fn compute(doc: &Html) -> Self {
+        // Visible text length of every subtree, from one pre-order listing
+        // walked backwards (children before parents).
+        let mut order: Vec<NodeRef<'_, Node>> = Vec::new();
+        let mut stack: Vec<NodeRef<'_, Node>> = vec![doc.tree.root()];
+        while let Some(node) = stack.pop() {
+            order.push(node);
+            if node
+                .value()
+                .as_element()
+                .is_some_and(|e| is_code_tag(e.name()))
+            {
+                continue;
+            }
+            stack.extend(node.children());
+        }
+        let mut text_len: HashMap<NodeId, usize> = HashMap::with_capacity(order.len());
+        for node in order.iter().rev() {
+            let own = match node.value() {
+                Node::Text(t) => t.chars().filter(|c| !c.is_whitespace()).count(),
+                Node::Element(e) if is_code_tag(e.name()) => 0,
+                _ => node
+                    .children()
+                    .map(|c| text_len.get(&c.id()).copied().unwrap_or(0))
+                    .sum(),
+            };
+            text_len.insert(node.id(), own);
+        }
+        let total = text_len
+            .get(&doc.tree.root().id())
+            .copied()
+            .unwrap_or(0)
+            .max(1) as f64;
+
         let mut roots = std::collections::HashSet::new();
         let mut stack: Vec<NodeRef<'_, Node>> = vec![doc.tree.root()];
         while let Some(node) = stack.pop() {
             if let Node::Element(el) = node.value() {
                 // `html` and `body` are never furniture, whatever their class.
-                if !matches!(el.name(), "html" | "body") && is_furniture(el) {
+                let verdict = if matches!(el.name(), "html" | "body") {
+                    Furniture::No
+                } else {
+                    classify(el)
+                };
+                let share = text_len.get(&node.id()).copied().unwrap_or(0) as f64 / total;
+                if verdict == Furniture::Always
+                    || (verdict == Furniture::Likely && share <= FURNITURE_MAX_SHARE)
+                {
                     roots.insert(node.id());
                     continue;
                 }
@@ -944,6 +1039,40 @@ mod tests {
         let a = extract(page, None, None).unwrap();
         assert_eq!(a.title, "国連報告書");
         assert!(a.text.contains("人道に対する罪"));
+    }
+
+    /// Regression: a page-wide `<div class="widget">`, `<form>` or
+    /// `div.Page-ad-margins` wrapper was taken for furniture and the whole
+    /// article vanished ("no article found").
+    #[test]
+    fn furniture_names_on_a_page_wide_wrapper_are_ignored() {
+        for open in [
+            "<div class=\"Page-ad-margins\">",
+            "<form id=\"aspnetForm\">",
+            "<div id=\"Blog1\" class=\"widget Blog\">",
+        ] {
+            let close = if open.starts_with("<form") {
+                "</form>"
+            } else {
+                "</div>"
+            };
+            let page = format!(
+                "<html><body>{open}<nav><a href=/>Home</a></nav><div class=\"story\">\
+                 <p>The council voted on Tuesday to close the library, after a debate that lasted six hours.</p>\
+                 <p>Residents said they would appeal the decision, which takes effect in March next year.</p>\
+                 </div><div class=\"sidebar\"><p>Other news, and more other news, and yet more.</p></div>{close}</body></html>"
+            );
+            let a = extract(&page, None, None).unwrap_or_else(|e| panic!("{open}: {e}"));
+            assert!(
+                a.text.starts_with("The council voted"),
+                "{open}: {}",
+                a.text
+            );
+            assert!(
+                !a.text.contains("Other news"),
+                "{open}: the small sidebar is still furniture"
+            );
+        }
     }
 
     #[test]
