@@ -260,6 +260,10 @@ fn is_furniture_word(word: &str) -> bool {
             | "outbrain"
             | "taboola"
             | "ticker"
+            | "recommend"
+            | "gallery"
+            | "slideshow"
+            | "carousel"
     )
 }
 
@@ -295,6 +299,61 @@ fn is_content_word(word: &str) -> bool {
     )
 }
 
+/// The lower-case words of a class or id: split at punctuation and at
+/// camelCase humps (`shareButtons` → `share`, `buttons`). Run-together
+/// names (`newscaption`, `relatedlinks`) also yield the distinctive
+/// furniture word they contain.
+fn name_words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let mut word = String::new();
+        let mut prev_lower = false;
+        for c in part.chars() {
+            if c.is_ascii_uppercase() && prev_lower && !word.is_empty() {
+                out.push(std::mem::take(&mut word));
+            }
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            word.push(c.to_ascii_lowercase());
+        }
+        if !word.is_empty() {
+            let whole = part.to_ascii_lowercase();
+            if whole != word {
+                out.push(whole.clone());
+            }
+            for distinctive in DISTINCTIVE_FURNITURE {
+                if whole.len() > distinctive.len() && whole.contains(distinctive) {
+                    out.push((*distinctive).to_string());
+                }
+            }
+            out.push(word);
+        }
+    }
+    out
+}
+
+/// Furniture words long and unusual enough to be found inside run-together
+/// names without matching ordinary words.
+const DISTINCTIVE_FURNITURE: &[&str] = &[
+    "caption",
+    "comment",
+    "newsletter",
+    "related",
+    "sharing",
+    "social",
+    "sponsor",
+    "advert",
+    "outbrain",
+    "taboola",
+    "breadcrumb",
+    "slideshow",
+    "trending",
+    "recommend",
+    "subscribe",
+];
+
 /// How sure we are that an element is furniture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Furniture {
@@ -324,16 +383,12 @@ fn classify(el: &scraper::node::Element) -> Furniture {
             return Furniture::Always;
         }
     }
-    let words = |pred: fn(&str) -> bool| {
-        [el.attr("class"), el.attr("id")]
-            .into_iter()
-            .flatten()
-            .any(|s| {
-                s.split(|c: char| !c.is_ascii_alphanumeric())
-                    .filter(|w| !w.is_empty())
-                    .any(|w| pred(&w.to_ascii_lowercase()))
-            })
-    };
+    let names: Vec<String> = [el.attr("class"), el.attr("id")]
+        .into_iter()
+        .flatten()
+        .flat_map(name_words)
+        .collect();
+    let words = |pred: fn(&str) -> bool| names.iter().any(|w| pred(w));
     if words(is_comment_word) {
         return Furniture::Always;
     }
@@ -497,9 +552,26 @@ fn text_stats(root: NodeRef<'_, Node>, excluded: &ExcludedSet) -> (usize, usize)
     (total, linked)
 }
 
+/// Paragraph text found inside an element (through all its descendants).
+#[derive(Debug, Clone, Copy, Default)]
+struct ParagraphStats {
+    /// Readability-style score, from the paragraphs near it.
+    score: f64,
+    /// Paragraphs of text.
+    paragraphs: usize,
+    /// Characters in those paragraphs.
+    chars: usize,
+    /// Of which inside links.
+    linked: usize,
+}
+
+/// How many ancestors a paragraph's characters are credited to; bounds the
+/// work on pathologically deep pages.
+const MAX_CREDIT_DEPTH: usize = 48;
+
 /// The container most likely to hold the article body.
 fn best_container<'a>(doc: &'a Html, excluded: &ExcludedSet) -> Option<ElementRef<'a>> {
-    let mut scores: HashMap<NodeId, f64> = HashMap::new();
+    let mut stats: HashMap<NodeId, ParagraphStats> = HashMap::new();
     let body = doc
         .tree
         .root()
@@ -531,11 +603,21 @@ fn best_container<'a>(doc: &'a Html, excluded: &ExcludedSet) -> Option<ElementRe
                 } else {
                     node.parent()
                 };
-                for divisor in [1.0, 2.0, 3.0] {
-                    let Some(a) = ancestor else { break };
-                    if a.value().is_element() {
-                        *scores.entry(a.id()).or_default() += score / divisor;
+                let mut level = 0usize;
+                while let Some(a) = ancestor {
+                    if level >= MAX_CREDIT_DEPTH || !a.value().is_element() {
+                        break;
                     }
+                    let entry = stats.entry(a.id()).or_default();
+                    // Score decays with distance (parent, grandparent, then
+                    // faster); raw counts go all the way up.
+                    if level < 3 {
+                        entry.score += score / (level as f64 + 1.0);
+                    }
+                    entry.paragraphs += 1;
+                    entry.chars += chars;
+                    entry.linked += linked;
+                    level += 1;
                     ancestor = a.parent();
                 }
             }
@@ -546,12 +628,16 @@ fn best_container<'a>(doc: &'a Html, excluded: &ExcludedSet) -> Option<ElementRe
         stack.extend(node.children());
     }
 
-    let mut ranked: Vec<(NodeId, f64)> = scores.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-    ranked
+    let mut ranked: Vec<(NodeId, ParagraphStats)> = stats
+        .iter()
+        .map(|(k, v)| (*k, *v))
+        .filter(|(_, v)| v.score > 0.0)
+        .collect();
+    ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));
+    let best = ranked
         .into_iter()
         .take(8)
-        .filter_map(|(id, score)| {
+        .filter_map(|(id, st)| {
             let node = doc.tree.get(id)?;
             let el = ElementRef::wrap(node)?;
             let (chars, linked) = text_stats(node, excluded);
@@ -563,11 +649,83 @@ fn best_container<'a>(doc: &'a Html, excluded: &ExcludedSet) -> Option<ElementRe
             let hinted = el.value().name() == "article"
                 || el.value().attr("itemprop") == Some("articleBody");
             let bonus = if hinted { 1.25 } else { 1.0 };
-            Some((el, score * (1.0 - density) * bonus))
+            Some((el, st.score * (1.0 - density) * bonus))
         })
         .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(el, _)| el)
+        .map(|(el, _)| el)?;
+    Some(climb(best, &stats, excluded))
 }
+
+/// Articles split into sections (around pull quotes, images, ads) leave the
+/// best container holding only part of the text. Climb to an ancestor while
+/// what it adds is more article-like paragraphs: long enough on average and
+/// with few links, unlike teaser lists and link blocks.
+fn climb<'a>(
+    best: ElementRef<'a>,
+    stats: &HashMap<NodeId, ParagraphStats>,
+    excluded: &ExcludedSet,
+) -> ElementRef<'a> {
+    let mut current = best;
+    let Some(mut cur) = stats.get(&best.id()).copied() else {
+        return best;
+    };
+    let mut cur_text = text_stats(*best, excluded);
+    while let Some(parent) = current.parent().and_then(ElementRef::wrap) {
+        if matches!(parent.value().name(), "body" | "html") {
+            break;
+        }
+        let Some(up) = stats.get(&parent.id()).copied() else {
+            break;
+        };
+        let extra_paragraphs = up.paragraphs.saturating_sub(cur.paragraphs);
+        let extra_chars = up.chars.saturating_sub(cur.chars);
+        let extra_linked = up.linked.saturating_sub(cur.linked);
+        if extra_paragraphs == 0 {
+            // A plain wrapper adds no paragraphs; look one level further.
+            current = parent;
+            continue;
+        }
+        let average = extra_chars / extra_paragraphs;
+        let link_share = extra_linked as f64 / extra_chars.max(1) as f64;
+        // All the text the step adds, not only paragraphs: a teaser list's
+        // summaries look like paragraphs, but its headlines are links.
+        let up_text = text_stats(*parent, excluded);
+        let added = up_text.0.saturating_sub(cur_text.0);
+        let added_linked = up_text.1.saturating_sub(cur_text.1);
+        let added_link_share = added_linked as f64 / added.max(1) as f64;
+        // Only a substantial gain is worth the risk of taking in furniture.
+        if extra_chars * 4 >= cur.chars
+            && average >= CLIMB_MIN_AVERAGE_CHARS
+            && link_share < CLIMB_MAX_LINK_SHARE
+            && added_link_share < CLIMB_MAX_LINK_SHARE
+        {
+            current = parent;
+            cur = up;
+            cur_text = up_text;
+        } else {
+            break;
+        }
+    }
+    // Never end on a wrapper that added nothing: step back down to the
+    // highest element that really gained paragraphs.
+    let mut node = current;
+    while node.id() != best.id() {
+        let here = stats.get(&node.id()).map_or(0, |s| s.paragraphs);
+        let Some(child) = node
+            .child_elements()
+            .find(|c| stats.get(&c.id()).is_some_and(|s| s.paragraphs == here))
+        else {
+            break;
+        };
+        node = child;
+    }
+    node
+}
+
+/// Average length of the paragraphs an ancestor must add to be climbed to.
+const CLIMB_MIN_AVERAGE_CHARS: usize = 100;
+/// Largest share of linked text in what an ancestor adds.
+const CLIMB_MAX_LINK_SHARE: f64 = 0.2;
 
 /// Whether an element has at least `min` characters in its own text nodes.
 fn has_direct_text(node: NodeRef<'_, Node>, min: usize) -> bool {
@@ -607,28 +765,48 @@ fn collect_text(root: NodeRef<'_, Node>, excluded: &ExcludedSet) -> String {
 fn collect_paragraphs(root: ElementRef<'_>, excluded: &ExcludedSet, explicit: bool) -> Vec<String> {
     enum Step<'a> {
         Enter(NodeRef<'a, Node>),
-        Leave,
+        LeaveBlock { row: bool },
+        LeaveLink,
+    }
+    /// The paragraph being built, with how much of it is link text.
+    #[derive(Default)]
+    struct Current {
+        text: String,
+        chars: usize,
+        linked: usize,
     }
     let mut paragraphs = Vec::new();
-    let mut current = String::new();
+    let mut current = Current::default();
+    let mut link_depth = 0usize;
     let mut last_was_br = false;
-    let flush = |current: &mut String, paragraphs: &mut Vec<String>| {
-        let line = normalize_line(current);
-        if !line.is_empty() {
+    // A paragraph that is mostly link text inside the article is a "read
+    // more" line, a related headline or a tag list, not the story.
+    // Table rows are data (standings, results) where links are normal.
+    let flush = |current: &mut Current, paragraphs: &mut Vec<String>, row: bool| {
+        let link_heavy =
+            !explicit && !row && current.linked * 10 >= current.chars * LINK_HEAVY_TENTHS;
+        let line = normalize_line(&current.text);
+        if !line.is_empty() && !link_heavy {
             paragraphs.push(line);
         }
-        current.clear();
+        *current = Current::default();
     };
     let mut stack = vec![Step::Enter(*root)];
     while let Some(step) = stack.pop() {
         match step {
-            Step::Leave => flush(&mut current, &mut paragraphs),
+            Step::LeaveBlock { row } => flush(&mut current, &mut paragraphs, row),
+            Step::LeaveLink => link_depth = link_depth.saturating_sub(1),
             Step::Enter(node) => match node.value() {
                 Node::Text(t) => {
-                    if !t.trim().is_empty() {
+                    let visible = t.chars().filter(|c| !c.is_whitespace()).count();
+                    if visible > 0 {
                         last_was_br = false;
                     }
-                    current.push_str(t);
+                    current.chars += visible;
+                    if link_depth > 0 {
+                        current.linked += visible;
+                    }
+                    current.text.push_str(t);
                 }
                 Node::Element(el) => {
                     let name = el.name();
@@ -643,23 +821,30 @@ fn collect_paragraphs(root: ElementRef<'_>, excluded: &ExcludedSet, explicit: bo
                     if skip {
                         continue;
                     }
-                    if name == "br" {
-                        if last_was_br {
-                            flush(&mut current, &mut paragraphs);
-                        } else {
-                            current.push(' ');
+                    match name {
+                        "br" => {
+                            if last_was_br {
+                                flush(&mut current, &mut paragraphs, false);
+                            } else {
+                                current.text.push(' ');
+                            }
+                            last_was_br = true;
+                            continue;
                         }
-                        last_was_br = true;
-                        continue;
-                    }
-                    let block = is_block(name);
-                    if block {
-                        flush(&mut current, &mut paragraphs);
-                        last_was_br = false;
-                        stack.push(Step::Leave);
-                    } else {
+                        // Cells of a row read as one line.
+                        "td" | "th" => current.text.push(' '),
+                        "a" => {
+                            link_depth += 1;
+                            stack.push(Step::LeaveLink);
+                        }
+                        _ if is_block(name) => {
+                            flush(&mut current, &mut paragraphs, false);
+                            last_was_br = false;
+                            stack.push(Step::LeaveBlock { row: name == "tr" });
+                        }
                         // Inline boundaries (`<span>a</span><span>b</span>`)
                         // are not word boundaries; nothing to add.
+                        _ => {}
                     }
                     let children: Vec<_> = node.children().collect();
                     stack.extend(children.into_iter().rev().map(Step::Enter));
@@ -668,9 +853,13 @@ fn collect_paragraphs(root: ElementRef<'_>, excluded: &ExcludedSet, explicit: bo
             },
         }
     }
-    flush(&mut current, &mut paragraphs);
+    flush(&mut current, &mut paragraphs, false);
     paragraphs
 }
+
+/// A paragraph with at least this many tenths of its text in links is
+/// dropped from an automatically found body.
+const LINK_HEAVY_TENTHS: usize = 7;
 
 /// The headline: the visible `<h1>` of the article when there is one, else
 /// the page's declared headline, else its `<title>`.

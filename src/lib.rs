@@ -27,6 +27,7 @@ pub mod config;
 pub mod daemon;
 pub mod decode;
 pub mod diff;
+pub mod eval;
 pub mod extract;
 pub mod fetch;
 pub mod schedule;
