@@ -588,7 +588,7 @@ fn best_container<'a>(doc: &'a Html, excluded: &ExcludedSet) -> Option<ElementRe
         }
         let name = el.name();
         let scoring = matches!(name, "p" | "pre" | "blockquote")
-            || (name == "div" && has_direct_text(node, MIN_SCORING_CHARS));
+            || (is_text_container(name) && has_direct_text(node, MIN_SCORING_CHARS));
         if scoring {
             let (chars, linked) = text_stats(node, excluded);
             if chars >= MIN_SCORING_CHARS && linked * 2 < chars {
@@ -598,7 +598,7 @@ fn best_container<'a>(doc: &'a Html, excluded: &ExcludedSet) -> Option<ElementRe
                     .filter(|c| matches!(c, ',' | '，' | '、' | '،'))
                     .count();
                 let score = 1.0 + commas as f64 + (chars as f64 / 100.0).min(3.0);
-                let mut ancestor = if name == "div" {
+                let mut ancestor = if is_text_container(name) {
                     Some(node)
                 } else {
                     node.parent()
@@ -621,7 +621,7 @@ fn best_container<'a>(doc: &'a Html, excluded: &ExcludedSet) -> Option<ElementRe
                     ancestor = a.parent();
                 }
             }
-            if name != "div" {
+            if !is_text_container(name) {
                 continue;
             }
         }
@@ -726,6 +726,12 @@ fn climb<'a>(
 const CLIMB_MIN_AVERAGE_CHARS: usize = 100;
 /// Largest share of linked text in what an ancestor adds.
 const CLIMB_MAX_LINK_SHARE: f64 = 0.2;
+
+/// Containers that some sites fill with bare text (and `<br>`s) instead of
+/// paragraphs; such a container counts as a paragraph itself.
+fn is_text_container(name: &str) -> bool {
+    matches!(name, "div" | "section" | "article" | "main" | "td" | "center")
+}
 
 /// Whether an element has at least `min` characters in its own text nodes.
 fn has_direct_text(node: NodeRef<'_, Node>, min: usize) -> bool {
