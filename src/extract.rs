@@ -590,13 +590,10 @@ fn best_container<'a>(doc: &'a Html, excluded: &ExcludedSet) -> Option<ElementRe
         let scoring = matches!(name, "p" | "pre" | "blockquote")
             || (is_text_container(name) && has_direct_text(node, MIN_SCORING_CHARS));
         if scoring {
-            let (chars, linked) = text_stats(node, excluded);
+            // A bare-text container counts only its own text, not its block
+            // children (which score on their own): deep nesting stays linear.
+            let (chars, linked, commas) = paragraph_text(node, excluded, is_text_container(name));
             if chars >= MIN_SCORING_CHARS && linked * 2 < chars {
-                let text: String = collect_text(node, excluded);
-                let commas = text
-                    .chars()
-                    .filter(|c| matches!(c, ',' | '，' | '、' | '،'))
-                    .count();
                 let score = 1.0 + commas as f64 + (chars as f64 / 100.0).min(3.0);
                 let mut ancestor = if is_text_container(name) {
                     Some(node)
@@ -670,8 +667,10 @@ fn climb<'a>(
         return best;
     };
     let mut cur_text = text_stats(*best, excluded);
+    let mut steps = 0;
     while let Some(parent) = current.parent().and_then(ElementRef::wrap) {
-        if matches!(parent.value().name(), "body" | "html") {
+        steps += 1;
+        if steps > MAX_CLIMB || matches!(parent.value().name(), "body" | "html") {
             break;
         }
         let Some(up) = stats.get(&parent.id()).copied() else {
@@ -722,10 +721,46 @@ fn climb<'a>(
     node
 }
 
+/// Most levels climbed above the best container.
+const MAX_CLIMB: usize = 8;
 /// Average length of the paragraphs an ancestor must add to be climbed to.
 const CLIMB_MIN_AVERAGE_CHARS: usize = 100;
 /// Largest share of linked text in what an ancestor adds.
 const CLIMB_MAX_LINK_SHARE: f64 = 0.2;
+
+/// Characters, linked characters and commas of a paragraph's text, skipping
+/// furniture; with `own_only`, block-level children are skipped too.
+fn paragraph_text(root: NodeRef<'_, Node>, excluded: &ExcludedSet, own_only: bool) -> (usize, usize, usize) {
+    let (mut chars, mut linked, mut commas) = (0, 0, 0);
+    let mut stack = vec![(root, false)];
+    while let Some((node, in_link)) = stack.pop() {
+        match node.value() {
+            Node::Text(t) => {
+                for c in t.chars() {
+                    if c.is_whitespace() {
+                        continue;
+                    }
+                    chars += 1;
+                    if in_link {
+                        linked += 1;
+                    }
+                    if matches!(c, ',' | '，' | '、' | '،') {
+                        commas += 1;
+                    }
+                }
+            }
+            Node::Element(el) => {
+                if excluded.contains(&node) || (own_only && node != root && is_block(el.name())) {
+                    continue;
+                }
+                let link = in_link || el.name() == "a";
+                stack.extend(node.children().map(|c| (c, link)));
+            }
+            _ => {}
+        }
+    }
+    (chars, linked, commas)
+}
 
 /// Containers that some sites fill with bare text (and `<br>`s) instead of
 /// paragraphs; such a container counts as a paragraph itself.
@@ -875,24 +910,45 @@ fn choose_title(
     container: Option<ElementRef<'_>>,
     meta: &Metadata,
 ) -> String {
-    let h1 = Selector::parse("h1").expect("static selector");
-    let visible: Vec<ElementRef<'_>> = doc
-        .select(&h1)
-        .filter(|h| !h.ancestors().any(|a| excluded.contains(&a)) && !excluded.contains(h))
-        .filter(|h| !normalize_line(&collect_text(**h, excluded)).is_empty())
-        .collect();
+    // Every visible <h1>, found by one walk that skips furniture.
+    let mut visible: Vec<ElementRef<'_>> = Vec::new();
+    let mut stack = vec![doc.tree.root()];
+    while let Some(node) = stack.pop() {
+        let Some(el) = ElementRef::wrap(node) else {
+            stack.extend(node.children());
+            continue;
+        };
+        if excluded.contains(&node) {
+            continue;
+        }
+        if el.value().name() == "h1" {
+            if !normalize_line(&collect_text(node, excluded)).is_empty() {
+                visible.push(el);
+            }
+            continue;
+        }
+        let children: Vec<_> = node.children().collect();
+        stack.extend(children.into_iter().rev());
+    }
     // Prefer an h1 that shares an ancestor with the body container below
     // <body>, so a logo h1 in the page chrome does not win.
-    let near_body = container.and_then(|c| {
-        visible.iter().find(|h| {
-            let mut ancestors = h.ancestors().filter(|a| {
-                a.value()
-                    .as_element()
-                    .is_some_and(|e| !matches!(e.name(), "body" | "html"))
-            });
-            ancestors.any(|a| a.id() == c.id() || c.ancestors().any(|ca| ca.id() == a.id()))
+    let below_body = |n: &NodeRef<'_, Node>| {
+        n.value()
+            .as_element()
+            .is_some_and(|e| !matches!(e.name(), "body" | "html"))
+    };
+    let container_line: std::collections::HashSet<NodeId> = container
+        .map(|c| {
+            std::iter::once(*c)
+                .chain(c.ancestors())
+                .filter(below_body)
+                .map(|n| n.id())
+                .collect()
         })
-    });
+        .unwrap_or_default();
+    let near_body = visible
+        .iter()
+        .find(|h| h.ancestors().filter(below_body).any(|a| container_line.contains(&a.id())));
     if let Some(h) = near_body.or(visible.first()) {
         return normalize_line(&collect_text(**h, excluded));
     }
@@ -1267,6 +1323,75 @@ mod tests {
                 !a.text.contains("Other news"),
                 "{open}: the small sidebar is still furniture"
             );
+        }
+    }
+
+    #[test]
+    fn malformed_html_still_yields_the_article() {
+        let page = "<html><body><div><p>First paragraph of the story is here, and it is long enough.<p>Second paragraph without closing tags, also long enough to count<div><span>unclosed span <b>bold</i></p></p></div></td></tr>";
+        let a = extract(page, None, None).unwrap();
+        assert!(a.text.starts_with("First paragraph"), "{}", a.text);
+        assert!(a.text.contains("Second paragraph"));
+    }
+
+    #[test]
+    fn a_five_megabyte_page_is_extracted() {
+        let mut page = String::from("<html><body><article><h1>Big</h1>");
+        let para = "<p>This paragraph of the article is repeated, with commas, clauses, and more words to make it long.</p>\n";
+        while page.len() < 5 * 1024 * 1024 {
+            page.push_str(para);
+        }
+        page.push_str("</article></body></html>");
+        let a = extract(&page, None, None).unwrap();
+        assert_eq!(a.title, "Big");
+        assert!(a.text.len() > 4 * 1024 * 1024);
+    }
+
+    /// Regression guard: every level holding its own text made scoring walk
+    /// each subtree again, quadratic in the depth.
+    #[test]
+    fn deep_nesting_with_text_at_every_level() {
+        let mut page = String::from("<html><body>");
+        for i in 0..10_000 {
+            page.push_str(&format!("<div>level {i} has some text of its own, enough to count"));
+        }
+        page.push_str(&"</div>".repeat(10_000));
+        page.push_str("</body></html>");
+        let _ = extract(&page, None, None);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4096)) {
+            let decoded = crate::decode::decode(&bytes, None, None);
+            let _ = extract(&decoded.text, None, None);
+        }
+
+        #[test]
+        fn arbitrary_tag_soup_never_panics(parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::prelude::Just("<p>".to_string()),
+                proptest::prelude::Just("</p>".to_string()),
+                proptest::prelude::Just("<div class=\"article-body\">".to_string()),
+                proptest::prelude::Just("</div>".to_string()),
+                proptest::prelude::Just("<a href=x>".to_string()),
+                proptest::prelude::Just("</a>".to_string()),
+                proptest::prelude::Just("<nav>".to_string()),
+                proptest::prelude::Just("<h1>".to_string()),
+                proptest::prelude::Just("<br>".to_string()),
+                proptest::prelude::Just("<table><tr><td>".to_string()),
+                proptest::prelude::Just("<script>".to_string()),
+                proptest::prelude::Just("<!--".to_string()),
+                "[a-zA-Z ,.]{0,60}",
+            ],
+            0..200,
+        )) {
+            let page = parts.concat();
+            if let Ok(a) = extract(&page, None, None) {
+                proptest::prop_assert_eq!(crate::text::normalize_text(&a.text), a.text.clone());
+            }
         }
     }
 
