@@ -17,14 +17,13 @@ use tokio::sync::Semaphore;
 
 use crate::alert::{Alerter, ChangeEvent};
 use crate::config::Config;
-use crate::diff::{DiffSummary, WordDiff};
+use crate::diff::{DiffSummary, Fields, summarize};
 use crate::extract::{Article, BodySelector, ExtractError, extract};
 use crate::fetch::{FetchError, FetchedPage, Fetcher};
 use crate::schedule::next_check_at;
 use crate::store::{
     Capture, CaptureOutcome, CheckFacts, CheckStatus, StoreError, StoreHandle, Target,
 };
-use crate::text::content_hash;
 use crate::types::{TargetUrl, Timestamp};
 
 /// zstd level for stored pages: fast, and about 6–10× on HTML.
@@ -219,9 +218,8 @@ impl Checker {
         let outcome = self
             .store
             .call(move |s| {
-                let (title, text) = (capture.title.clone(), capture.text.clone());
-                s.record_capture(id, &f, &capture, next, |old_title, old_text| {
-                    WordDiff::new(old_title, old_text, &title, &text).summary()
+                s.record_capture(id, &f, &capture, next, |prev| {
+                    summarize(&prev.fields(), &capture.fields())
                 })
             })
             .await?;
@@ -250,8 +248,17 @@ fn prepare_capture(
     } = extract(&decoded.text, selector, Some(&page.final_url))?;
     let raw_html_zstd =
         zstd::bulk::compress(&page.body, RAW_HTML_ZSTD_LEVEL).map_err(CheckError::Compress)?;
+    let hash = Fields {
+        title: &title,
+        text: &text,
+        byline: byline.as_deref(),
+        published: published.as_deref(),
+        canonical: canonical.as_deref(),
+        description: description.as_deref(),
+    }
+    .hash();
     Ok(Capture {
-        hash: content_hash(&title, &text),
+        hash,
         title,
         text,
         byline,

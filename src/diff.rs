@@ -27,8 +27,118 @@ const CONTEXT_WORDS: usize = 6;
 pub enum Field {
     /// The headline.
     Title,
+    /// The byline.
+    Byline,
+    /// The publication time.
+    Published,
+    /// The canonical URL.
+    Canonical,
+    /// The description or standfirst.
+    Description,
     /// The body text.
     Body,
+}
+
+impl Field {
+    /// The name shown in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Title => "headline",
+            Self::Byline => "byline",
+            Self::Published => "published",
+            Self::Canonical => "canonical",
+            Self::Description => "description",
+            Self::Body => "body",
+        }
+    }
+}
+
+/// The versioned parts of an article: a change to any of them is a new
+/// version. (The modified time is stored with each version but is not one of
+/// them: some sites stamp it anew on every request, and a time alone is not
+/// a change of wording.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fields<'a> {
+    /// Headline.
+    pub title: &'a str,
+    /// Body text.
+    pub text: &'a str,
+    /// Byline.
+    pub byline: Option<&'a str>,
+    /// Publication time.
+    pub published: Option<&'a str>,
+    /// Canonical URL.
+    pub canonical: Option<&'a str>,
+    /// Description or standfirst.
+    pub description: Option<&'a str>,
+}
+
+impl Fields<'_> {
+    /// The metadata fields, in report order.
+    fn metadata(&self) -> [(Field, Option<&str>); 4] {
+        [
+            (Field::Byline, self.byline),
+            (Field::Published, self.published),
+            (Field::Canonical, self.canonical),
+            (Field::Description, self.description),
+        ]
+    }
+
+    /// The content hash of these fields.
+    pub fn hash(&self) -> crate::types::ContentHash {
+        let mut h = blake3::Hasher::new();
+        h.update(self.title.as_bytes());
+        h.update(&[0]);
+        h.update(self.text.as_bytes());
+        for (_, value) in self.metadata() {
+            // 1 marks a present value, so None and "" differ.
+            match value {
+                Some(v) => {
+                    h.update(&[0, 1]);
+                    h.update(v.as_bytes());
+                }
+                None => {
+                    h.update(&[0, 0]);
+                }
+            }
+        }
+        crate::types::ContentHash(*h.finalize().as_bytes())
+    }
+}
+
+/// Changes to the metadata fields, as whole values.
+pub fn metadata_changes(old: &Fields<'_>, new: &Fields<'_>) -> Vec<Change> {
+    old.metadata()
+        .into_iter()
+        .zip(new.metadata())
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((field, a), (_, b))| Change {
+            kind: match (a, b) {
+                (None, _) => ChangeKind::Insert,
+                (_, None) => ChangeKind::Delete,
+                _ => ChangeKind::Replace,
+            },
+            field,
+            old: a.unwrap_or_default().to_string(),
+            new: b.unwrap_or_default().to_string(),
+            before: String::new(),
+            after: String::new(),
+        })
+        .collect()
+}
+
+/// Everything that changed between two versions: headline first, then the
+/// metadata, then the body. Word counts cover headline and body.
+pub fn summarize(old: &Fields<'_>, new: &Fields<'_>) -> DiffSummary {
+    let mut summary = WordDiff::new(old.title, old.text, new.title, new.text).summary();
+    let meta = metadata_changes(old, new);
+    let title_changes = summary
+        .changes
+        .iter()
+        .take_while(|c| c.field == Field::Title)
+        .count();
+    summary.changes.splice(title_changes..title_changes, meta);
+    summary
 }
 
 /// What a change does.
@@ -70,8 +180,21 @@ pub struct DiffSummary {
     pub removed: usize,
     /// Whether the headline changed.
     pub title_changed: bool,
-    /// Every change, headline first, then in reading order.
+    /// Every change: headline, metadata, then the body in reading order.
     pub changes: Vec<Change>,
+}
+
+impl DiffSummary {
+    /// The fields that changed, in report order, without repeats.
+    pub fn changed_fields(&self) -> Vec<Field> {
+        let mut out: Vec<Field> = Vec::new();
+        for c in &self.changes {
+            if !out.contains(&c.field) {
+                out.push(c.field);
+            }
+        }
+        out
+    }
 }
 
 impl DiffSummary {
@@ -386,7 +509,12 @@ pub struct DiffLabels {
 
 /// Inline word diff: `[-old-]{+new+}`, only the paragraphs that changed, the
 /// headline first. With `color`, deletions are red and insertions green.
-pub fn render_word(diff: &WordDiff<'_>, labels: &DiffLabels, color: bool) -> String {
+pub fn render_word(
+    diff: &WordDiff<'_>,
+    meta: &[Change],
+    labels: &DiffLabels,
+    color: bool,
+) -> String {
     let (red, green, bold, reset) = if color {
         ("\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[0m")
     } else {
@@ -415,8 +543,18 @@ pub fn render_word(diff: &WordDiff<'_>, labels: &DiffLabels, color: bool) -> Str
     if title.changed() {
         let _ = writeln!(out, "\n{bold}headline:{reset} {}", inline(&title));
     }
+    for c in meta {
+        let mut line = format!("{bold}{}:{reset} ", c.field.label());
+        if !c.old.is_empty() {
+            let _ = write!(line, "{red}[-{}-]{reset}", c.old);
+        }
+        if !c.new.is_empty() {
+            let _ = write!(line, "{green}{{+{}+}}{reset}", c.new);
+        }
+        let _ = writeln!(out, "{}{line}", if title.changed() { "" } else { "\n" });
+    }
     let body = diff.merged_body();
-    let mut any = title.changed();
+    let mut any = title.changed() || !meta.is_empty();
     for (i, p) in body.iter().enumerate() {
         if p.changed() {
             any = true;
@@ -436,23 +574,23 @@ pub fn render_word(diff: &WordDiff<'_>, labels: &DiffLabels, color: bool) -> Str
 
 /// Unified diff with one paragraph per line and the headline as the first
 /// line, for tools that read patches.
-pub fn render_unified(
-    old_title: &str,
-    old_body: &str,
-    new_title: &str,
-    new_body: &str,
-    labels: &DiffLabels,
-) -> String {
-    let as_lines = |title: &str, body: &str| {
-        let mut s = format!("# {title}\n");
-        for p in crate::text::paragraphs(body) {
+pub fn render_unified(old: &Fields<'_>, new: &Fields<'_>, labels: &DiffLabels) -> String {
+    let as_lines = |f: &Fields<'_>| {
+        let mut s = format!("# {}\n", f.title);
+        for (field, value) in f.metadata() {
+            if let Some(v) = value {
+                s.push_str(&format!("{}: {v}\n", field.label()));
+            }
+        }
+        s.push('\n');
+        for p in crate::text::paragraphs(f.text) {
             s.push_str(p);
             s.push('\n');
         }
         s
     };
-    let old = as_lines(old_title, old_body);
-    let new = as_lines(new_title, new_body);
+    let old = as_lines(old);
+    let new = as_lines(new);
     let text_diff = similar::TextDiff::configure()
         .algorithm(Algorithm::Patience)
         .timeout(DIFF_DEADLINE)
@@ -481,7 +619,7 @@ fn escape_html(s: &str) -> String {
 
 /// One self-contained HTML page: the whole new text with `<del>`/`<ins>`
 /// marks, the headline first, and a summary of the counts.
-pub fn render_html(diff: &WordDiff<'_>, labels: &DiffLabels) -> String {
+pub fn render_html(diff: &WordDiff<'_>, meta: &[Change], labels: &DiffLabels) -> String {
     let summary = diff.summary();
     let inline = |p: &MergedParagraph| {
         let mut s = String::new();
@@ -515,6 +653,8 @@ h1 {{ font-size: 1.8rem; line-height: 1.25; }}
 del {{ background: #ffe0e0; color: #8b0000; text-decoration: line-through; }}
 ins {{ background: #d8f5d8; color: #064006; text-decoration: none; }}
 del + ins {{ margin-left: .2em; }}
+table.fields {{ font-family: system-ui, sans-serif; font-size: .9rem; border-collapse: collapse; margin-bottom: 1rem; }}
+table.fields th {{ text-align: left; padding-right: 1rem; color: #555; font-weight: 600; vertical-align: top; }}
 p.changed {{ border-left: 3px solid #e0b000; padding-left: .75rem; margin-left: -.9rem; }}
 .counts {{ font-weight: 600; }}
 .counts .plus {{ color: #064006; }} .counts .minus {{ color: #8b0000; }}
@@ -526,7 +666,7 @@ p.changed {{ border-left: 3px solid #e0b000; padding-left: .75rem; margin-left: 
 <div>from {from} to {to}</div>
 <div class="counts"><span class="plus">+{added} words</span> · <span class="minus">−{removed} words</span>{headline_note}</div>
 </header>
-<article>
+{meta_rows}<article>
 <h1>{title}</h1>
 "#,
         title_plain = escape_html(&plain_new(&diff.merged_title())),
@@ -542,6 +682,27 @@ p.changed {{ border-left: 3px solid #e0b000; padding-left: .75rem; margin-left: 
             ""
         },
         title = inline(&diff.merged_title()),
+        meta_rows = if meta.is_empty() {
+            String::new()
+        } else {
+            let rows: String = meta
+                .iter()
+                .map(|c| {
+                    let old = if c.old.is_empty() {
+                        String::new()
+                    } else {
+                        format!("<del>{}</del> ", escape_html(&c.old))
+                    };
+                    let new = if c.new.is_empty() {
+                        String::new()
+                    } else {
+                        format!("<ins>{}</ins>", escape_html(&c.new))
+                    };
+                    format!("<tr><th>{}</th><td>{old}{new}</td></tr>\n", c.field.label())
+                })
+                .collect();
+            format!("<table class=\"fields\">\n{rows}</table>\n")
+        },
     );
     for p in diff.merged_body() {
         let class = if p.changed() {
@@ -637,7 +798,7 @@ mod tests {
             from: "version 1".into(),
             to: "version 2".into(),
         };
-        let out = render_word(&d, &labels, false);
+        let out = render_word(&d, &[], &labels, false);
         assert!(
             out.contains("@@ paragraph 1 @@\none [-two-]{+2+} three"),
             "{out}"
@@ -646,7 +807,7 @@ mod tests {
             !out.contains("four five"),
             "unchanged paragraphs are left out: {out}"
         );
-        let colored = render_word(&d, &labels, true);
+        let colored = render_word(&d, &[], &labels, true);
         assert!(colored.contains("\x1b[31m[-two-]\x1b[0m"));
     }
 
@@ -658,7 +819,7 @@ mod tests {
             from: "v1".into(),
             to: "v2".into(),
         };
-        let html = render_html(&d, &labels);
+        let html = render_html(&d, &[], &labels);
         assert!(
             html.contains("<del>&lt;b&gt;</del><ins>&lt;i&gt;</ins>"),
             "{html}"
@@ -675,9 +836,87 @@ mod tests {
             from: "v1".into(),
             to: "v2".into(),
         };
-        let out = render_unified("T", "p one\n\np two", "T", "p one\n\np 2", &labels);
+        let f = |text| Fields {
+            title: "T",
+            text,
+            byline: None,
+            published: None,
+            canonical: None,
+            description: None,
+        };
+        let out = render_unified(&f("p one\n\np two"), &f("p one\n\np 2"), &labels);
         assert!(out.contains("--- v1"));
         assert!(out.contains("-p two\n+p 2\n"), "{out}");
+    }
+
+    #[test]
+    fn metadata_changes_follow_the_headline() {
+        let old = Fields {
+            title: "Old",
+            text: "a b c",
+            byline: Some("Jane Doe"),
+            published: Some("2026-01-01"),
+            canonical: None,
+            description: Some("same"),
+        };
+        let new = Fields {
+            title: "New",
+            text: "a x c",
+            byline: Some("Jane Doe and John Roe"),
+            published: Some("2026-01-01"),
+            canonical: Some("https://e.com/a"),
+            description: Some("same"),
+        };
+        let s = summarize(&old, &new);
+        let fields: Vec<Field> = s.changes.iter().map(|c| c.field).collect();
+        assert_eq!(
+            fields,
+            vec![Field::Title, Field::Byline, Field::Canonical, Field::Body]
+        );
+        assert_eq!(s.changes[1].kind, ChangeKind::Replace);
+        assert_eq!(s.changes[2].kind, ChangeKind::Insert);
+        assert_eq!(
+            (s.added, s.removed),
+            (2, 2),
+            "counts cover headline and body words"
+        );
+        assert_eq!(
+            s.changed_fields(),
+            vec![Field::Title, Field::Byline, Field::Canonical, Field::Body]
+        );
+        assert_ne!(old.hash(), new.hash());
+        let same_but_no_byline = Fields {
+            byline: None,
+            ..old
+        };
+        assert_ne!(old.hash(), same_but_no_byline.hash());
+        assert_ne!(
+            Fields {
+                byline: Some(""),
+                ..old
+            }
+            .hash(),
+            same_but_no_byline.hash()
+        );
+
+        let d = WordDiff::new(old.title, old.text, new.title, new.text);
+        let labels = DiffLabels {
+            url: "u".into(),
+            from: "v1".into(),
+            to: "v2".into(),
+        };
+        let meta = metadata_changes(&old, &new);
+        let out = render_word(&d, &meta, &labels, false);
+        assert!(
+            out.contains("byline: [-Jane Doe-]{+Jane Doe and John Roe+}"),
+            "{out}"
+        );
+        assert!(out.find("headline:").unwrap() < out.find("byline:").unwrap());
+        let html = render_html(&d, &meta, &labels);
+        assert!(
+            html.contains("<th>canonical</th><td><ins>https://e.com/a</ins></td>"),
+            "{html}"
+        );
     }
 
     #[test]

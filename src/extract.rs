@@ -730,7 +730,11 @@ const CLIMB_MAX_LINK_SHARE: f64 = 0.2;
 
 /// Characters, linked characters and commas of a paragraph's text, skipping
 /// furniture; with `own_only`, block-level children are skipped too.
-fn paragraph_text(root: NodeRef<'_, Node>, excluded: &ExcludedSet, own_only: bool) -> (usize, usize, usize) {
+fn paragraph_text(
+    root: NodeRef<'_, Node>,
+    excluded: &ExcludedSet,
+    own_only: bool,
+) -> (usize, usize, usize) {
     let (mut chars, mut linked, mut commas) = (0, 0, 0);
     let mut stack = vec![(root, false)];
     while let Some((node, in_link)) = stack.pop() {
@@ -765,7 +769,10 @@ fn paragraph_text(root: NodeRef<'_, Node>, excluded: &ExcludedSet, own_only: boo
 /// Containers that some sites fill with bare text (and `<br>`s) instead of
 /// paragraphs; such a container counts as a paragraph itself.
 fn is_text_container(name: &str) -> bool {
-    matches!(name, "div" | "section" | "article" | "main" | "td" | "center")
+    matches!(
+        name,
+        "div" | "section" | "article" | "main" | "td" | "center"
+    )
 }
 
 /// Whether an element has at least `min` characters in its own text nodes.
@@ -808,6 +815,7 @@ fn collect_paragraphs(root: ElementRef<'_>, excluded: &ExcludedSet, explicit: bo
         Enter(NodeRef<'a, Node>),
         LeaveBlock { row: bool },
         LeaveLink,
+        LeaveTime,
     }
     /// The paragraph being built, with how much of it is link text.
     #[derive(Default)]
@@ -815,10 +823,12 @@ fn collect_paragraphs(root: ElementRef<'_>, excluded: &ExcludedSet, explicit: bo
         text: String,
         chars: usize,
         linked: usize,
+        dated: usize,
     }
     let mut paragraphs = Vec::new();
     let mut current = Current::default();
     let mut link_depth = 0usize;
+    let mut time_depth = 0usize;
     let mut last_was_br = false;
     // A paragraph that is mostly link text inside the article is a "read
     // more" line, a related headline or a tag list, not the story.
@@ -826,8 +836,11 @@ fn collect_paragraphs(root: ElementRef<'_>, excluded: &ExcludedSet, explicit: bo
     let flush = |current: &mut Current, paragraphs: &mut Vec<String>, row: bool| {
         let link_heavy =
             !explicit && !row && current.linked * 10 >= current.chars * LINK_HEAVY_TENTHS;
+        // "Posted <time>…</time>", "Updated <time>3 minutes ago</time>":
+        // dates are metadata, read separately, and change without the story.
+        let dateline = !explicit && current.dated > 0 && current.dated * 2 >= current.chars;
         let line = normalize_line(&current.text);
-        if !line.is_empty() && !link_heavy {
+        if !line.is_empty() && !link_heavy && !dateline {
             paragraphs.push(line);
         }
         *current = Current::default();
@@ -837,6 +850,7 @@ fn collect_paragraphs(root: ElementRef<'_>, excluded: &ExcludedSet, explicit: bo
         match step {
             Step::LeaveBlock { row } => flush(&mut current, &mut paragraphs, row),
             Step::LeaveLink => link_depth = link_depth.saturating_sub(1),
+            Step::LeaveTime => time_depth = time_depth.saturating_sub(1),
             Step::Enter(node) => match node.value() {
                 Node::Text(t) => {
                     let visible = t.chars().filter(|c| !c.is_whitespace()).count();
@@ -846,6 +860,9 @@ fn collect_paragraphs(root: ElementRef<'_>, excluded: &ExcludedSet, explicit: bo
                     current.chars += visible;
                     if link_depth > 0 {
                         current.linked += visible;
+                    }
+                    if time_depth > 0 {
+                        current.dated += visible;
                     }
                     current.text.push_str(t);
                 }
@@ -877,6 +894,10 @@ fn collect_paragraphs(root: ElementRef<'_>, excluded: &ExcludedSet, explicit: bo
                         "a" => {
                             link_depth += 1;
                             stack.push(Step::LeaveLink);
+                        }
+                        "time" => {
+                            time_depth += 1;
+                            stack.push(Step::LeaveTime);
                         }
                         _ if is_block(name) => {
                             flush(&mut current, &mut paragraphs, false);
@@ -946,9 +967,11 @@ fn choose_title(
                 .collect()
         })
         .unwrap_or_default();
-    let near_body = visible
-        .iter()
-        .find(|h| h.ancestors().filter(below_body).any(|a| container_line.contains(&a.id())));
+    let near_body = visible.iter().find(|h| {
+        h.ancestors()
+            .filter(below_body)
+            .any(|a| container_line.contains(&a.id()))
+    });
     if let Some(h) = near_body.or(visible.first()) {
         return normalize_line(&collect_text(**h, excluded));
     }
@@ -1353,7 +1376,9 @@ mod tests {
     fn deep_nesting_with_text_at_every_level() {
         let mut page = String::from("<html><body>");
         for i in 0..10_000 {
-            page.push_str(&format!("<div>level {i} has some text of its own, enough to count"));
+            page.push_str(&format!(
+                "<div>level {i} has some text of its own, enough to count"
+            ));
         }
         page.push_str(&"</div>".repeat(10_000));
         page.push_str("</body></html>");
@@ -1393,6 +1418,88 @@ mod tests {
                 proptest::prop_assert_eq!(crate::text::normalize_text(&a.text), a.text.clone());
             }
         }
+    }
+
+    #[test]
+    fn fields_of_a_wordpress_page_with_opengraph() {
+        let a = extract(
+            include_str!("../tests/fixtures/wordpress-opengraph.html"),
+            None,
+            Some("https://valleycourier.example/2026/03/10/council-approves-flood-wall/"),
+        )
+        .unwrap();
+        assert_eq!(
+            a.title,
+            "Council approves riverside flood wall after two-year row"
+        );
+        assert_eq!(a.byline.as_deref(), Some("Megan Price"));
+        assert_eq!(a.published.as_deref(), Some("2026-03-10T09:15:00+00:00"));
+        assert_eq!(a.modified.as_deref(), Some("2026-03-10T14:02:31+00:00"));
+        assert_eq!(
+            a.canonical.as_deref(),
+            Some("https://valleycourier.example/2026/03/10/council-approves-flood-wall/")
+        );
+        assert_eq!(
+            a.description.as_deref(),
+            Some(
+                "A 1.2 km flood wall along the River Wye will be built next spring, councillors decided on Tuesday."
+            )
+        );
+        assert_eq!(a.text.split("\n\n").count(), 4, "{}", a.text);
+        for furniture in [
+            "Share this",
+            "Photo:",
+            "Posted in",
+            "About time",
+            "Recent Posts",
+            "Proudly powered",
+        ] {
+            assert!(!a.text.contains(furniture), "{furniture:?} in {}", a.text);
+        }
+    }
+
+    #[test]
+    fn fields_of_a_page_with_a_json_ld_graph() {
+        let a = extract(
+            include_str!("../tests/fixtures/jsonld-graph.html"),
+            None,
+            Some("https://eft.example/markets/2026/11/central-bank-holds-rates?utm_source=x"),
+        )
+        .unwrap();
+        assert_eq!(a.title, "Central bank holds rates as inflation cools");
+        assert_eq!(a.byline.as_deref(), Some("Priya Natarajan, Tom Becker"));
+        assert_eq!(a.published.as_deref(), Some("2026-11-20T12:00:00Z"));
+        assert_eq!(a.modified.as_deref(), Some("2026-11-20T15:45:00Z"));
+        assert_eq!(
+            a.canonical.as_deref(),
+            Some("https://eft.example/markets/2026/11/central-bank-holds-rates")
+        );
+        assert!(a.text.starts_with("The central bank kept"), "{}", a.text);
+        assert!(a.text.ends_with("expected in January."), "{}", a.text);
+        for furniture in [
+            "FTSE",
+            "Advertisement",
+            "Related",
+            "Mortgage rates",
+            "By Priya",
+        ] {
+            assert!(!a.text.contains(furniture), "{furniture:?} in {}", a.text);
+        }
+    }
+
+    #[test]
+    fn fields_of_an_old_style_page_with_only_a_time_element() {
+        let a = extract(include_str!("../tests/fixtures/time-only.html"), None, None).unwrap();
+        assert_eq!(a.title, "Storm closes mountain pass for third day");
+        assert_eq!(a.published.as_deref(), Some("2026-01-14T07:30:00+01:00"));
+        assert_eq!(a.byline, None);
+        assert_eq!(a.canonical, None);
+        assert!(
+            a.text.starts_with("The Col du Vent"),
+            "the dateline is not body text: {}",
+            a.text
+        );
+        assert_eq!(a.text.split("\n\n").count(), 3);
     }
 
     #[test]

@@ -6,8 +6,6 @@
 //! texts that differ only in layout normalise to the same string, so layout
 //! never creates a version.
 
-use crate::types::ContentHash;
-
 /// The separator between paragraphs of a normalised text.
 pub const PARAGRAPH_BREAK: &str = "\n\n";
 
@@ -112,16 +110,6 @@ pub fn tokens(normalized: &str) -> Vec<&str> {
     out
 }
 
-/// The hash that decides whether a capture is a new version: over the
-/// normalised headline and body.
-pub fn content_hash(title: &str, body: &str) -> ContentHash {
-    let mut h = blake3::Hasher::new();
-    h.update(title.as_bytes());
-    h.update(&[0]);
-    h.update(body.as_bytes());
-    ContentHash(*h.finalize().as_bytes())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,12 +135,6 @@ mod tests {
         assert_eq!(tokens("a b\n\nc"), vec!["a", "b", PARAGRAPH_BREAK, "c"]);
         assert_eq!(word_count("a b\n\nc"), 3);
         assert!(tokens("").is_empty());
-    }
-
-    #[test]
-    fn hash_separates_title_from_body() {
-        assert_ne!(content_hash("ab", "c"), content_hash("a", "bc"));
-        assert_eq!(content_hash("t", "b"), content_hash("t", "b"));
     }
 
     proptest! {

@@ -6,7 +6,9 @@ use anyhow::anyhow;
 use serde_json::json;
 
 use super::{Context, DiffFormat, UsageError, find_target, stdout_color};
-use crate::diff::{DiffLabels, WordDiff, render_html, render_unified, render_word};
+use crate::diff::{
+    DiffLabels, WordDiff, metadata_changes, render_html, render_unified, render_word, summarize,
+};
 use crate::types::TargetUrl;
 
 pub(super) fn run(
@@ -42,6 +44,7 @@ pub(super) fn run(
     let old = load(from_n)?;
     let new = load(to_n)?;
     let diff = WordDiff::new(&old.title, &old.text, &new.title, &new.text);
+    let meta = metadata_changes(&old.fields(), &new.fields());
     let labels = DiffLabels {
         url: url.to_string(),
         from: format!("version {} ({})", old.number, old.captured_at.rfc3339()),
@@ -50,14 +53,14 @@ pub(super) fn run(
     let mut out = std::io::stdout().lock();
     match format {
         DiffFormat::Word => {
-            out.write_all(render_word(&diff, &labels, stdout_color()).as_bytes())?
+            out.write_all(render_word(&diff, &meta, &labels, stdout_color()).as_bytes())?
         }
-        DiffFormat::Unified => out.write_all(
-            render_unified(&old.title, &old.text, &new.title, &new.text, &labels).as_bytes(),
-        )?,
-        DiffFormat::Html => out.write_all(render_html(&diff, &labels).as_bytes())?,
+        DiffFormat::Unified => {
+            out.write_all(render_unified(&old.fields(), &new.fields(), &labels).as_bytes())?
+        }
+        DiffFormat::Html => out.write_all(render_html(&diff, &meta, &labels).as_bytes())?,
         DiffFormat::Json => {
-            let summary = diff.summary();
+            let summary = summarize(&old.fields(), &new.fields());
             let value = json!({
                 "url": url.as_str(),
                 "from": old.number,

@@ -5,6 +5,7 @@ use std::io::Write;
 use serde_json::json;
 
 use super::{Context, find_target, json_line};
+use crate::diff::Field;
 use crate::types::TargetUrl;
 
 pub(super) fn run(ctx: &Context, url: &TargetUrl, json: bool) -> anyhow::Result<()> {
@@ -24,6 +25,7 @@ pub(super) fn run(ctx: &Context, url: &TargetUrl, json: bool) -> anyhow::Result<
                     "added": r.added,
                     "removed": r.removed,
                     "class": null,
+                    "changed_fields": r.changed_fields.iter().map(|f| f.label()).collect::<Vec<_>>(),
                 }),
             )?;
         }
@@ -40,11 +42,19 @@ pub(super) fn run(ctx: &Context, url: &TargetUrl, json: bool) -> anyhow::Result<
     )?;
     for r in &rows {
         let dash = |n: Option<u64>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
-        let mark = if r.title_changed {
-            "  [headline changed]"
-        } else {
-            ""
-        };
+        let others: Vec<&str> = r
+            .changed_fields
+            .iter()
+            .filter(|f| !matches!(f, Field::Title | Field::Body))
+            .map(|f| f.label())
+            .collect();
+        let mut mark = String::new();
+        if r.title_changed {
+            mark.push_str("  [headline changed]");
+        }
+        if !others.is_empty() {
+            mark.push_str(&format!("  [{} changed]", others.join(", ")));
+        }
         writeln!(
             out,
             "{:>7}  {:<20}  {:>6}  {:>6}  {:>7}  {}{mark}",

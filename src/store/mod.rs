@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use crate::diff::{Change, DiffSummary};
+use crate::diff::{Change, DiffSummary, Field, Fields};
 use crate::types::{ContentHash, TargetId, TargetUrl, Timestamp};
 
 /// How long a writer waits for another process's transaction.
@@ -241,6 +241,20 @@ pub struct Capture {
     pub raw_html_zstd: Vec<u8>,
 }
 
+impl Capture {
+    /// The versioned fields.
+    pub fn fields(&self) -> Fields<'_> {
+        Fields {
+            title: &self.title,
+            text: &self.text,
+            byline: self.byline.as_deref(),
+            published: self.published.as_deref(),
+            canonical: self.canonical.as_deref(),
+            description: self.description.as_deref(),
+        }
+    }
+}
+
 /// What storing a capture did.
 #[derive(Debug, Clone)]
 pub enum CaptureOutcome {
@@ -281,6 +295,20 @@ pub struct Version {
     pub description: Option<String>,
 }
 
+impl Version {
+    /// The versioned fields.
+    pub fn fields(&self) -> Fields<'_> {
+        Fields {
+            title: &self.title,
+            text: &self.text,
+            byline: self.byline.as_deref(),
+            published: self.published.as_deref(),
+            canonical: self.canonical.as_deref(),
+            description: self.description.as_deref(),
+        }
+    }
+}
+
 /// One row of `redline history`.
 #[derive(Debug, Clone)]
 pub struct HistoryRow {
@@ -298,6 +326,8 @@ pub struct HistoryRow {
     pub removed: Option<u64>,
     /// Whether the headline changed.
     pub title_changed: bool,
+    /// The fields that changed since the previous version (empty for 1).
+    pub changed_fields: Vec<Field>,
 }
 
 /// One row of `redline changes`.
@@ -333,6 +363,26 @@ impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").field("db", &self.db).finish()
     }
+}
+
+/// The columns [`version_from_row`] reads, in order.
+const VERSION_COLUMNS: &str =
+    "number, captured_at, title, text, words, byline, published, modified, canonical, description";
+
+/// Reads a version selected with [`VERSION_COLUMNS`] starting at `at`.
+fn version_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Version> {
+    Ok(Version {
+        number: r.get(at)?,
+        captured_at: Timestamp(r.get(at + 1)?),
+        title: r.get(at + 2)?,
+        text: r.get(at + 3)?,
+        words: r.get::<_, i64>(at + 4)?.max(0) as u64,
+        byline: r.get(at + 5)?,
+        published: r.get(at + 6)?,
+        modified: r.get(at + 7)?,
+        canonical: r.get(at + 8)?,
+        description: r.get(at + 9)?,
+    })
 }
 
 /// Reads a target row selected with [`Store::TARGET_COLUMNS`].
@@ -791,7 +841,7 @@ impl Store {
         facts: &CheckFacts,
         capture: &Capture,
         next_check_at: Timestamp,
-        diff: impl FnOnce(&str, &str) -> DiffSummary,
+        diff: impl FnOnce(&Version) -> DiffSummary,
     ) -> Result<CaptureOutcome, StoreError> {
         let db = self.db.clone();
         let sql = move |source| StoreError::Sql {
@@ -802,19 +852,24 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&sql)?;
-        let latest: Option<(i64, u32, Vec<u8>, String, String)> = tx
+        let latest: Option<(i64, Version)> = tx
             .query_row(
-                "SELECT id, number, content_hash, title, text FROM versions
-                 WHERE target_id = ?1 ORDER BY number DESC LIMIT 1",
+                &format!(
+                    "SELECT id, {VERSION_COLUMNS} FROM versions
+                     WHERE target_id = ?1 ORDER BY number DESC LIMIT 1"
+                ),
                 [target.0],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                |r| Ok((r.get(0)?, version_from_row(r, 1)?)),
             )
             .optional()
             .map_err(&sql)?;
         let now = facts.started_at.millis();
-        if let Some((_, number, hash, _, _)) = &latest
-            && hash.as_slice() == capture.hash.0.as_slice()
+        // Fields are compared, not stored hashes, so a change in how hashes
+        // are computed can never fake a new version.
+        if let Some((_, prev)) = &latest
+            && prev.fields() == capture.fields()
         {
+            let number = &prev.number;
             Self::insert_check(
                 &tx,
                 target,
@@ -832,7 +887,7 @@ impl Store {
             tx.commit().map_err(&sql)?;
             return Ok(CaptureOutcome::Unchanged { version: *number });
         }
-        let number = latest.as_ref().map_or(1, |l| l.1 + 1);
+        let number = latest.as_ref().map_or(1, |l| l.1.number + 1);
         tx.execute(
             "INSERT INTO versions (target_id, number, captured_at, title, text, words, byline, published,
                                    modified, canonical, description, content_hash, final_url, raw_html_zstd)
@@ -867,8 +922,9 @@ impl Store {
                 .map_err(&sql)?;
                 CaptureOutcome::New { version: number }
             }
-            Some((prev_id, prev_number, _, prev_title, prev_text)) => {
-                let summary = diff(&prev_title, &prev_text);
+            Some((prev_id, prev)) => {
+                let prev_number = prev.number;
+                let summary = diff(&prev);
                 let changes_json =
                     serde_json::to_string(&summary.changes).map_err(|e| StoreError::Corrupt {
                         db: self.db.clone(),
@@ -913,33 +969,18 @@ impl Store {
         target: TargetId,
         number: Option<u32>,
     ) -> Result<Option<Version>, StoreError> {
-        let cols = "number, captured_at, title, text, words, byline, published, modified, canonical, description";
-        let map = |r: &Row<'_>| {
-            Ok(Version {
-                number: r.get(0)?,
-                captured_at: Timestamp(r.get(1)?),
-                title: r.get(2)?,
-                text: r.get(3)?,
-                words: r.get::<_, i64>(4)?.max(0) as u64,
-                byline: r.get(5)?,
-                published: r.get(6)?,
-                modified: r.get(7)?,
-                canonical: r.get(8)?,
-                description: r.get(9)?,
-            })
-        };
         let result = match number {
             Some(n) => self.conn.query_row(
-                &format!("SELECT {cols} FROM versions WHERE target_id = ?1 AND number = ?2"),
+                &format!("SELECT {VERSION_COLUMNS} FROM versions WHERE target_id = ?1 AND number = ?2"),
                 params![target.0, n],
-                map,
+                |r| version_from_row(r, 0),
             ),
             None => self.conn.query_row(
                 &format!(
-                    "SELECT {cols} FROM versions WHERE target_id = ?1 ORDER BY number DESC LIMIT 1"
+                    "SELECT {VERSION_COLUMNS} FROM versions WHERE target_id = ?1 ORDER BY number DESC LIMIT 1"
                 ),
                 [target.0],
-                map,
+                |r| version_from_row(r, 0),
             ),
         };
         result.optional().map_err(self.sql())
@@ -990,25 +1031,44 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT v.number, v.captured_at, v.title, v.words, d.added, d.removed, COALESCE(d.title_changed, 0)
+                "SELECT v.number, v.captured_at, v.title, v.words, d.added, d.removed, COALESCE(d.title_changed, 0),
+                        d.changes_json
                  FROM versions v LEFT JOIN diffs d ON d.to_version_id = v.id
                  WHERE v.target_id = ?1 ORDER BY v.number",
             )
             .map_err(self.sql())?;
         let rows = stmt
             .query_map([target.0], |r| {
-                Ok(HistoryRow {
-                    version: r.get(0)?,
-                    captured_at: Timestamp(r.get(1)?),
-                    title: r.get(2)?,
-                    words: r.get::<_, i64>(3)?.max(0) as u64,
-                    added: r.get::<_, Option<i64>>(4)?.map(|n| n.max(0) as u64),
-                    removed: r.get::<_, Option<i64>>(5)?.map(|n| n.max(0) as u64),
-                    title_changed: r.get(6)?,
-                })
+                Ok((
+                    HistoryRow {
+                        version: r.get(0)?,
+                        captured_at: Timestamp(r.get(1)?),
+                        title: r.get(2)?,
+                        words: r.get::<_, i64>(3)?.max(0) as u64,
+                        added: r.get::<_, Option<i64>>(4)?.map(|n| n.max(0) as u64),
+                        removed: r.get::<_, Option<i64>>(5)?.map(|n| n.max(0) as u64),
+                        title_changed: r.get(6)?,
+                        changed_fields: Vec::new(),
+                    },
+                    r.get::<_, Option<String>>(7)?,
+                ))
             })
             .map_err(self.sql())?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(self.sql())
+        let mut out = Vec::new();
+        for row in rows {
+            let (mut h, changes) = row.map_err(self.sql())?;
+            if let Some(json) = changes {
+                let changes: Vec<Change> = serde_json::from_str(&json)
+                    .map_err(|e| self.corrupt(format!("diff of version {}: {e}", h.version)))?;
+                for c in changes {
+                    if !h.changed_fields.contains(&c.field) {
+                        h.changed_fields.push(c.field);
+                    }
+                }
+            }
+            out.push(h);
+        }
+        Ok(out)
     }
 
     /// Every change (version after the first) captured since `since`,
@@ -1110,7 +1170,6 @@ impl StoreHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diff::WordDiff;
 
     fn settings(url: &str) -> TargetSettings {
         TargetSettings {
@@ -1130,7 +1189,7 @@ mod tests {
             modified: None,
             canonical: None,
             description: None,
-            hash: crate::text::content_hash(title, text),
+            hash: crate::types::ContentHash::of(format!("{title}\0{text}").as_bytes()),
             final_url: "https://e.com/a".into(),
             raw_html_zstd: zstd::encode_all(&b"<p>x</p>"[..], 3).unwrap(),
         }
@@ -1146,10 +1205,9 @@ mod tests {
     }
 
     fn store_capture(store: &mut Store, id: TargetId, t: i64, c: &Capture) -> CaptureOutcome {
-        let (title, text) = (c.title.clone(), c.text.clone());
         store
-            .record_capture(id, &facts(t), c, Timestamp(t + 1000), |ot, ob| {
-                WordDiff::new(ot, ob, &title, &text).summary()
+            .record_capture(id, &facts(t), c, Timestamp(t + 1000), |prev| {
+                crate::diff::summarize(&prev.fields(), &c.fields())
             })
             .unwrap()
     }

@@ -251,3 +251,66 @@ fn paragraph_added_after_a_denial_is_one_insert() {
     assert_eq!(diff["removed"], 0);
     assert_eq!(diff["added"], 15);
 }
+
+#[test]
+fn byline_change_is_a_version_but_a_new_modified_time_alone_is_not() {
+    let server = PageServer::start();
+    server.route(
+        "/article",
+        Route::dynamic(|n| article::render(n, |p| p).into_bytes()),
+    );
+    let ws = Workspace::new();
+    ws.write_config("");
+    let url = server.url("/article");
+    ws.check_one(&url);
+
+    // The site re-stamps its modified time: not a change of the article.
+    server.route(
+        "/article",
+        Route::dynamic(|n| {
+            article::render(n, |p| {
+                p.replace("2022-09-01T12:00:00Z", "2022-09-02T08:30:00Z")
+            })
+            .into_bytes()
+        }),
+    );
+    assert_eq!(ws.check_one(&url)["status"], "unchanged");
+
+    // A second author is credited: a new version, with the byline change.
+    server.route(
+        "/article",
+        Route::dynamic(|n| {
+            article::render(n, |p| {
+                p.replace("2022-09-01T12:00:00Z", "2022-09-02T08:30:00Z").replace(
+                    "\"name\":\"Simone McCarthy\"}",
+                    "\"name\":\"Simone McCarthy\"},{\"@type\":\"Person\",\"name\":\"Nectar Gan\"}",
+                )
+            })
+            .into_bytes()
+        }),
+    );
+    let r = ws.check_one(&url);
+    assert_eq!(r["status"], "changed");
+    let history = ws.json_lines(&["history", &url, "--json"]);
+    assert_eq!(history[1]["changed_fields"], serde_json::json!(["byline"]));
+    assert_eq!(
+        (history[1]["added"].as_u64(), history[1]["removed"].as_u64()),
+        (Some(0), Some(0))
+    );
+    let diff: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["diff", &url, "--format", "json"])).unwrap();
+    let change = &diff["changes"][0];
+    assert_eq!(change["field"], "byline");
+    assert_eq!(change["old"], "Simone McCarthy");
+    assert_eq!(change["new"], "Simone McCarthy, Nectar Gan");
+    assert!(
+        ws.ok(&["diff", &url])
+            .contains("byline: [-Simone McCarthy-]{+Simone McCarthy, Nectar Gan+}")
+    );
+    assert!(ws.ok(&["history", &url]).contains("[byline changed]"));
+    let shown = &ws.json_lines(&["show", &url, "--json"])[0];
+    assert_eq!(
+        shown["modified"], "2022-09-02T08:30:00Z",
+        "the latest modified time is kept with the version"
+    );
+}
