@@ -110,7 +110,7 @@ pub fn extract(
     selector: Option<&BodySelector>,
     base_url: Option<&str>,
 ) -> Result<Article, ExtractError> {
-    let doc = Html::parse_document(html);
+    let doc = Html::parse_document(&flatten_deep_nesting(html));
     let excluded = ExcludedSet::compute(&doc);
     let meta = Metadata::read(&doc, base_url);
 
@@ -175,6 +175,148 @@ pub fn extract(
         canonical: meta.canonical,
         description: meta.description,
     })
+}
+
+/// Deepest element nesting passed to the HTML parser. The HTML5 tree
+/// builder checks element scopes by walking its stack of open elements, so
+/// parsing cost grows with the square of the depth; real pages stay far below
+/// this (browsers flatten beyond 512).
+const MAX_PARSE_DEPTH: usize = 1024;
+
+/// Removes the tags (not the text) of elements nested deeper than
+/// [`MAX_PARSE_DEPTH`], so a hostile page of a million nested `<div>`s cannot
+/// stall a worker thread. Pages within the limit are returned untouched.
+///
+/// Depth is estimated with a light scan: void elements and elements whose
+/// end tag is optional (`p`, `li`, cells…) do not count, comments and the
+/// content of `script`/`style` are skipped.
+fn flatten_deep_nesting(html: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = html.as_bytes();
+    let mut depth = 0usize;
+    let mut dropped = 0usize;
+    let mut cut: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while let Some(off) = memchr::memchr(b'<', &bytes[i..]) {
+        let start = i + off;
+        let rest = &bytes[start..];
+        if rest.starts_with(b"<!--") {
+            i = memchr::memmem::find(&bytes[start + 4..], b"-->")
+                .map_or(bytes.len(), |e| start + 4 + e + 3);
+            continue;
+        }
+        let end =
+            memchr::memchr(b'>', &bytes[start + 1..]).map_or(bytes.len(), |e| start + 1 + e + 1);
+        let closing = rest.get(1) == Some(&b'/');
+        let name_start = start + 1 + usize::from(closing);
+        let raw_name = &bytes[name_start..end.max(name_start)];
+        let name_len = raw_name
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        if name_len == 0 {
+            i = start + 1;
+            continue;
+        }
+        // Tag names that matter here are short; longer ones are custom
+        // elements, which nest like any other.
+        let mut buf = [0u8; 12];
+        let name: &[u8] = if name_len <= buf.len() {
+            for (d, s) in buf.iter_mut().zip(&raw_name[..name_len]) {
+                *d = s.to_ascii_lowercase();
+            }
+            &buf[..name_len]
+        } else {
+            b"custom-element"
+        };
+        let self_closing = bytes[..end].ends_with(b"/>");
+        if closing {
+            if counts_for_depth(name) {
+                if dropped > 0 {
+                    dropped -= 1;
+                    cut.push((start, end));
+                } else {
+                    depth = depth.saturating_sub(1);
+                }
+            }
+        } else if matches!(name, b"script" | b"style" | b"textarea" | b"title" | b"xmp") {
+            i = find_end_tag(bytes, end, name).unwrap_or(bytes.len());
+            continue;
+        } else if counts_for_depth(name) && !self_closing {
+            if depth >= MAX_PARSE_DEPTH {
+                dropped += 1;
+                cut.push((start, end));
+            } else {
+                depth += 1;
+            }
+        }
+        i = end;
+    }
+    if cut.is_empty() {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut last = 0;
+    for (a, b) in cut {
+        out.push_str(&html[last..a]);
+        // Keep a word boundary where a block tag stood.
+        out.push(' ');
+        last = b;
+    }
+    out.push_str(&html[last..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Where the end tag `</name` (any case) starts, at or after `from`.
+fn find_end_tag(hay: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let mut at = from;
+    while let Some(off) = memchr::memmem::find(hay.get(at..)?, b"</") {
+        let pos = at + off;
+        let candidate = hay.get(pos + 2..pos + 2 + name.len())?;
+        if candidate.eq_ignore_ascii_case(name) {
+            return Some(pos);
+        }
+        at = pos + 2;
+    }
+    None
+}
+
+/// Whether an element, once opened, stays open until its end tag.
+fn counts_for_depth(name: &[u8]) -> bool {
+    !matches!(
+        name,
+        b"area"
+            | b"base"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"hr"
+            | b"img"
+            | b"input"
+            | b"link"
+            | b"meta"
+            | b"param"
+            | b"source"
+            | b"track"
+            | b"wbr"
+            | b"p"
+            | b"li"
+            | b"dt"
+            | b"dd"
+            | b"option"
+            | b"optgroup"
+            | b"tr"
+            | b"td"
+            | b"th"
+            | b"thead"
+            | b"tbody"
+            | b"tfoot"
+            | b"rb"
+            | b"rt"
+            | b"rp"
+            | b"html"
+            | b"head"
+            | b"body"
+    )
 }
 
 /// Tags whose content is never text a reader sees.
@@ -1347,6 +1489,36 @@ mod tests {
                 "{open}: the small sidebar is still furniture"
             );
         }
+    }
+
+    #[test]
+    fn extreme_nesting_is_flattened_before_parsing() {
+        let mut page =
+            String::from("<html><body><!-- <div> --><script>var s = '<div><div>';</script>");
+        page.push_str(&"<div><span>x</span><br/>".repeat(3000));
+        page.push_str(
+            "<p>The text at the bottom of the pile, long enough to count as the article.</p>",
+        );
+        page.push_str(&"</div>".repeat(3000));
+        page.push_str("</body></html>");
+        let flat = flatten_deep_nesting(&page);
+        assert!(matches!(flat, std::borrow::Cow::Owned(_)));
+        // Plus the three inside the comment and the script, left alone.
+        assert_eq!(flat.matches("<div>").count(), MAX_PARSE_DEPTH + 3);
+        assert_eq!(flat.matches("</div>").count(), MAX_PARSE_DEPTH);
+        assert!(flat.contains("The text at the bottom of the pile"));
+        let a = extract(&page, None, None).unwrap();
+        assert!(
+            a.text.contains("The text at the bottom of the pile"),
+            "{}",
+            a.text
+        );
+        // Ordinary pages pass through untouched.
+        let normal = include_str!("../tests/fixtures/wordpress-opengraph.html");
+        assert!(matches!(
+            flatten_deep_nesting(normal),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

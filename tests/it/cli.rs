@@ -334,3 +334,67 @@ fn extract_prints_the_article_and_stores_nothing() {
         "the selector picks the body: {out}"
     );
 }
+
+/// `redline extract --json` over many files in one process gives exactly
+/// the text the library (and so the extraction eval) gives.
+#[test]
+fn extract_cli_matches_the_library_on_many_files() {
+    let ws = Workspace::new();
+    ws.write_config("");
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for (name, html) in [
+        ("un.html", article::render(3, |p| p)),
+        (
+            "wp.html",
+            include_str!("../fixtures/wordpress-opengraph.html").to_string(),
+        ),
+        (
+            "ld.html",
+            include_str!("../fixtures/jsonld-graph.html").to_string(),
+        ),
+        (
+            "old.html",
+            include_str!("../fixtures/time-only.html").to_string(),
+        ),
+    ] {
+        let path = ws.path().join(name);
+        std::fs::write(&path, html).unwrap();
+        files.push(path);
+    }
+    // The extraction benchmark's pages too, when the shared data is beside
+    // the checkout (as on developer machines and CI).
+    let bench = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/extraction-bench/dev/html");
+    if let Ok(entries) = std::fs::read_dir(&bench) {
+        let mut pages: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        pages.sort();
+        files.extend(pages);
+    }
+    let mut args = vec!["extract".to_string(), "--json".to_string()];
+    args.extend(files.iter().map(|p| p.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = ws.run(&args);
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), files.len());
+    for (path, line) in files.iter().zip(&lines) {
+        let mut bytes = std::fs::read(path).unwrap();
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut plain = Vec::new();
+            std::io::Read::read_to_end(
+                &mut flate2::read::MultiGzDecoder::new(bytes.as_slice()),
+                &mut plain,
+            )
+            .unwrap();
+            bytes = plain;
+        }
+        let html = redline::decode::decode(&bytes, None, None).text;
+        match redline::extract::extract(&html, None, None) {
+            Ok(a) => assert_eq!(line["text"], a.text, "{}", path.display()),
+            Err(_) => assert!(line["error"].is_string(), "{}", path.display()),
+        }
+    }
+}
