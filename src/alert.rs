@@ -1,10 +1,13 @@
 //! Alerts: telling the configured sinks about each change.
 //!
 //! The `log` sink emits one structured `tracing` event per change on the
-//! `redline::alert` target, carrying the URL, the version numbers, the word
-//! counts and a short excerpt of what changed, so log shippers can route it.
+//! `redline::alert` target, carrying the URL, the version numbers, the change
+//! class, the word counts and a short excerpt of what changed, so log
+//! shippers can route it. Each sink has a filter (change classes, fewest
+//! changed words); a target flapping between two texts pauses its alerts.
 
 use crate::config::AlertSpec;
+use crate::detect::ChangeClass;
 use crate::diff::DiffSummary;
 use crate::types::TargetUrl;
 
@@ -24,6 +27,10 @@ pub struct ChangeEvent<'a> {
     pub to: u32,
     /// New headline.
     pub title: &'a str,
+    /// What kind of change.
+    pub class: ChangeClass,
+    /// Alerts held back because the target is flapping.
+    pub paused: bool,
     /// What changed.
     pub summary: &'a DiffSummary,
 }
@@ -44,9 +51,18 @@ impl Alerter {
 
     /// Reports one change to every sink.
     pub fn article_changed(&self, event: &ChangeEvent<'_>) {
+        if event.paused {
+            tracing::debug!(url = %event.url, to = event.to, "alert paused: the text keeps flapping between two versions");
+            return;
+        }
+        let words = (event.summary.added + event.summary.removed) as u64;
         for sink in &self.sinks {
             match sink {
-                AlertSpec::Log => log_change(event),
+                AlertSpec::Log(filter) => {
+                    if filter.accepts(event.class, words) {
+                        log_change(event);
+                    }
+                }
             }
         }
     }
@@ -59,6 +75,7 @@ fn log_change(e: &ChangeEvent<'_>) {
         name = e.name.unwrap_or_default(),
         from = e.from,
         to = e.to,
+        class = e.class.as_str(),
         added = e.summary.added,
         removed = e.summary.removed,
         headline_changed = e.summary.title_changed,

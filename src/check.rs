@@ -1,13 +1,15 @@
-//! One check of one target: fetch → decode → extract → normalise → compare →
+//! One check of one target: fetch → decode → extract → normalise → decide →
 //! store → alert.
 //!
 //! [`Checker`] owns what every check shares: the HTTP client, the store, the
-//! alert sinks, and the concurrency limits (all hosts together and per host).
-//! Decoding, parsing and compressing run on tokio's blocking pool, and so does
-//! every database call, so the async workers only wait on the network.
-//! Whatever goes wrong with one target is recorded on its check and logged;
-//! [`Checker::check`] never returns an error, so one broken site cannot stop
-//! the others.
+//! alert sinks, the detection settings, and the concurrency limits (all
+//! hosts together and per host). Decoding, parsing and compressing run on
+//! tokio's blocking pool, and so does every database call, so the async
+//! workers only wait on the network. What a capture *is* — unchanged, a new
+//! version, a revert, a suspect page — is decided by [`crate::detect`]
+//! inside the store's transaction. Whatever goes wrong with one target is
+//! recorded on its check and logged; [`Checker::check`] never returns an
+//! error, so one broken site cannot stop the others.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,13 +18,15 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 use crate::alert::{Alerter, ChangeEvent};
-use crate::config::Config;
+use crate::config::{Config, IgnoreRule, NoiseConfig};
+use crate::detect::{self, Earlier, Masks, Observed, Policy, SuspectKind};
 use crate::diff::{DiffSummary, Fields, summarize};
-use crate::extract::{Article, BodySelector, ExtractError, extract};
+use crate::extract::{Article, BodySelector, ExtractError, extract_with};
 use crate::fetch::{FetchError, FetchedPage, Fetcher};
 use crate::schedule::next_check_at;
 use crate::store::{
-    Capture, CaptureOutcome, CheckFacts, CheckStatus, StoreError, StoreHandle, Target,
+    Capture, CaptureOutcome, CheckFacts, CheckStatus, Recent, StoreDecision, StoreError,
+    StoreHandle, Target,
 };
 use crate::types::{TargetUrl, Timestamp};
 
@@ -30,26 +34,25 @@ use crate::types::{TargetUrl, Timestamp};
 const RAW_HTML_ZSTD_LEVEL: i32 = 3;
 
 /// What a check found, for reports.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct CheckReport {
     /// Article URL.
     pub url: TargetUrl,
     /// Target label.
-    #[serde(skip)]
     pub name: Option<String>,
-    /// new / unchanged / changed / error.
+    /// new / unchanged / changed / suspect / error.
     pub status: CheckStatus,
     /// Version stored or matched.
     pub version: Option<u32>,
-    /// Change class (see the change-classification work; not yet assigned).
-    pub class: Option<String>,
-    /// Error message when the check failed.
+    /// Change class, for a change.
+    pub class: Option<detect::ChangeClass>,
+    /// Error message, or why the page was suspect.
     pub error: Option<String>,
     /// Previous version, for a change.
-    #[serde(skip)]
     pub from: Option<u32>,
+    /// For a revert, the version whose text came back.
+    pub revert_of: Option<u32>,
     /// Counts and changed words, for a change.
-    #[serde(skip)]
     pub summary: Option<DiffSummary>,
 }
 
@@ -58,16 +61,23 @@ pub struct CheckReport {
 enum CheckError {
     #[error(transparent)]
     Fetch(#[from] FetchError),
-    #[error(transparent)]
-    Extract(#[from] ExtractError),
-    #[error("stored selector is no longer valid: {0}")]
-    Selector(#[from] crate::extract::SelectorError),
+    #[error("stored rule is no longer valid: {0}")]
+    Rule(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot compress the page: {0}")]
     Compress(std::io::Error),
     #[error("processing the page failed: {0}")]
     Task(String),
+}
+
+/// Global detection settings, combined with each target's own rules.
+#[derive(Debug, Clone)]
+struct DetectionDefaults {
+    ignore: Vec<IgnoreRule>,
+    exclude: Vec<BodySelector>,
+    masks: Masks,
+    noise: NoiseConfig,
 }
 
 /// Runs checks; shared by the daemon and `redline check`.
@@ -77,9 +87,17 @@ pub struct Checker {
     store: StoreHandle,
     alerter: Alerter,
     default_interval: Duration,
+    detection: DetectionDefaults,
     global: Arc<Semaphore>,
     per_host_limit: usize,
     per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+/// A page made ready for the store: the capture, and how detection sees it.
+struct Prepared {
+    capture: Capture,
+    /// Why no article was found, if none was.
+    nothing: Option<String>,
 }
 
 impl Checker {
@@ -90,6 +108,12 @@ impl Checker {
             store,
             alerter: Alerter::new(&config.alerts),
             default_interval: config.defaults.interval,
+            detection: DetectionDefaults {
+                ignore: config.defaults.ignore.clone(),
+                exclude: config.defaults.exclude.clone(),
+                masks: config.defaults.masks,
+                noise: config.noise,
+            },
             global: Arc::new(Semaphore::new(config.fetch.concurrency as usize)),
             per_host_limit: config.fetch.per_host_concurrency as usize,
             per_host: Mutex::new(HashMap::new()),
@@ -117,18 +141,108 @@ impl Checker {
         let _global = self.global.acquire().await.ok();
         let _host = host.acquire().await.ok();
 
-        let started_at = Timestamp::now();
         let clock = Instant::now();
-        let interval = target.interval.unwrap_or(self.default_interval);
         let mut facts = CheckFacts {
-            started_at,
+            started_at: Timestamp::now(),
             duration: Duration::ZERO,
             http_status: None,
             bytes: None,
         };
-        let result = self.run_pipeline(target, &mut facts, clock, interval).await;
-        let title = result.as_ref().ok().map(|(_, title)| title.clone());
-        let result = result.map(|(outcome, _)| outcome);
+        let result = match self.fetcher.fetch(&target.url).await {
+            Ok(page) => {
+                facts.http_status = Some(page.status);
+                facts.bytes = Some(page.body.len() as u64);
+                self.process_page(target, page, &mut facts, clock).await
+            }
+            Err(e) => {
+                facts.http_status = e.http_status();
+                Err(CheckError::Fetch(e))
+            }
+        };
+        self.finish(target, facts, clock, result).await
+    }
+
+    /// Runs everything after the fetch on a page: decode, extract, decide,
+    /// store, alert. Used by [`Checker::check`], and directly by tests and
+    /// benchmarks that generate pages instead of serving them.
+    pub async fn check_page(&self, target: &Target, page: FetchedPage) -> CheckReport {
+        let clock = Instant::now();
+        let mut facts = CheckFacts {
+            started_at: Timestamp::now(),
+            duration: Duration::ZERO,
+            http_status: Some(page.status),
+            bytes: Some(page.body.len() as u64),
+        };
+        let result = self.process_page(target, page, &mut facts, clock).await;
+        self.finish(target, facts, clock, result).await
+    }
+
+    /// The detection policy for one target: global rules plus its own.
+    fn policy(&self, target: &Target) -> Result<(Policy, Vec<BodySelector>), CheckError> {
+        let mut ignore: Vec<regex::Regex> =
+            self.detection.ignore.iter().map(|r| r.0.clone()).collect();
+        for r in &target.ignore {
+            ignore.push(IgnoreRule::parse(r).map_err(CheckError::Rule)?.0);
+        }
+        let mut exclude = self.detection.exclude.clone();
+        for e in &target.exclude {
+            exclude.push(BodySelector::parse(e).map_err(|e| CheckError::Rule(e.to_string()))?);
+        }
+        let noise = self.detection.noise;
+        Ok((
+            Policy {
+                ignore,
+                masks: self.detection.masks,
+                suspect_after: noise.suspect_after,
+                revert_window: noise.revert_window,
+                flap_limit: noise.flap_limit,
+            },
+            exclude,
+        ))
+    }
+
+    async fn process_page(
+        &self,
+        target: &Target,
+        page: FetchedPage,
+        facts: &mut CheckFacts,
+        clock: Instant,
+    ) -> Result<CaptureOutcome, CheckError> {
+        let selector = target
+            .selector
+            .as_deref()
+            .map(BodySelector::parse)
+            .transpose()
+            .map_err(|e| CheckError::Rule(e.to_string()))?;
+        let (policy, exclude) = self.policy(target)?;
+        let prepared =
+            tokio::task::spawn_blocking(move || prepare(&page, selector.as_ref(), &exclude))
+                .await
+                .map_err(|e| CheckError::Task(e.to_string()))??;
+        facts.duration = clock.elapsed();
+        let interval = target.interval.unwrap_or(self.default_interval);
+        let (id, f) = (target.id, facts.clone());
+        let next = next_check_at(Timestamp::now(), interval, target.id);
+        // Versions beyond the latest are read for revert detection.
+        let window = policy.revert_window as usize + 1;
+        let outcome = self
+            .store
+            .call(move |s| {
+                s.record_observation(id, &f, &prepared.capture, next, window, |recent| {
+                    decide_for_store(&policy, &prepared, recent)
+                })
+            })
+            .await?;
+        Ok(outcome)
+    }
+
+    async fn finish(
+        &self,
+        target: &Target,
+        mut facts: CheckFacts,
+        clock: Instant,
+        result: Result<CaptureOutcome, CheckError>,
+    ) -> CheckReport {
         let mut report = CheckReport {
             url: target.url.clone(),
             name: target.name.clone(),
@@ -137,8 +251,10 @@ impl Checker {
             class: None,
             error: None,
             from: None,
+            revert_of: None,
             summary: None,
         };
+        let mut failure = None;
         match result {
             Ok(CaptureOutcome::New { version }) => {
                 report.status = CheckStatus::New;
@@ -150,93 +266,156 @@ impl Checker {
                 report.version = Some(version);
                 tracing::debug!(url = %target.url, version, "unchanged");
             }
-            Ok(CaptureOutcome::Changed { from, to, summary }) => {
+            Ok(CaptureOutcome::Suspect { reason, version }) => {
+                report.status = CheckStatus::Suspect;
+                report.version = version;
+                tracing::warn!(url = %target.url, reason = %reason, "suspect page: not stored");
+                report.error = Some(reason);
+            }
+            Ok(CaptureOutcome::Failed { message }) => {
+                // Recorded by the store already.
+                tracing::warn!(url = %target.url, error = %message, "check failed");
+                report.error = Some(message);
+            }
+            Ok(CaptureOutcome::Changed {
+                from,
+                to,
+                summary,
+                class,
+                revert_of,
+                alert_paused,
+            }) => {
                 report.status = CheckStatus::Changed;
                 report.version = Some(to);
                 report.from = Some(from);
+                report.class = Some(class);
+                report.revert_of = revert_of;
+                let title = self
+                    .store
+                    .call({
+                        let id = target.id;
+                        move |s| s.version(id, Some(to))
+                    })
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|v| v.title)
+                    .unwrap_or_default();
+                self.alerter.article_changed(&ChangeEvent {
+                    url: &target.url,
+                    name: target.name.as_deref(),
+                    from,
+                    to,
+                    title: &title,
+                    class,
+                    paused: alert_paused,
+                    summary: &summary,
+                });
                 report.summary = Some(summary);
             }
-            Err(e) => {
-                let message = e.to_string();
-                tracing::warn!(url = %target.url, error = %message, "check failed");
-                facts.duration = clock.elapsed();
-                let (id, f, m) = (target.id, facts.clone(), message.clone());
-                let next = next_check_at(Timestamp::now(), interval, target.id);
-                if let Err(store_err) = self
-                    .store
-                    .call(move |s| s.record_failure(id, &f, &m, next))
-                    .await
-                {
-                    tracing::error!(url = %target.url, error = %store_err, "cannot record the failed check");
-                }
-                report.error = Some(message);
-            }
+            Err(e) => failure = Some(e.to_string()),
         }
-        if let (Some(from), Some(to), Some(summary), Some(title)) = (
-            report.from,
-            report.version,
-            report.summary.as_ref(),
-            title.as_deref(),
-        ) {
-            self.alerter.article_changed(&ChangeEvent {
-                url: &target.url,
-                name: target.name.as_deref(),
-                from,
-                to,
-                title,
-                summary,
-            });
+        if let Some(message) = failure {
+            tracing::warn!(url = %target.url, error = %message, "check failed");
+            facts.duration = clock.elapsed();
+            let interval = target.interval.unwrap_or(self.default_interval);
+            let (id, f, m) = (target.id, facts, message.clone());
+            let next = next_check_at(Timestamp::now(), interval, target.id);
+            if let Err(store_err) = self
+                .store
+                .call(move |s| s.record_failure(id, &f, &m, next))
+                .await
+            {
+                tracing::error!(url = %target.url, error = %store_err, "cannot record the failed check");
+            }
+            report.error = Some(message);
         }
         report
     }
+}
 
-    async fn run_pipeline(
-        &self,
-        target: &Target,
-        facts: &mut CheckFacts,
-        clock: Instant,
-        interval: Duration,
-    ) -> Result<(CaptureOutcome, String), CheckError> {
-        let fetched = self.fetcher.fetch(&target.url).await.inspect_err(|e| {
-            facts.http_status = e.http_status();
-        })?;
-        facts.http_status = Some(fetched.status);
-        facts.bytes = Some(fetched.body.len() as u64);
-        let selector = target
-            .selector
-            .as_deref()
-            .map(BodySelector::parse)
-            .transpose()?;
-        let capture =
-            tokio::task::spawn_blocking(move || prepare_capture(&fetched, selector.as_ref()))
-                .await
-                .map_err(|e| CheckError::Task(e.to_string()))??;
-        facts.duration = clock.elapsed();
-        let (id, f) = (target.id, facts.clone());
-        let next = next_check_at(Timestamp::now(), interval, target.id);
-        let title = capture.title.clone();
-        let outcome = self
-            .store
-            .call(move |s| {
-                s.record_capture(id, &f, &capture, next, |prev| {
-                    summarize(&prev.fields(), &capture.fields())
-                })
-            })
-            .await?;
-        Ok((outcome, title))
+/// Runs detection on what the store read, and turns its answer into what
+/// the store should write.
+fn decide_for_store(policy: &Policy, prepared: &Prepared, recent: &Recent) -> StoreDecision {
+    let earlier: Vec<Earlier<'_>> = recent
+        .versions
+        .iter()
+        .map(|(_, v)| Earlier {
+            number: v.number,
+            content_of: v.revert_of.unwrap_or(v.number),
+            fields: v.fields(),
+        })
+        .collect();
+    let checks = |kind: SuspectKind| {
+        detect::suspect_streak(
+            recent
+                .checks
+                .iter()
+                .map(|(o, r)| (o.as_str(), r.as_deref())),
+            kind,
+        )
+    };
+    let new = prepared.capture.fields();
+    let observed = match &prepared.nothing {
+        Some(why) => {
+            if earlier.is_empty() {
+                // No article on a first check is an error, not a version.
+                return StoreDecision::Error {
+                    message: why.clone(),
+                };
+            }
+            Observed::Nothing(why)
+        }
+        None => Observed::Article(new),
+    };
+    match detect::decide(policy, observed, &earlier, checks) {
+        detect::Decision::Unchanged => StoreDecision::Unchanged,
+        detect::Decision::Suspect { reason } => StoreDecision::Suspect { reason },
+        detect::Decision::Store {
+            class,
+            revert_of,
+            alert_paused,
+        } => {
+            let summary = earlier
+                .first()
+                .map(|latest| summarize(&latest.fields, &new));
+            let class = match (class, earlier.first(), &summary) {
+                (Some(c), _, _) => Some(c),
+                (None, Some(latest), Some(s)) => Some(detect::classify(&latest.fields, &new, s)),
+                _ => None,
+            };
+            StoreDecision::Store {
+                class,
+                revert_of,
+                alert_paused,
+                summary,
+            }
+        }
     }
 }
 
 /// Decode, extract, normalise, hash and compress: the CPU part of a check.
-fn prepare_capture(
+fn prepare(
     page: &FetchedPage,
     selector: Option<&BodySelector>,
-) -> Result<Capture, CheckError> {
+    exclude: &[BodySelector],
+) -> Result<Prepared, CheckError> {
     let decoded = crate::decode::decode(
         &page.body,
         page.content_type.as_deref(),
         Some(&page.final_url),
     );
+    let raw_html_zstd =
+        zstd::bulk::compress(&page.body, RAW_HTML_ZSTD_LEVEL).map_err(CheckError::Compress)?;
+    let (article, nothing) =
+        match extract_with(&decoded.text, selector, exclude, Some(&page.final_url)) {
+            Ok(a) => (a, None),
+            Err(
+                e @ (ExtractError::NoArticle { .. }
+                | ExtractError::SelectorMatchedNothing { .. }
+                | ExtractError::SelectorEmpty { .. }),
+            ) => (Article::default(), Some(e.to_string())),
+        };
     let Article {
         title,
         text,
@@ -245,9 +424,7 @@ fn prepare_capture(
         modified,
         canonical,
         description,
-    } = extract(&decoded.text, selector, Some(&page.final_url))?;
-    let raw_html_zstd =
-        zstd::bulk::compress(&page.body, RAW_HTML_ZSTD_LEVEL).map_err(CheckError::Compress)?;
+    } = article;
     let hash = Fields {
         title: &title,
         text: &text,
@@ -257,16 +434,19 @@ fn prepare_capture(
         description: description.as_deref(),
     }
     .hash();
-    Ok(Capture {
-        hash,
-        title,
-        text,
-        byline,
-        published,
-        modified,
-        canonical,
-        description,
-        final_url: page.final_url.clone(),
-        raw_html_zstd,
+    Ok(Prepared {
+        capture: Capture {
+            hash,
+            title,
+            text,
+            byline,
+            published,
+            modified,
+            canonical,
+            description,
+            final_url: page.final_url.clone(),
+            raw_html_zstd,
+        },
+        nothing,
     })
 }

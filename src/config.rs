@@ -17,6 +17,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::detect::{
+    ChangeClass, DEFAULT_FLAP_LIMIT, DEFAULT_REVERT_WINDOW, DEFAULT_SUSPECT_AFTER, Masks,
+};
 use crate::extract::BodySelector;
 use crate::types::{TargetUrl, parse_duration};
 
@@ -71,6 +74,47 @@ pub struct Config {
     pub targets: Vec<TargetSpec>,
     /// `[[alert]]`; when the file has none, a single log sink.
     pub alerts: Vec<AlertSpec>,
+    /// `[noise]`.
+    pub noise: NoiseConfig,
+}
+
+/// `[noise]` settings: how suspicious pages, reverts and flapping are handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoiseConfig {
+    /// Consecutive checks a suspect state must last to be recorded.
+    pub suspect_after: u32,
+    /// Earlier versions compared with for reverts.
+    pub revert_window: u32,
+    /// Alternations between two texts after which alerts pause.
+    pub flap_limit: u32,
+}
+
+impl Default for NoiseConfig {
+    fn default() -> Self {
+        Self {
+            suspect_after: DEFAULT_SUSPECT_AFTER,
+            revert_window: DEFAULT_REVERT_WINDOW,
+            flap_limit: DEFAULT_FLAP_LIMIT,
+        }
+    }
+}
+
+/// A validated `ignore` regex.
+#[derive(Debug, Clone)]
+pub struct IgnoreRule(pub regex::Regex);
+
+impl IgnoreRule {
+    /// Compiles a rule; the message says what is wrong.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        regex::Regex::new(s)
+            .map(Self)
+            .map_err(|e| format!("`{s}` is not a valid regex: {e}"))
+    }
+
+    /// The rule as written.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
 }
 
 /// `[storage]` settings.
@@ -115,6 +159,12 @@ impl Default for FetchConfig {
 pub struct DefaultsConfig {
     /// Interval of targets that set none.
     pub interval: Duration,
+    /// Regexes masked before comparison on every target.
+    pub ignore: Vec<IgnoreRule>,
+    /// CSS selectors removed before extraction on every target.
+    pub exclude: Vec<BodySelector>,
+    /// Built-in masks switched on.
+    pub masks: Masks,
 }
 
 /// One `[[target]]`.
@@ -128,13 +178,45 @@ pub struct TargetSpec {
     pub interval: Option<Duration>,
     /// CSS selector of the article body when automatic extraction is wrong.
     pub selector: Option<BodySelector>,
+    /// Regexes masked before comparison.
+    pub ignore: Vec<IgnoreRule>,
+    /// CSS selectors removed before extraction.
+    pub exclude: Vec<BodySelector>,
 }
 
 /// One `[[alert]]` sink.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AlertSpec {
     /// A structured `tracing` event per change.
-    Log,
+    Log(AlertFilter),
+}
+
+/// Which changes a sink hears about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertFilter {
+    /// Classes reported; by default every class but `cosmetic`.
+    pub classes: Vec<ChangeClass>,
+    /// Fewest changed words (added + removed) reported.
+    pub min_words: u64,
+}
+
+impl Default for AlertFilter {
+    fn default() -> Self {
+        Self {
+            classes: ChangeClass::ALL
+                .into_iter()
+                .filter(|c| *c != ChangeClass::Cosmetic)
+                .collect(),
+            min_words: 0,
+        }
+    }
+}
+
+impl AlertFilter {
+    /// Whether a change passes the filter.
+    pub fn accepts(&self, class: ChangeClass, changed_words: u64) -> bool {
+        self.classes.contains(&class) && changed_words >= self.min_words
+    }
 }
 
 /// A configuration mistake, with where it is.
@@ -168,9 +250,13 @@ impl Config {
             fetch: FetchConfig::default(),
             defaults: DefaultsConfig {
                 interval: DEFAULT_INTERVAL,
+                ignore: Vec::new(),
+                exclude: Vec::new(),
+                masks: Masks::default(),
             },
             targets: Vec::new(),
-            alerts: vec![AlertSpec::Log],
+            alerts: vec![AlertSpec::Log(AlertFilter::default())],
+            noise: NoiseConfig::default(),
         }
     }
 
@@ -279,6 +365,61 @@ impl Config {
         if let Some(v) = &raw.defaults.interval {
             config.defaults.interval = interval(v)?;
         }
+        let ignore_rules = |list: &Option<Vec<Spanned<String>>>| {
+            list.iter()
+                .flatten()
+                .map(|r| {
+                    IgnoreRule::parse(r.get_ref())
+                        .map_err(|m| err(Some(r.span()), format!("`ignore`: {m}")))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let exclude_rules = |list: &Option<Vec<Spanned<String>>>| {
+            list.iter()
+                .flatten()
+                .map(|r| {
+                    BodySelector::parse(r.get_ref())
+                        .map_err(|e| err(Some(r.span()), format!("`exclude`: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        config.defaults.ignore = ignore_rules(&raw.defaults.ignore)?;
+        config.defaults.exclude = exclude_rules(&raw.defaults.exclude)?;
+        for m in raw.defaults.masks.iter().flatten() {
+            match m.get_ref().as_str() {
+                "dates" => config.defaults.masks.dates = true,
+                "times" => config.defaults.masks.times = true,
+                other => {
+                    return Err(err(
+                        Some(m.span()),
+                        format!(
+                            "unknown mask `{other}`: the masks are \"dates\" and \"times\" (relative times are always masked)"
+                        ),
+                    ));
+                }
+            }
+        }
+        let at_least_one = |v: &Option<Spanned<u64>>, key: &str, default: u32| match v {
+            None => Ok(default),
+            Some(v) if *v.get_ref() >= 1 && *v.get_ref() <= 1000 => Ok(*v.get_ref() as u32),
+            Some(v) => Err(err(
+                Some(v.span()),
+                format!("`{key}` must be between 1 and 1000"),
+            )),
+        };
+        config.noise = NoiseConfig {
+            suspect_after: at_least_one(
+                &raw.noise.suspect_after,
+                "suspect_after",
+                DEFAULT_SUSPECT_AFTER,
+            )?,
+            revert_window: at_least_one(
+                &raw.noise.revert_window,
+                "revert_window",
+                DEFAULT_REVERT_WINDOW,
+            )?,
+            flap_limit: at_least_one(&raw.noise.flap_limit, "flap_limit", DEFAULT_FLAP_LIMIT)?,
+        };
 
         for t in &raw.targets {
             let url = TargetUrl::parse(t.url.get_ref())
@@ -305,14 +446,35 @@ impl Config {
                     .filter(|n| !n.is_empty()),
                 interval: t.interval.as_ref().map(interval).transpose()?,
                 selector,
+                ignore: ignore_rules(&t.ignore)?,
+                exclude: exclude_rules(&t.exclude)?,
             });
         }
 
         if !raw.alerts.is_empty() {
             config.alerts.clear();
             for a in &raw.alerts {
+                let mut filter = AlertFilter::default();
+                if let Some(classes) = &a.classes {
+                    filter.classes.clear();
+                    for c in classes {
+                        let class = ChangeClass::parse(c.get_ref()).ok_or_else(|| {
+                            err(
+                                Some(c.span()),
+                                format!(
+                                    "unknown change class `{}`: the classes are cosmetic, minor, substantive, headline, revert and removed",
+                                    c.get_ref()
+                                ),
+                            )
+                        })?;
+                        filter.classes.push(class);
+                    }
+                }
+                if let Some(n) = a.min_words {
+                    filter.min_words = n;
+                }
                 match a.kind.get_ref().as_str() {
-                    "log" => config.alerts.push(AlertSpec::Log),
+                    "log" => config.alerts.push(AlertSpec::Log(filter)),
                     other => {
                         return Err(err(
                             Some(a.kind.span()),
@@ -354,6 +516,16 @@ struct RawConfig {
     targets: Vec<RawTarget>,
     #[serde(default, rename = "alert")]
     alerts: Vec<RawAlert>,
+    #[serde(default)]
+    noise: RawNoise,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNoise {
+    suspect_after: Option<Spanned<u64>>,
+    revert_window: Option<Spanned<u64>>,
+    flap_limit: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -377,6 +549,9 @@ struct RawFetch {
 #[serde(deny_unknown_fields)]
 struct RawDefaults {
     interval: Option<Spanned<String>>,
+    ignore: Option<Vec<Spanned<String>>>,
+    exclude: Option<Vec<Spanned<String>>>,
+    masks: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -386,12 +561,16 @@ struct RawTarget {
     name: Option<String>,
     interval: Option<Spanned<String>>,
     selector: Option<Spanned<String>>,
+    ignore: Option<Vec<Spanned<String>>>,
+    exclude: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAlert {
     kind: Spanned<String>,
+    classes: Option<Vec<Spanned<String>>>,
+    min_words: Option<u64>,
 }
 
 #[cfg(test)]
@@ -422,7 +601,7 @@ mod tests {
             !config.targets.is_empty(),
             "the example config shows a target"
         );
-        assert_eq!(config.alerts, vec![AlertSpec::Log]);
+        assert_eq!(config.alerts, vec![AlertSpec::Log(AlertFilter::default())]);
     }
 
     #[test]
@@ -433,7 +612,7 @@ mod tests {
         assert_eq!(c.fetch.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
         assert_eq!(c.defaults.interval, DEFAULT_INTERVAL);
         assert!(c.targets.is_empty());
-        assert_eq!(c.alerts, vec![AlertSpec::Log]);
+        assert_eq!(c.alerts, vec![AlertSpec::Log(AlertFilter::default())]);
     }
 
     #[test]
@@ -517,6 +696,64 @@ kind = "log"
         );
         assert_eq!(line, 4);
         assert!(msg.contains("twice"), "{msg}");
+    }
+
+    #[test]
+    fn noise_rules_and_alert_filters_are_read() {
+        let c = parse(
+            r#"
+[defaults]
+ignore = ["Reading time: \\d+ min"]
+exclude = ["div.live-ticker"]
+masks = ["dates", "times"]
+[noise]
+suspect_after = 2
+revert_window = 4
+flap_limit = 5
+[[target]]
+url = "https://e.com/a"
+ignore = ["\\d+ comments"]
+exclude = ["aside.promo", ".newsletter"]
+[[alert]]
+kind = "log"
+classes = ["headline", "substantive"]
+min_words = 3
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.defaults.ignore[0].as_str(), r"Reading time: \d+ min");
+        assert_eq!(c.defaults.exclude[0].as_str(), "div.live-ticker");
+        assert!(c.defaults.masks.dates && c.defaults.masks.times);
+        assert_eq!(
+            c.noise,
+            NoiseConfig {
+                suspect_after: 2,
+                revert_window: 4,
+                flap_limit: 5
+            }
+        );
+        assert_eq!(c.targets[0].ignore.len(), 1);
+        assert_eq!(c.targets[0].exclude.len(), 2);
+        let AlertSpec::Log(f) = &c.alerts[0];
+        assert_eq!(
+            f.classes,
+            vec![ChangeClass::Headline, ChangeClass::Substantive]
+        );
+        assert!(f.accepts(ChangeClass::Headline, 3) && !f.accepts(ChangeClass::Headline, 2));
+        assert!(!f.accepts(ChangeClass::Minor, 10));
+        assert!(!AlertFilter::default().accepts(ChangeClass::Cosmetic, 10));
+
+        let (line, _, msg) =
+            error_at("[[target]]\nurl = \"https://e.com/\"\nignore = [\"(unclosed\"]\n");
+        assert_eq!(line, 3);
+        assert!(msg.contains("regex"), "{msg}");
+        let (line, _, msg) = error_at("[[alert]]\nkind = \"log\"\nclasses = [\"big\"]\n");
+        assert_eq!(line, 3);
+        assert!(msg.contains("big"), "{msg}");
+        let (line, _, _) = error_at("[defaults]\nmasks = [\"weather\"]\n");
+        assert_eq!(line, 2);
+        let (line, _, _) = error_at("[noise]\nsuspect_after = 0\n");
+        assert_eq!(line, 2);
     }
 
     #[test]

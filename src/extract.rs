@@ -110,8 +110,24 @@ pub fn extract(
     selector: Option<&BodySelector>,
     base_url: Option<&str>,
 ) -> Result<Article, ExtractError> {
+    extract_with(html, selector, &[], base_url)
+}
+
+/// [`extract`], with the elements matching `exclude` removed first (a
+/// target's `exclude` rules: live tickers, promos the built-in rules miss).
+pub fn extract_with(
+    html: &str,
+    selector: Option<&BodySelector>,
+    exclude: &[BodySelector],
+    base_url: Option<&str>,
+) -> Result<Article, ExtractError> {
     let doc = Html::parse_document(&flatten_deep_nesting(html));
-    let excluded = ExcludedSet::compute(&doc);
+    let mut excluded = ExcludedSet::compute(&doc);
+    for rule in exclude {
+        excluded
+            .user
+            .extend(doc.select(&rule.selector).map(|e| e.id()));
+    }
     let meta = Metadata::read(&doc, base_url);
 
     let (paragraphs, container) = match selector {
@@ -564,7 +580,10 @@ const FURNITURE_MAX_SHARE: f64 = 0.5;
 
 /// The elements whose subtree is furniture, computed once per page.
 struct ExcludedSet {
+    /// Found by the furniture rules.
     roots: std::collections::HashSet<NodeId>,
+    /// Matched by the target's `exclude` selectors.
+    user: std::collections::HashSet<NodeId>,
 }
 
 impl ExcludedSet {
@@ -622,11 +641,18 @@ impl ExcludedSet {
             }
             stack.extend(node.children());
         }
-        Self { roots }
+        Self {
+            roots,
+            user: std::collections::HashSet::new(),
+        }
     }
 
     fn contains(&self, node: &NodeRef<'_, Node>) -> bool {
-        self.roots.contains(&node.id())
+        self.roots.contains(&node.id()) || self.user.contains(&node.id())
+    }
+
+    fn contains_user(&self, node: &NodeRef<'_, Node>) -> bool {
+        self.user.contains(&node.id())
     }
 }
 
@@ -1015,6 +1041,7 @@ fn collect_paragraphs(root: ElementRef<'_>, excluded: &ExcludedSet, explicit: bo
                             name,
                             "script" | "style" | "noscript" | "template" | "button"
                         ) || el.attr("hidden").is_some()
+                            || excluded.contains_user(&node)
                     } else {
                         excluded.contains(&node) || name == "h1"
                     };
@@ -1672,6 +1699,21 @@ mod tests {
             a.text
         );
         assert_eq!(a.text.split("\n\n").count(), 3);
+    }
+
+    #[test]
+    fn exclude_rules_remove_elements_before_extraction() {
+        let page = "<html><body><article><h1>T</h1><p>The first paragraph of the article, long enough to count here.</p>\
+            <div class=\"live\"><p>Live: markets up 2.3 per cent at 14:05, oil down, gold steady for now.</p></div>\
+            <p>The second paragraph of the article, also long enough to count here.</p></article></body></html>";
+        let live = BodySelector::parse("div.live").unwrap();
+        let a = extract_with(page, None, std::slice::from_ref(&live), None).unwrap();
+        assert!(!a.text.contains("markets"), "{}", a.text);
+        assert_eq!(a.text.split("\n\n").count(), 2);
+        // With a body selector too.
+        let body = BodySelector::parse("article").unwrap();
+        let a = extract_with(page, Some(&body), &[live], None).unwrap();
+        assert!(!a.text.contains("markets"), "{}", a.text);
     }
 
     #[test]

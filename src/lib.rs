@@ -26,6 +26,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod decode;
+pub mod detect;
 pub mod diff;
 pub mod eval;
 pub mod extract;

@@ -27,6 +27,8 @@ pub(super) fn run(ctx: &Context, urls: Vec<TargetUrl>, json: bool) -> anyhow::Re
                         name: None,
                         interval: None,
                         selector: None,
+                        ignore: Vec::new(),
+                        exclude: Vec::new(),
                     };
                     let (t, _) = store.add_target(&settings, Timestamp::now())?;
                     tracing::info!(url = %url, "added");

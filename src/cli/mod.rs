@@ -24,7 +24,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{Config, ConfigError, ConfigOrigin};
+use crate::config::{Config, ConfigError, ConfigOrigin, IgnoreRule};
 use crate::extract::BodySelector;
 use crate::store::{Store, Target, TargetSettings};
 use crate::types::{TargetUrl, Timestamp, parse_duration};
@@ -111,6 +111,12 @@ pub enum Command {
         /// A short label.
         #[arg(long)]
         name: Option<String>,
+        /// Regex masked before comparison (repeatable), e.g. "Reading time: \d+ min".
+        #[arg(long, value_name = "REGEX", value_parser = parse_ignore)]
+        ignore: Vec<IgnoreRule>,
+        /// CSS selector removed before extraction (repeatable).
+        #[arg(long, value_name = "CSS", value_parser = parse_selector)]
+        exclude: Vec<BodySelector>,
     },
     /// Stop watching a URL (its history is kept unless --purge).
     Remove {
@@ -198,6 +204,10 @@ fn parse_period(s: &str) -> Result<Duration, String> {
     parse_duration(s).map_err(|e| e.to_string())
 }
 
+fn parse_ignore(s: &str) -> Result<IgnoreRule, String> {
+    IgnoreRule::parse(s)
+}
+
 fn parse_selector(s: &str) -> Result<BodySelector, String> {
     BodySelector::parse(s).map_err(|e| e.to_string())
 }
@@ -246,6 +256,8 @@ impl Context {
                     name: t.name.clone(),
                     interval: t.interval,
                     selector: t.selector.as_ref().map(|s| s.as_str().to_string()),
+                    ignore: t.ignore.iter().map(|r| r.as_str().to_string()).collect(),
+                    exclude: t.exclude.iter().map(|e| e.as_str().to_string()).collect(),
                 })
                 .collect();
             let report = store
@@ -283,7 +295,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             interval,
             selector,
             name,
-        } => add::run(&ctx, url, interval, selector, name),
+            ignore,
+            exclude,
+        } => add::run(
+            &ctx,
+            TargetSettings {
+                url,
+                name: name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
+                interval,
+                selector: selector.map(|s| s.as_str().to_string()),
+                ignore: ignore.iter().map(|r| r.as_str().to_string()).collect(),
+                exclude: exclude.iter().map(|e| e.as_str().to_string()).collect(),
+            },
+        ),
         Command::Remove { url, purge } => remove::run(&ctx, &url, purge),
         Command::List { json } => list::run(&ctx, json),
         Command::History { url, json } => history::run(&ctx, &url, json),

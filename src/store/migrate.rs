@@ -20,11 +20,18 @@ pub(crate) struct Migration {
 
 /// Every migration, in order. Add new files at the end; never edit one that
 /// has landed.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../../migrations/0001_initial.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../../migrations/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "noise_and_classes",
+        sql: include_str!("../../migrations/0002_noise_and_classes.sql"),
+    },
+];
 
 fn checksum(sql: &str) -> String {
     blake3::hash(sql.as_bytes()).to_hex().to_string()

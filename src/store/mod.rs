@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
+use crate::detect::ChangeClass;
 use crate::diff::{Change, DiffSummary, Field, Fields};
 use crate::types::{ContentHash, TargetId, TargetUrl, Timestamp};
 
@@ -134,6 +135,10 @@ pub struct Target {
     pub interval: Option<Duration>,
     /// CSS selector of the body, as written.
     pub selector: Option<String>,
+    /// Regexes masked before comparison, as written.
+    pub ignore: Vec<String>,
+    /// CSS selectors removed before extraction, as written.
+    pub exclude: Vec<String>,
     /// Checked or not.
     pub state: TargetState,
     /// When it is next due.
@@ -166,6 +171,14 @@ pub struct TargetSettings {
     pub interval: Option<Duration>,
     /// Body selector, already validated.
     pub selector: Option<String>,
+    /// Ignore regexes, already validated.
+    pub ignore: Vec<String>,
+    /// Exclude selectors, already validated.
+    pub exclude: Vec<String>,
+}
+
+fn rules_json(rules: &[String]) -> Option<String> {
+    (!rules.is_empty()).then(|| serde_json::to_string(rules).expect("strings serialise"))
 }
 
 /// What a config sync did.
@@ -187,6 +200,8 @@ pub enum CheckStatus {
     Unchanged,
     /// A new version stored.
     Changed,
+    /// The page looked broken (a wall, an error, a vanished article).
+    Suspect,
     /// The check failed; nothing stored.
     Error,
 }
@@ -198,6 +213,7 @@ impl CheckStatus {
             Self::New => "new",
             Self::Unchanged => "unchanged",
             Self::Changed => "changed",
+            Self::Suspect => "suspect",
             Self::Error => "error",
         }
     }
@@ -267,6 +283,47 @@ pub enum CaptureOutcome {
         from: u32,
         to: u32,
         summary: DiffSummary,
+        class: ChangeClass,
+        revert_of: Option<u32>,
+        alert_paused: bool,
+    },
+    /// Not trusted; nothing stored.
+    Suspect {
+        reason: String,
+        version: Option<u32>,
+    },
+    /// The page could not be used (recorded as an error check).
+    Failed { message: String },
+}
+
+/// What detection sees of a target inside the recording transaction.
+#[derive(Debug, Clone)]
+pub struct Recent {
+    /// Latest versions, newest first, reverts resolved; with their row ids.
+    pub versions: Vec<(i64, Version)>,
+    /// Latest checks, newest first, as (outcome, error or reason).
+    pub checks: Vec<(String, Option<String>)>,
+}
+
+/// What to record for a capture.
+#[derive(Debug, Clone)]
+pub enum StoreDecision {
+    /// Same as the latest version.
+    Unchanged,
+    /// Not trusted: a `suspect` check with this reason.
+    Suspect { reason: String },
+    /// Not usable: an `error` check with this message.
+    Error { message: String },
+    /// A new version.
+    Store {
+        /// Change class (`None` for version 1).
+        class: Option<ChangeClass>,
+        /// Version whose content this one has again.
+        revert_of: Option<u32>,
+        /// Alerts held back (flapping).
+        alert_paused: bool,
+        /// Diff against the latest version (`None` for version 1).
+        summary: Option<DiffSummary>,
     },
 }
 
@@ -293,6 +350,12 @@ pub struct Version {
     pub canonical: Option<String>,
     /// Description.
     pub description: Option<String>,
+    /// Class of the change that produced it (`None` for version 1).
+    pub class: Option<ChangeClass>,
+    /// The earlier version whose content it has again, for a revert.
+    pub revert_of: Option<u32>,
+    /// Whether alerts were held back for it (flapping).
+    pub alert_paused: bool,
 }
 
 impl Version {
@@ -365,9 +428,17 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// The columns [`version_from_row`] reads, in order.
-const VERSION_COLUMNS: &str =
-    "number, captured_at, title, text, words, byline, published, modified, canonical, description";
+/// The columns [`version_from_row`] reads, in order, from [`VERSION_FROM`]:
+/// a revert's content comes from the version it returned to.
+const VERSION_COLUMNS: &str = "v.number, v.captured_at,
+    CASE WHEN v.revert_of IS NULL THEN v.title ELSE o.title END,
+    CASE WHEN v.revert_of IS NULL THEN v.text ELSE o.text END,
+    v.words, v.byline, v.published, v.modified, v.canonical, v.description,
+    v.class, v.revert_of, v.alert_paused";
+
+/// The versions table with the version a revert returned to.
+const VERSION_FROM: &str =
+    "FROM versions v LEFT JOIN versions o ON o.target_id = v.target_id AND o.number = v.revert_of";
 
 /// Reads a version selected with [`VERSION_COLUMNS`] starting at `at`.
 fn version_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Version> {
@@ -382,6 +453,11 @@ fn version_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Version> {
         modified: r.get(at + 7)?,
         canonical: r.get(at + 8)?,
         description: r.get(at + 9)?,
+        class: r
+            .get::<_, Option<String>>(at + 10)?
+            .and_then(|c| ChangeClass::parse(&c)),
+        revert_of: r.get(at + 11)?,
+        alert_paused: r.get(at + 12)?,
     })
 }
 
@@ -398,6 +474,21 @@ fn target_from_row(db: &str, row: &Row<'_>) -> rusqlite::Result<Result<Target, S
     let name: Option<String> = row.get(2)?;
     let selector: Option<String> = row.get(4)?;
     let next: i64 = row.get(6)?;
+    let list = |json: Option<String>, what: &str| -> Result<Vec<String>, StoreError> {
+        json.map(|j| {
+            serde_json::from_str(&j).map_err(|e| corrupt(format!("target {what} rules: {e}")))
+        })
+        .transpose()
+        .map(Option::unwrap_or_default)
+    };
+    let ignore = match list(row.get(7)?, "ignore") {
+        Ok(l) => l,
+        Err(e) => return Ok(Err(e)),
+    };
+    let exclude = match list(row.get(8)?, "exclude") {
+        Ok(l) => l,
+        Err(e) => return Ok(Err(e)),
+    };
     let url = match TargetUrl::parse(&url) {
         Ok(u) => u,
         Err(e) => return Ok(Err(corrupt(format!("target url: {e}")))),
@@ -411,6 +502,8 @@ fn target_from_row(db: &str, row: &Row<'_>) -> rusqlite::Result<Result<Target, S
         name,
         interval: interval_ms.map(|ms| Duration::from_millis(ms.max(0) as u64)),
         selector,
+        ignore,
+        exclude,
         state,
         next_check_at: Timestamp(next),
     }))
@@ -487,7 +580,7 @@ impl Store {
     }
 
     const TARGET_COLUMNS: &'static str =
-        "id, url, name, interval_ms, selector, state, next_check_at";
+        "id, url, name, interval_ms, selector, state, next_check_at, ignore_json, exclude_json";
 
     fn query_targets(
         &self,
@@ -535,12 +628,15 @@ impl Store {
                 .map_err(&sql)?
                 .is_some();
             tx.execute(
-                "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at)
-                 VALUES (?1, ?2, ?3, ?4, 'config', 'active', ?5, ?5)
+                "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at,
+                                      ignore_json, exclude_json)
+                 VALUES (?1, ?2, ?3, ?4, 'config', 'active', ?5, ?5, ?6, ?7)
                  ON CONFLICT (url) DO UPDATE SET
                      name = excluded.name,
                      interval_ms = excluded.interval_ms,
                      selector = excluded.selector,
+                     ignore_json = excluded.ignore_json,
+                     exclude_json = excluded.exclude_json,
                      origin = 'config',
                      state = 'active',
                      next_check_at = CASE
@@ -554,7 +650,9 @@ impl Store {
                     t.name,
                     t.interval.map(millis),
                     t.selector,
-                    now.millis()
+                    now.millis(),
+                    rules_json(&t.ignore),
+                    rules_json(&t.exclude)
                 ],
             )
             .map_err(&sql)?;
@@ -599,17 +697,28 @@ impl Store {
         let created = existing.is_none();
         self.conn
             .execute(
-                "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at)
-                 VALUES (?1, ?2, ?3, ?4, 'cli', 'active', ?5, ?5)
+                "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at,
+                                      ignore_json, exclude_json)
+                 VALUES (?1, ?2, ?3, ?4, 'cli', 'active', ?5, ?5, ?6, ?7)
                  ON CONFLICT (url) DO UPDATE SET
                      name = COALESCE(excluded.name, targets.name),
                      interval_ms = COALESCE(excluded.interval_ms, targets.interval_ms),
                      selector = COALESCE(excluded.selector, targets.selector),
+                     ignore_json = COALESCE(excluded.ignore_json, targets.ignore_json),
+                     exclude_json = COALESCE(excluded.exclude_json, targets.exclude_json),
                      origin = CASE WHEN targets.state = 'active' THEN targets.origin ELSE 'cli' END,
                      next_check_at = CASE WHEN targets.state = 'active' THEN targets.next_check_at
                                           ELSE excluded.next_check_at END,
                      state = 'active'",
-                params![t.url.as_str(), t.name, t.interval.map(millis), t.selector, now.millis()],
+                params![
+                    t.url.as_str(),
+                    t.name,
+                    t.interval.map(millis),
+                    t.selector,
+                    now.millis(),
+                    rules_json(&t.ignore),
+                    rules_json(&t.exclude)
+                ],
             )
             .map_err(self.sql())?;
         let target = self
@@ -755,10 +864,10 @@ impl Store {
             .query_map([], |row| {
                 Ok((
                     target_from_row(&dbname, row)?,
-                    row.get::<_, Option<i64>>(7)?,
-                    row.get::<_, Option<i64>>(8)?,
-                    row.get::<_, Option<String>>(9)?,
-                    row.get::<_, i64>(10)?,
+                    row.get::<_, Option<i64>>(9)?,
+                    row.get::<_, Option<i64>>(10)?,
+                    row.get::<_, Option<String>>(11)?,
+                    row.get::<_, i64>(12)?,
                 ))
             })
             .map_err(self.sql())?;
@@ -830,18 +939,19 @@ impl Store {
         tx.commit().map_err(&sql)
     }
 
-    /// Stores a successful check. If the capture's hash equals the latest
-    /// version's, only the check is recorded; otherwise a new version is
-    /// stored with the diff `diff` computes from the previous headline and
-    /// text — all in one transaction, so a crash leaves either everything or
+    /// Records a check that fetched a page. Inside one transaction: reads
+    /// the latest versions (newest first, up to `window`) and checks, asks
+    /// `decide` what the capture is, and writes exactly that — a check, or a
+    /// check with a new version and its diff. A crash leaves everything or
     /// nothing.
-    pub fn record_capture(
+    pub fn record_observation(
         &mut self,
         target: TargetId,
         facts: &CheckFacts,
         capture: &Capture,
         next_check_at: Timestamp,
-        diff: impl FnOnce(&Version) -> DiffSummary,
+        window: usize,
+        decide: impl FnOnce(&Recent) -> StoreDecision,
     ) -> Result<CaptureOutcome, StoreError> {
         let db = self.db.clone();
         let sql = move |source| StoreError::Sql {
@@ -852,113 +962,161 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&sql)?;
-        let latest: Option<(i64, Version)> = tx
-            .query_row(
-                &format!(
-                    "SELECT id, {VERSION_COLUMNS} FROM versions
-                     WHERE target_id = ?1 ORDER BY number DESC LIMIT 1"
-                ),
-                [target.0],
-                |r| Ok((r.get(0)?, version_from_row(r, 1)?)),
-            )
-            .optional()
-            .map_err(&sql)?;
-        let now = facts.started_at.millis();
-        // Fields are compared, not stored hashes, so a change in how hashes
-        // are computed can never fake a new version.
-        if let Some((_, prev)) = &latest
-            && prev.fields() == capture.fields()
-        {
-            let number = &prev.number;
-            Self::insert_check(
-                &tx,
-                target,
-                facts,
-                CheckStatus::Unchanged,
-                Some(*number),
-                None,
-            )
-            .map_err(&sql)?;
-            tx.execute(
-                "UPDATE targets SET last_check_at = ?2, last_error = NULL, next_check_at = ?3 WHERE id = ?1",
-                params![target.0, now, next_check_at.millis()],
-            )
-            .map_err(&sql)?;
-            tx.commit().map_err(&sql)?;
-            return Ok(CaptureOutcome::Unchanged { version: *number });
-        }
-        let number = latest.as_ref().map_or(1, |l| l.1.number + 1);
-        tx.execute(
-            "INSERT INTO versions (target_id, number, captured_at, title, text, words, byline, published,
-                                   modified, canonical, description, content_hash, final_url, raw_html_zstd)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            params![
-                target.0,
-                number,
-                now,
-                capture.title,
-                capture.text,
-                crate::text::word_count(&capture.text) as i64,
-                capture.byline,
-                capture.published,
-                capture.modified,
-                capture.canonical,
-                capture.description,
-                capture.hash.0.as_slice(),
-                capture.final_url,
-                capture.raw_html_zstd,
-            ],
-        )
-        .map_err(&sql)?;
-        let version_id = tx.last_insert_rowid();
-        let outcome = match latest {
-            None => {
-                Self::insert_check(&tx, target, facts, CheckStatus::New, Some(number), None)
-                    .map_err(&sql)?;
-                tx.execute(
-                    "UPDATE targets SET last_check_at = ?2, last_error = NULL, next_check_at = ?3 WHERE id = ?1",
-                    params![target.0, now, next_check_at.millis()],
+        let recent = {
+            let mut stmt = tx
+                .prepare_cached(&format!(
+                    "SELECT v.id, {VERSION_COLUMNS} {VERSION_FROM}
+                     WHERE v.target_id = ?1 ORDER BY v.number DESC LIMIT ?2"
+                ))
+                .map_err(&sql)?;
+            let versions = stmt
+                .query_map(params![target.0, window.max(1) as i64], |r| {
+                    Ok((r.get::<_, i64>(0)?, version_from_row(r, 1)?))
+                })
+                .map_err(&sql)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(&sql)?;
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT outcome, error FROM checks WHERE target_id = ?1
+                     ORDER BY started_at DESC, id DESC LIMIT ?2",
                 )
                 .map_err(&sql)?;
-                CaptureOutcome::New { version: number }
+            let checks = stmt
+                .query_map(params![target.0, window.max(1) as i64 + 20], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .map_err(&sql)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(&sql)?;
+            Recent { versions, checks }
+        };
+        let now = facts.started_at.millis();
+        let latest_number = recent.versions.first().map(|(_, v)| v.number);
+        let decision = decide(&recent);
+        let (status, version, error, outcome) = match decision {
+            StoreDecision::Unchanged => {
+                let v = latest_number.unwrap_or(0);
+                (
+                    CheckStatus::Unchanged,
+                    latest_number,
+                    None,
+                    CaptureOutcome::Unchanged { version: v },
+                )
             }
-            Some((prev_id, prev)) => {
-                let prev_number = prev.number;
-                let summary = diff(&prev);
-                let changes_json =
-                    serde_json::to_string(&summary.changes).map_err(|e| StoreError::Corrupt {
-                        db: self.db.clone(),
-                        what: format!("cannot encode diff: {e}"),
-                    })?;
+            StoreDecision::Suspect { reason } => (
+                CheckStatus::Suspect,
+                latest_number,
+                Some(reason.clone()),
+                CaptureOutcome::Suspect {
+                    reason,
+                    version: latest_number,
+                },
+            ),
+            StoreDecision::Error { message } => (
+                CheckStatus::Error,
+                None,
+                Some(message.clone()),
+                CaptureOutcome::Failed { message },
+            ),
+            StoreDecision::Store {
+                class,
+                revert_of,
+                alert_paused,
+                summary,
+            } => {
+                let number = latest_number.map_or(1, |n| n + 1);
+                // A revert shares the content of the version it returns to:
+                // its text and page are not stored again.
+                let (title, text, raw): (&str, &str, &[u8]) = if revert_of.is_some() {
+                    ("", "", &[])
+                } else {
+                    (&capture.title, &capture.text, &capture.raw_html_zstd)
+                };
                 tx.execute(
-                    "INSERT INTO diffs (target_id, from_version_id, to_version_id, added, removed, title_changed, changes_json)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO versions (target_id, number, captured_at, title, text, words, byline, published,
+                                           modified, canonical, description, content_hash, final_url, raw_html_zstd,
+                                           class, revert_of, alert_paused)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                     params![
                         target.0,
-                        prev_id,
-                        version_id,
-                        summary.added as i64,
-                        summary.removed as i64,
-                        summary.title_changed,
-                        changes_json
+                        number,
+                        now,
+                        title,
+                        text,
+                        crate::text::word_count(&capture.text) as i64,
+                        capture.byline,
+                        capture.published,
+                        capture.modified,
+                        capture.canonical,
+                        capture.description,
+                        capture.hash.0.as_slice(),
+                        capture.final_url,
+                        raw,
+                        class.map(ChangeClass::as_str),
+                        revert_of,
+                        alert_paused,
                     ],
                 )
                 .map_err(&sql)?;
-                Self::insert_check(&tx, target, facts, CheckStatus::Changed, Some(number), None)
-                    .map_err(&sql)?;
-                tx.execute(
-                    "UPDATE targets SET last_check_at = ?2, last_change_at = ?2, last_error = NULL,
-                            next_check_at = ?3 WHERE id = ?1",
-                    params![target.0, now, next_check_at.millis()],
-                )
-                .map_err(&sql)?;
-                CaptureOutcome::Changed {
-                    from: prev_number,
-                    to: number,
-                    summary,
+                let version_id = tx.last_insert_rowid();
+                match (recent.versions.first(), summary) {
+                    (Some((prev_id, prev)), Some(summary)) => {
+                        let changes_json =
+                            serde_json::to_string(&summary.changes).map_err(|e| {
+                                StoreError::Corrupt {
+                                    db: self.db.clone(),
+                                    what: format!("cannot encode diff: {e}"),
+                                }
+                            })?;
+                        tx.execute(
+                            "INSERT INTO diffs (target_id, from_version_id, to_version_id, added, removed, title_changed, changes_json)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                            params![
+                                target.0,
+                                prev_id,
+                                version_id,
+                                summary.added as i64,
+                                summary.removed as i64,
+                                summary.title_changed,
+                                changes_json
+                            ],
+                        )
+                        .map_err(&sql)?;
+                        (
+                            CheckStatus::Changed,
+                            Some(number),
+                            None,
+                            CaptureOutcome::Changed {
+                                from: prev.number,
+                                to: number,
+                                summary,
+                                class: class.unwrap_or(ChangeClass::Substantive),
+                                revert_of,
+                                alert_paused,
+                            },
+                        )
+                    }
+                    _ => (
+                        CheckStatus::New,
+                        Some(number),
+                        None,
+                        CaptureOutcome::New { version: number },
+                    ),
                 }
             }
         };
+        Self::insert_check(&tx, target, facts, status, version, error.as_deref()).map_err(&sql)?;
+        // A suspect check is not an error of the target, but it is news: it
+        // stays visible as the last error until a good check clears it.
+        let changed = status == CheckStatus::Changed;
+        tx.execute(
+            "UPDATE targets SET last_check_at = ?2, last_error = ?3, next_check_at = ?4,
+                    last_change_at = CASE WHEN ?5 THEN ?2 ELSE last_change_at END
+             WHERE id = ?1",
+            params![target.0, now, error, next_check_at.millis(), changed],
+        )
+        .map_err(&sql)?;
         tx.commit().map_err(&sql)?;
         Ok(outcome)
     }
@@ -971,13 +1129,13 @@ impl Store {
     ) -> Result<Option<Version>, StoreError> {
         let result = match number {
             Some(n) => self.conn.query_row(
-                &format!("SELECT {VERSION_COLUMNS} FROM versions WHERE target_id = ?1 AND number = ?2"),
+                &format!("SELECT {VERSION_COLUMNS} {VERSION_FROM} WHERE v.target_id = ?1 AND v.number = ?2"),
                 params![target.0, n],
                 |r| version_from_row(r, 0),
             ),
             None => self.conn.query_row(
                 &format!(
-                    "SELECT {VERSION_COLUMNS} FROM versions WHERE target_id = ?1 ORDER BY number DESC LIMIT 1"
+                    "SELECT {VERSION_COLUMNS} {VERSION_FROM} WHERE v.target_id = ?1 ORDER BY v.number DESC LIMIT 1"
                 ),
                 [target.0],
                 |r| version_from_row(r, 0),
@@ -1177,6 +1335,8 @@ mod tests {
             name: None,
             interval: None,
             selector: None,
+            ignore: Vec::new(),
+            exclude: Vec::new(),
         }
     }
 
@@ -1204,11 +1364,31 @@ mod tests {
         }
     }
 
+    /// Stores like the checker does, with the default detection policy.
     fn store_capture(store: &mut Store, id: TargetId, t: i64, c: &Capture) -> CaptureOutcome {
         store
-            .record_capture(id, &facts(t), c, Timestamp(t + 1000), |prev| {
-                crate::diff::summarize(&prev.fields(), &c.fields())
-            })
+            .record_observation(
+                id,
+                &facts(t),
+                c,
+                Timestamp(t + 1000),
+                6,
+                |recent| match recent.versions.first() {
+                    Some((_, prev)) if prev.fields() == c.fields() => StoreDecision::Unchanged,
+                    Some((_, prev)) => StoreDecision::Store {
+                        class: Some(ChangeClass::Substantive),
+                        revert_of: None,
+                        alert_paused: false,
+                        summary: Some(crate::diff::summarize(&prev.fields(), &c.fields())),
+                    },
+                    None => StoreDecision::Store {
+                        class: None,
+                        revert_of: None,
+                        alert_paused: false,
+                        summary: None,
+                    },
+                },
+            )
             .unwrap()
     }
 
@@ -1232,6 +1412,7 @@ mod tests {
                 from: 1,
                 to: 2,
                 summary,
+                ..
             } => assert_eq!((summary.added, summary.removed), (1, 1)),
             other => panic!("{other:?}"),
         }
