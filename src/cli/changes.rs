@@ -21,7 +21,7 @@ pub(super) fn run(ctx: &Context, since: Duration, json: bool) -> anyhow::Result<
                     "from": c.from,
                     "to": c.to,
                     "captured_at": c.captured_at.rfc3339(),
-                    "class": null,
+                    "class": c.class,
                     "added": c.added,
                     "removed": c.removed,
                     "title": c.title,
@@ -35,14 +35,18 @@ pub(super) fn run(ctx: &Context, since: Duration, json: bool) -> anyhow::Result<
         return Ok(());
     }
     for c in &rows {
-        let headline = if c.title_changed {
+        let class = c
+            .class
+            .map(|k| format!(" [{}]", k.as_str()))
+            .unwrap_or_default();
+        let headline = if c.title_changed && c.class != Some(crate::detect::ChangeClass::Headline) {
             " [headline changed]"
         } else {
             ""
         };
         writeln!(
             out,
-            "{}  v{}→v{}  +{} −{}  {}{headline}\n    {}",
+            "{}  v{}→v{}  +{} −{}  {}{class}{headline}\n    {}",
             c.captured_at.rfc3339(),
             c.from,
             c.to,

@@ -24,7 +24,9 @@ pub(super) fn run(ctx: &Context, url: &TargetUrl, json: bool) -> anyhow::Result<
                     "words": r.words,
                     "added": r.added,
                     "removed": r.removed,
-                    "class": null,
+                    "class": r.class,
+                    "revert_of": r.revert_of,
+                    "alert_paused": r.alert_paused,
                     "changed_fields": r.changed_fields.iter().map(|f| f.label()).collect::<Vec<_>>(),
                 }),
             )?;
@@ -49,7 +51,16 @@ pub(super) fn run(ctx: &Context, url: &TargetUrl, json: bool) -> anyhow::Result<
             .map(|f| f.label())
             .collect();
         let mut mark = String::new();
-        if r.title_changed {
+        if let Some(class) = r.class {
+            mark.push_str(&format!("  [{}]", class.as_str()));
+        }
+        if let Some(n) = r.revert_of {
+            mark.push_str(&format!("  [same as version {n}]"));
+        }
+        if r.alert_paused {
+            mark.push_str("  [flapping: alerts paused]");
+        }
+        if r.title_changed && r.class != Some(crate::detect::ChangeClass::Headline) {
             mark.push_str("  [headline changed]");
         }
         if !others.is_empty() {

@@ -391,6 +391,12 @@ pub struct HistoryRow {
     pub title_changed: bool,
     /// The fields that changed since the previous version (empty for 1).
     pub changed_fields: Vec<Field>,
+    /// Class of the change (`None` for version 1).
+    pub class: Option<ChangeClass>,
+    /// For a revert, the version whose text came back.
+    pub revert_of: Option<u32>,
+    /// Whether alerts were held back (flapping).
+    pub alert_paused: bool,
 }
 
 /// One row of `redline changes`.
@@ -414,6 +420,8 @@ pub struct ChangeRow {
     pub title: String,
     /// Whether the headline changed.
     pub title_changed: bool,
+    /// Class of the change.
+    pub class: Option<ChangeClass>,
 }
 
 /// The SQLite store.
@@ -1189,9 +1197,12 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT v.number, v.captured_at, v.title, v.words, d.added, d.removed, COALESCE(d.title_changed, 0),
-                        d.changes_json
-                 FROM versions v LEFT JOIN diffs d ON d.to_version_id = v.id
+                "SELECT v.number, v.captured_at, CASE WHEN v.revert_of IS NULL THEN v.title ELSE o.title END,
+                        v.words, d.added, d.removed, COALESCE(d.title_changed, 0), d.changes_json,
+                        v.class, v.revert_of, v.alert_paused
+                 FROM versions v
+                 LEFT JOIN versions o ON o.target_id = v.target_id AND o.number = v.revert_of
+                 LEFT JOIN diffs d ON d.to_version_id = v.id
                  WHERE v.target_id = ?1 ORDER BY v.number",
             )
             .map_err(self.sql())?;
@@ -1207,6 +1218,11 @@ impl Store {
                         removed: r.get::<_, Option<i64>>(5)?.map(|n| n.max(0) as u64),
                         title_changed: r.get(6)?,
                         changed_fields: Vec::new(),
+                        class: r
+                            .get::<_, Option<String>>(8)?
+                            .and_then(|c| ChangeClass::parse(&c)),
+                        revert_of: r.get(9)?,
+                        alert_paused: r.get(10)?,
                     },
                     r.get::<_, Option<String>>(7)?,
                 ))
@@ -1235,9 +1251,11 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT t.url, t.name, f.number, v.number, v.captured_at, d.added, d.removed, v.title, d.title_changed
+                "SELECT t.url, t.name, f.number, v.number, v.captured_at, d.added, d.removed,
+                        CASE WHEN v.revert_of IS NULL THEN v.title ELSE o.title END, d.title_changed, v.class
                  FROM diffs d
                  JOIN versions v ON v.id = d.to_version_id
+                 LEFT JOIN versions o ON o.target_id = v.target_id AND o.number = v.revert_of
                  JOIN versions f ON f.id = d.from_version_id
                  JOIN targets t ON t.id = d.target_id
                  WHERE v.captured_at >= ?1
@@ -1256,12 +1274,13 @@ impl Store {
                     r.get::<_, i64>(6)?,
                     r.get::<_, String>(7)?,
                     r.get::<_, bool>(8)?,
+                    r.get::<_, Option<String>>(9)?,
                 ))
             })
             .map_err(self.sql())?;
         let mut out = Vec::new();
         for row in rows {
-            let (url, name, from, to, captured_at, added, removed, title, title_changed) =
+            let (url, name, from, to, captured_at, added, removed, title, title_changed, class) =
                 row.map_err(self.sql())?;
             out.push(ChangeRow {
                 url: TargetUrl::parse(&url)
@@ -1274,6 +1293,7 @@ impl Store {
                 removed: removed.max(0) as u64,
                 title,
                 title_changed,
+                class: class.and_then(|c| ChangeClass::parse(&c)),
             });
         }
         Ok(out)

@@ -208,7 +208,8 @@ fn headline_change_is_recorded_and_shown_first() {
         word.find("@@").is_none_or(|p| p > headline_at),
         "headline first: {word}"
     );
-    assert!(ws.ok(&["history", &url]).contains("[headline changed]"));
+    assert!(ws.ok(&["history", &url]).contains("[headline]"));
+    assert_eq!(history[1]["class"], "headline");
 }
 
 #[test]
