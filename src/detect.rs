@@ -458,15 +458,9 @@ pub fn blocked_reason(title: &str, text: &str) -> Option<&'static str> {
         return None;
     }
     let hay = format!("{title}\n{text}").to_lowercase();
-    BLOCKED_PHRASES
-        .iter()
-        .copied()
-        .find(|p| hay.contains(p))
-        .map(|p| {
-            // The reason names the phrase found, which tells a user at a glance
-            // whether it was a bot check, a consent page or an error.
-            p
-        })
+    // The reason names the phrase found, which tells a user at a glance
+    // whether it was a bot check, a consent page or an error.
+    BLOCKED_PHRASES.iter().copied().find(|p| hay.contains(p))
 }
 
 /// Counts how many of the latest checks (newest first, as `(outcome,

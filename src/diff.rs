@@ -228,6 +228,177 @@ fn truncate_chars(s: &str, max: usize) -> String {
     t
 }
 
+/// Where a token of an alignment is: in both texts, only the old, or only
+/// the new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Both,
+    Old,
+    New,
+}
+
+/// Whether a change starting after `prev` starts a sentence or paragraph:
+/// 2 for a paragraph, 1 for a sentence, 0 otherwise.
+fn boundary_strength(prev: Option<&str>) -> u8 {
+    match prev {
+        None => 2,
+        Some(PARAGRAPH_BREAK) => 2,
+        Some(t) if t.ends_with(['.', '!', '?', '"', '”', '’', ':']) => 1,
+        Some(_) => 0,
+    }
+}
+
+/// Shifts each pure insertion or deletion along the equal text around it
+/// to where it reads best. "A. B. B. C." → "A. B. C." can delete either "B."
+/// — both are minimal, but a diff should cut at sentence and paragraph
+/// starts, so an added paragraph shows as that paragraph, not as its second
+/// word to the first word of the next one.
+///
+/// A run can slide one token left when the equal token before it is the
+/// same as its last token: the texts read the same, only which copy counts
+/// as changed moves. So sliding changes sides, never tokens.
+fn slide_to_boundaries(old: &[&str], new: &[&str], ops: &[DiffOp]) -> Vec<DiffOp> {
+    let mut steps: Vec<(Side, &str)> = Vec::new();
+    for op in ops {
+        match *op {
+            DiffOp::Equal { old_index, len, .. } => steps.extend(
+                old[old_index..old_index + len]
+                    .iter()
+                    .map(|t| (Side::Both, *t)),
+            ),
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => steps.extend(
+                old[old_index..old_index + old_len]
+                    .iter()
+                    .map(|t| (Side::Old, *t)),
+            ),
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => steps.extend(
+                new[new_index..new_index + new_len]
+                    .iter()
+                    .map(|t| (Side::New, *t)),
+            ),
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                steps.extend(
+                    old[old_index..old_index + old_len]
+                        .iter()
+                        .map(|t| (Side::Old, *t)),
+                );
+                steps.extend(
+                    new[new_index..new_index + new_len]
+                        .iter()
+                        .map(|t| (Side::New, *t)),
+                );
+            }
+        }
+    }
+    let mut i = 0;
+    while i < steps.len() {
+        let side = steps[i].0;
+        if side == Side::Both {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < steps.len() && steps[j].0 == side {
+            j += 1;
+        }
+        // Only pure runs, with equal text on both sides, can slide.
+        let pure = (i == 0 || steps[i - 1].0 == Side::Both)
+            && (j == steps.len() || steps[j].0 == Side::Both);
+        if !pure {
+            i = j;
+            continue;
+        }
+        let (mut a, mut b) = (i, j);
+        while a > 0 && steps[a - 1].0 == Side::Both && steps[a - 1].1 == steps[b - 1].1 {
+            steps[a - 1].0 = side;
+            steps[b - 1].0 = Side::Both;
+            a -= 1;
+            b -= 1;
+        }
+        let strength =
+            |a: usize, steps: &[(Side, &str)]| boundary_strength((a > 0).then(|| steps[a - 1].1));
+        let mut best = (strength(a, &steps), a);
+        let (mut x, mut y) = (a, b);
+        while y < steps.len() && steps[y].0 == Side::Both && steps[y].1 == steps[x].1 {
+            steps[x].0 = Side::Both;
+            steps[y].0 = side;
+            x += 1;
+            y += 1;
+            let st = strength(x, &steps);
+            if st > best.0 {
+                best = (st, x);
+            }
+        }
+        while x > best.1 {
+            steps[x - 1].0 = side;
+            steps[y - 1].0 = Side::Both;
+            x -= 1;
+            y -= 1;
+        }
+        i = y;
+    }
+    // Rebuild ops, deriving indices from the order of sides.
+    let mut out: Vec<DiffOp> = Vec::new();
+    let (mut oi, mut ni) = (0usize, 0usize);
+    let mut k = 0;
+    while k < steps.len() {
+        let start = k;
+        if steps[k].0 == Side::Both {
+            while k < steps.len() && steps[k].0 == Side::Both {
+                k += 1;
+            }
+            let len = k - start;
+            out.push(DiffOp::Equal {
+                old_index: oi,
+                new_index: ni,
+                len,
+            });
+            oi += len;
+            ni += len;
+            continue;
+        }
+        let (mut dels, mut ins) = (0, 0);
+        while k < steps.len() && steps[k].0 != Side::Both {
+            if steps[k].0 == Side::Old {
+                dels += 1;
+            } else {
+                ins += 1;
+            }
+            k += 1;
+        }
+        out.push(match (dels, ins) {
+            (d, 0) => DiffOp::Delete {
+                old_index: oi,
+                old_len: d,
+                new_index: ni,
+            },
+            (0, n) => DiffOp::Insert {
+                old_index: oi,
+                new_index: ni,
+                new_len: n,
+            },
+            (d, n) => DiffOp::Replace {
+                old_index: oi,
+                old_len: d,
+                new_index: ni,
+                new_len: n,
+            },
+        });
+        oi += dels;
+        ni += ins;
+    }
+    out
+}
+
 /// One side-by-side comparison of two tokenised texts.
 struct Segment<'a> {
     field: Field,
@@ -246,6 +417,7 @@ impl<'a> Segment<'a> {
             &new,
             Some(Instant::now() + DIFF_DEADLINE),
         );
+        let ops = slide_to_boundaries(&old, &new, &ops);
         Self {
             field,
             old,
@@ -917,6 +1089,24 @@ mod tests {
             html.contains("<th>canonical</th><td><ins>https://e.com/a</ins></td>"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn changes_are_cut_at_sentence_and_paragraph_starts() {
+        // Deleting the first of two sentences that start with the same word.
+        let s = summary(
+            "Ascom is based in Baar. Ascom employs 1,300 people.",
+            "Ascom employs 1,300 people.",
+        );
+        assert_eq!(s.changes.len(), 1);
+        assert_eq!(s.changes[0].old, "Ascom is based in Baar.");
+        // Inserting a paragraph before one that starts with the same word.
+        let s = summary(
+            "In June the law passed.\n\nIn July it took effect.",
+            "In June the law passed.\n\nIn a statement, the firm objected.\n\nIn July it took effect.",
+        );
+        assert_eq!(s.changes.len(), 1);
+        assert_eq!(s.changes[0].new, "In a statement, the firm objected.\n\n");
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! stack; parsing is html5ever's, which never fails on malformed HTML.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Html, Node, Selector};
@@ -1008,7 +1009,11 @@ fn collect_paragraphs(root: ElementRef<'_>, excluded: &ExcludedSet, explicit: bo
         // dates are metadata, read separately, and change without the story.
         let dateline = !explicit && current.dated > 0 && current.dated * 2 >= current.chars;
         let line = normalize_line(&current.text);
-        if !line.is_empty() && !link_heavy && !dateline {
+        if !line.is_empty()
+            && !link_heavy
+            && !dateline
+            && (explicit || !is_page_counter_or_stamp(&line))
+        {
             paragraphs.push(line);
         }
         *current = Current::default();
@@ -1086,6 +1091,42 @@ fn collect_paragraphs(root: ElementRef<'_>, excluded: &ExcludedSet, explicit: bo
     }
     flush(&mut current, &mut paragraphs, false);
     paragraphs
+}
+
+/// Short lines that are page furniture however they are marked up: time
+/// stamps ("Updated 3 minutes ago", "Published 10:02 AM UTC, Thu September
+/// 1, 2022"), counters ("1.2k shares", "42 comments", "5 min read").
+fn is_page_counter_or_stamp(line: &str) -> bool {
+    static STAMP: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)^(?:last\s+)?(?:updated|published|posted|modified|first published|last modified)\b.{0,60}\d",
+        )
+        .expect("static regex")
+    });
+    static RELATIVE: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)^\W*(?:updated\s+)?(?:\d+|an?|one|a few)\s+(?:sec(?:ond)?s?|min(?:ute)?s?|h(?:ou)?rs?|hours?|days?|weeks?)\s+ago\W*$",
+        )
+        .expect("static regex")
+    });
+    static COUNTER: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)^\W*[\d.,]+\s*[km]?\s+(?:comments?|shares?|views?|reads?|likes?|replies|reactions?|min(?:ute)?s?\s+read)\W*$",
+        )
+        .expect("static regex")
+    });
+    // A stamp names a time: a clock, a month, a numeric date, or "ago".
+    static WHEN: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\d{1,2}:\d{2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\d\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\bago\b",
+        )
+        .expect("static regex")
+    });
+    let words = line.split(' ').count();
+    words <= 12
+        && ((STAMP.is_match(line) && WHEN.is_match(line))
+            || RELATIVE.is_match(line)
+            || COUNTER.is_match(line))
 }
 
 /// A paragraph with at least this many tenths of its text in links is
@@ -1714,6 +1755,30 @@ mod tests {
         let body = BodySelector::parse("article").unwrap();
         let a = extract_with(page, Some(&body), &[live], None).unwrap();
         assert!(!a.text.contains("markets"), "{}", a.text);
+    }
+
+    #[test]
+    fn stamps_and_counters_are_not_body_text() {
+        for line in [
+            "Updated 3 minutes ago",
+            "Published 10:02 AM UTC, Thu September 1, 2022",
+            "Last updated: 27/11/2026 20:17",
+            "1.2k shares",
+            "42 comments",
+            "5 min read",
+            "2 hours ago",
+        ] {
+            assert!(is_page_counter_or_stamp(line), "{line}");
+        }
+        for line in [
+            "Updated figures released on Tuesday show 42 people were injured in the blast.",
+            "The ministry published 12 reports.",
+            "42 comments were received during the consultation, officials said.",
+            "Inside Xinjiang",
+            "Updated figures show 42 people were injured.",
+        ] {
+            assert!(!is_page_counter_or_stamp(line), "{line}");
+        }
     }
 
     #[test]

@@ -14,3 +14,5 @@ mod daemon;
 mod failures;
 /// Versions, unchanged checks, edits, headline changes and page noise.
 mod pipeline;
+/// The noise scenario generator: churn, edits, walls and reverts, counted.
+mod scenarios;
