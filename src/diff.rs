@@ -123,6 +123,7 @@ pub fn metadata_changes(old: &Fields<'_>, new: &Fields<'_>) -> Vec<Change> {
             new: b.unwrap_or_default().to_string(),
             before: String::new(),
             after: String::new(),
+            moved: false,
         })
         .collect()
 }
@@ -169,6 +170,10 @@ pub struct Change {
     pub before: String,
     /// A few words after the change, in the old text.
     pub after: String,
+    /// For a paragraph deleted here and inserted unchanged elsewhere (or the
+    /// reverse): it moved. Its words are not counted as added or removed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub moved: bool,
 }
 
 /// The stored result of comparing two versions.
@@ -216,6 +221,35 @@ impl DiffSummary {
             }
         }
         truncate_chars(&out, max_chars)
+    }
+}
+
+/// Pairs deletions and insertions of the same whole paragraph: a move.
+/// Their words no longer count as removed and added.
+fn mark_moves(summary: &mut DiffSummary) {
+    let key = |s: &str| s.trim_matches('\n').to_string();
+    for d in 0..summary.changes.len() {
+        let c = &summary.changes[d];
+        if c.kind != ChangeKind::Delete
+            || c.field != Field::Body
+            || c.moved
+            || key(&c.old).is_empty()
+        {
+            continue;
+        }
+        let text = key(&c.old);
+        if let Some(i) = summary.changes.iter().position(|x| {
+            x.kind == ChangeKind::Insert
+                && x.field == Field::Body
+                && !x.moved
+                && key(&x.new) == text
+        }) {
+            let words = crate::text::word_count(&text);
+            summary.changes[d].moved = true;
+            summary.changes[i].moved = true;
+            summary.removed = summary.removed.saturating_sub(words);
+            summary.added = summary.added.saturating_sub(words);
+        }
     }
 }
 
@@ -346,6 +380,7 @@ fn slide_to_boundaries(old: &[&str], new: &[&str], ops: &[DiffOp]) -> Vec<DiffOp
         }
         i = y;
     }
+    collapse_rewrites(&mut steps);
     // Rebuild ops, deriving indices from the order of sides.
     let mut out: Vec<DiffOp> = Vec::new();
     let (mut oi, mut ni) = (0usize, 0usize);
@@ -397,6 +432,49 @@ fn slide_to_boundaries(old: &[&str], new: &[&str], ops: &[DiffOp]) -> Vec<DiffOp
         ni += ins;
     }
     out
+}
+
+/// Below this share of unchanged words, a changed paragraph is shown as its
+/// old and new text whole, not as confetti of little changes.
+const REWRITE_SIMILARITY: f64 = 0.4;
+
+/// Rewrites each heavily rewritten paragraph as one replacement. Paragraphs
+/// are the stretches between paragraph breaks that both texts share.
+fn collapse_rewrites(steps: &mut Vec<(Side, &str)>) {
+    let mut out: Vec<(Side, &str)> = Vec::with_capacity(steps.len());
+    let mut seg_start = 0;
+    fn flush<'a>(seg: &[(Side, &'a str)], out: &mut Vec<(Side, &'a str)>) {
+        let words = |side: Side| {
+            seg.iter()
+                .filter(|(s, t)| *s == side && *t != PARAGRAPH_BREAK)
+                .count()
+        };
+        let (same, old, new) = (words(Side::Both), words(Side::Old), words(Side::New));
+        let similarity = 2.0 * same as f64 / (2 * same + old + new).max(1) as f64;
+        if old > 0 && new > 0 && similarity < REWRITE_SIMILARITY {
+            out.extend(
+                seg.iter()
+                    .filter(|(s, _)| *s != Side::New)
+                    .map(|(_, t)| (Side::Old, *t)),
+            );
+            out.extend(
+                seg.iter()
+                    .filter(|(s, _)| *s != Side::Old)
+                    .map(|(_, t)| (Side::New, *t)),
+            );
+        } else {
+            out.extend_from_slice(seg);
+        }
+    }
+    for k in 0..steps.len() {
+        if steps[k] == (Side::Both, PARAGRAPH_BREAK) {
+            flush(&steps[seg_start..k], &mut out);
+            out.push(steps[k]);
+            seg_start = k + 1;
+        }
+    }
+    flush(&steps[seg_start..], &mut out);
+    *steps = out;
 }
 
 /// One side-by-side comparison of two tokenised texts.
@@ -455,6 +533,9 @@ pub enum Piece {
 pub struct MergedParagraph {
     /// Pieces in reading order.
     pub pieces: Vec<Piece>,
+    /// Whether this whole paragraph moved (it stands deleted at its old place
+    /// and inserted at its new one).
+    pub moved: bool,
 }
 
 impl MergedParagraph {
@@ -556,9 +637,11 @@ impl<'a> WordDiff<'a> {
                     new: join_tokens(new),
                     before: join_tokens(&seg.old[before_start..old_range.start]),
                     after: join_tokens(&seg.old[old_range.end..after_end]),
+                    moved: false,
                 });
             }
         }
+        mark_moves(&mut summary);
         summary
     }
 
@@ -571,19 +654,52 @@ impl<'a> WordDiff<'a> {
                 a.pieces.extend(b.pieces);
                 a
             })
-            .unwrap_or(MergedParagraph { pieces: Vec::new() })
+            .unwrap_or(MergedParagraph {
+                pieces: Vec::new(),
+                moved: false,
+            })
     }
 
     /// The body as merged paragraphs (old and new interleaved).
     pub fn merged_body(&self) -> Vec<MergedParagraph> {
-        merged(&self.body)
+        let mut paragraphs = merged(&self.body);
+        let whole = |p: &MergedParagraph| match p.pieces.as_slice() {
+            [Piece::Deleted(t)] => Some((false, t.clone())),
+            [Piece::Inserted(t)] => Some((true, t.clone())),
+            _ => None,
+        };
+        let deleted: Vec<String> = paragraphs
+            .iter()
+            .filter_map(whole)
+            .filter(|(ins, _)| !ins)
+            .map(|(_, t)| t)
+            .collect();
+        let inserted: Vec<String> = paragraphs
+            .iter()
+            .filter_map(whole)
+            .filter(|(ins, _)| *ins)
+            .map(|(_, t)| t)
+            .collect();
+        for p in &mut paragraphs {
+            if let Some((ins, t)) = whole(p) {
+                p.moved = if ins {
+                    deleted.contains(&t)
+                } else {
+                    inserted.contains(&t)
+                };
+            }
+        }
+        paragraphs
     }
 }
 
 /// Walks the ops and builds paragraphs of pieces. A paragraph break inside an
 /// unchanged or changed run starts a new paragraph of the merged view.
 fn merged(seg: &Segment<'_>) -> Vec<MergedParagraph> {
-    let mut paragraphs = vec![MergedParagraph { pieces: Vec::new() }];
+    let mut paragraphs = vec![MergedParagraph {
+        pieces: Vec::new(),
+        moved: false,
+    }];
     let push = |paragraphs: &mut Vec<MergedParagraph>, piece: Piece| {
         let current = &mut paragraphs.last_mut().expect("never empty").pieces;
         match (current.last_mut(), piece) {
@@ -613,7 +729,10 @@ fn merged(seg: &Segment<'_>) -> Vec<MergedParagraph> {
         |paragraphs: &mut Vec<MergedParagraph>, run: &[&str], make: fn(String) -> Piece| {
             for (i, chunk) in run.split(|t| *t == PARAGRAPH_BREAK).enumerate() {
                 if i > 0 {
-                    paragraphs.push(MergedParagraph { pieces: Vec::new() });
+                    paragraphs.push(MergedParagraph {
+                        pieces: Vec::new(),
+                        moved: false,
+                    });
                 }
                 if !chunk.is_empty() {
                     push(paragraphs, make(chunk.join(" ")));
@@ -625,7 +744,10 @@ fn merged(seg: &Segment<'_>) -> Vec<MergedParagraph> {
             DiffOp::Equal { old_index, len, .. } => {
                 for t in &seg.old[old_index..old_index + len] {
                     if *t == PARAGRAPH_BREAK {
-                        paragraphs.push(MergedParagraph { pieces: Vec::new() });
+                        paragraphs.push(MergedParagraph {
+                            pieces: Vec::new(),
+                            moved: false,
+                        });
                     } else {
                         push(&mut paragraphs, Piece::Same((*t).to_string()));
                     }
@@ -728,7 +850,19 @@ pub fn render_word(
     let body = diff.merged_body();
     let mut any = title.changed() || !meta.is_empty();
     for (i, p) in body.iter().enumerate() {
-        if p.changed() {
+        if p.moved {
+            any = true;
+            let (label, text) = match p.pieces.as_slice() {
+                [Piece::Inserted(t)] => ("moved here", t.as_str()),
+                [Piece::Deleted(t)] => ("moved away from here", t.as_str()),
+                _ => ("moved", ""),
+            };
+            let _ = writeln!(
+                out,
+                "\n{bold}@@ paragraph {} ({label}) @@{reset}\n{text}",
+                i + 1
+            );
+        } else if p.changed() {
             any = true;
             let _ = writeln!(
                 out,
@@ -827,6 +961,9 @@ ins {{ background: #d8f5d8; color: #064006; text-decoration: none; }}
 del + ins {{ margin-left: .2em; }}
 table.fields {{ font-family: system-ui, sans-serif; font-size: .9rem; border-collapse: collapse; margin-bottom: 1rem; }}
 table.fields th {{ text-align: left; padding-right: 1rem; color: #555; font-weight: 600; vertical-align: top; }}
+p.moved {{ border-left: 3px solid #5b7bd5; padding-left: .75rem; margin-left: -.9rem; }}
+p.moved::before {{ content: "moved here · "; font-family: system-ui, sans-serif; font-size: .8rem; color: #5b7bd5; }}
+p.moved-away {{ font-family: system-ui, sans-serif; font-size: .8rem; color: #5b7bd5; }}
 p.changed {{ border-left: 3px solid #e0b000; padding-left: .75rem; margin-left: -.9rem; }}
 .counts {{ font-weight: 600; }}
 .counts .plus {{ color: #064006; }} .counts .minus {{ color: #8b0000; }}
@@ -877,6 +1014,20 @@ p.changed {{ border-left: 3px solid #e0b000; padding-left: .75rem; margin-left: 
         },
     );
     for p in diff.merged_body() {
+        if p.moved {
+            match p.pieces.as_slice() {
+                [Piece::Inserted(t)] => {
+                    let _ = writeln!(out, "<p class=\"moved\">{}</p>", escape_html(t));
+                }
+                _ => {
+                    let _ = writeln!(
+                        out,
+                        "<p class=\"moved-away\">(a paragraph moved from here)</p>"
+                    );
+                }
+            }
+            continue;
+        }
         let class = if p.changed() {
             " class=\"changed\""
         } else {
@@ -1107,6 +1258,53 @@ mod tests {
         );
         assert_eq!(s.changes.len(), 1);
         assert_eq!(s.changes[0].new, "In a statement, the firm objected.\n\n");
+    }
+
+    #[test]
+    fn a_moved_paragraph_is_shown_as_moved_and_not_counted() {
+        let old = "Alpha paragraph one here.\n\nBravo paragraph two here.\n\nCharlie paragraph three here.";
+        let new = "Bravo paragraph two here.\n\nCharlie paragraph three here.\n\nAlpha paragraph one here.";
+        let d = WordDiff::new("T", old, "T", new);
+        let s = d.summary();
+        assert_eq!((s.added, s.removed), (0, 0), "{s:?}");
+        assert!(s.changes.iter().all(|c| c.moved), "{s:?}");
+        let labels = DiffLabels {
+            url: "u".into(),
+            from: "1".into(),
+            to: "2".into(),
+        };
+        let out = render_word(&d, &[], &labels, false);
+        assert!(
+            out.contains("(moved here) @@\nAlpha paragraph one here."),
+            "{out}"
+        );
+        assert!(!out.contains("{+Alpha"), "{out}");
+    }
+
+    #[test]
+    fn a_rewritten_paragraph_is_shown_old_and_new() {
+        let old = "Kept paragraph stays the same.\n\nThe mayor said the plan was sound and would go ahead in spring.";
+        let new = "Kept paragraph stays the same.\n\nCritics called the scheme reckless, and the council has now paused it.";
+        let s = summary(old, new);
+        assert_eq!(s.changes.len(), 1, "{s:?}");
+        assert_eq!(s.changes[0].kind, ChangeKind::Replace);
+        assert_eq!(
+            s.changes[0].old,
+            "The mayor said the plan was sound and would go ahead in spring."
+        );
+        assert_eq!(
+            s.changes[0].new,
+            "Critics called the scheme reckless, and the council has now paused it."
+        );
+        // A light edit keeps its word-level detail.
+        let s = summary(
+            "The mayor said the plan was sound.",
+            "The mayor said the plan was flawed.",
+        );
+        assert_eq!(
+            (s.changes[0].old.as_str(), s.changes[0].new.as_str()),
+            ("sound.", "flawed.")
+        );
     }
 
     #[test]
