@@ -302,7 +302,8 @@ fn flapping(recent: &[Earlier<'_>], target_content: u32, limit: u32) -> bool {
         .enumerate()
         .take_while(|(i, c)| **c == if i % 2 == 0 { a } else { b })
         .count();
-    alternating > limit as usize
+    // n alternating versions are n - 1 alternations.
+    alternating.saturating_sub(1) > limit as usize
 }
 
 /// The class of a stored change that `decide` left open.

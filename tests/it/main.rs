@@ -12,6 +12,8 @@ mod cli;
 mod daemon;
 /// Failing targets: HTTP errors, refused connections, timeouts, huge bodies.
 mod failures;
+/// Noise, suspect pages, flapping, user rules, classes and readable diffs.
+mod noise;
 /// Versions, unchanged checks, edits, headline changes and page noise.
 mod pipeline;
 /// The noise scenario generator: churn, edits, walls and reverts, counted.
