@@ -107,6 +107,12 @@ fn report_line(r: &CheckReport) -> String {
     }
     match r.status {
         CheckStatus::Changed => {
+            if let Some(class) = r.class {
+                line.push_str(&format!("  {}", class.as_str()));
+            }
+            if let Some(n) = r.revert_of {
+                line.push_str(&format!(" (same as v{n})"));
+            }
             if let Some(s) = &r.summary {
                 line.push_str(&format!(
                     "  +{} −{} words{}",
@@ -120,7 +126,7 @@ fn report_line(r: &CheckReport) -> String {
                 ));
             }
         }
-        CheckStatus::Error => {
+        CheckStatus::Error | CheckStatus::Suspect => {
             if let Some(e) = &r.error {
                 line.push_str(&format!("  {e}"));
             }
