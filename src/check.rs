@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
-use crate::alert::{Alerter, ChangeEvent};
+use crate::alert::{Alerter, ChangeEvent, ChangeFacts};
 use crate::config::{Config, IgnoreRule, NoiseConfig};
 use crate::detect::{self, Earlier, Masks, Observed, Policy, SuspectKind};
 use crate::diff::{DiffSummary, Fields, summarize};
@@ -25,8 +25,8 @@ use crate::extract::{Article, BodySelector, ExtractError, extract_with};
 use crate::fetch::{FetchError, FetchedPage, Fetcher};
 use crate::schedule::next_check_at;
 use crate::store::{
-    Capture, CaptureOutcome, CheckFacts, CheckStatus, Recent, StoreDecision, StoreError,
-    StoreHandle, Target,
+    Capture, CaptureOutcome, CheckFacts, CheckStatus, NewDelivery, Recent, StoreDecision,
+    StoreError, StoreHandle, Target,
 };
 use crate::types::{TargetUrl, Timestamp};
 
@@ -87,6 +87,7 @@ pub struct Checker {
     store: StoreHandle,
     alerter: Alerter,
     default_interval: Duration,
+    failing_after: u32,
     detection: DetectionDefaults,
     global: Arc<Semaphore>,
     per_host_limit: usize,
@@ -108,6 +109,7 @@ impl Checker {
             store,
             alerter: Alerter::new(&config.alerts),
             default_interval: config.defaults.interval,
+            failing_after: config.defaults.failing_after,
             detection: DetectionDefaults {
                 ignore: config.defaults.ignore.clone(),
                 exclude: config.defaults.exclude.clone(),
@@ -123,6 +125,11 @@ impl Checker {
     /// The store checks write to.
     pub fn store(&self) -> &StoreHandle {
         &self.store
+    }
+
+    /// The alert sinks.
+    pub fn alerter(&self) -> &Alerter {
+        &self.alerter
     }
 
     fn host_semaphore(&self, url: &TargetUrl) -> Arc<Semaphore> {
@@ -225,11 +232,32 @@ impl Checker {
         let next = next_check_at(Timestamp::now(), interval, target.id);
         // Versions beyond the latest are read for revert detection.
         let window = policy.revert_window as usize + 1;
+        let alerter = self.alerter.clone();
+        let (url, name) = (target.url.to_string(), target.name.clone());
         let outcome = self
             .store
             .call(move |s| {
                 s.record_observation(id, &f, &prepared.capture, next, window, |recent| {
-                    decide_for_store(&policy, &prepared, recent)
+                    let decision = decide_for_store(&policy, &prepared, recent);
+                    let mut deliveries = outbox_for(
+                        &alerter,
+                        &decision,
+                        recent,
+                        &prepared,
+                        &url,
+                        name.as_deref(),
+                        f.started_at,
+                    );
+                    if recent.failing_alerted && !matches!(decision, StoreDecision::Error { .. }) {
+                        tracing::info!(target: "redline::alert", url = %url, "target recovered");
+                        deliveries.extend(alerter.target_deliveries(
+                            "target.recovered",
+                            &url,
+                            name.as_deref(),
+                            serde_json::json!({}),
+                        ));
+                    }
+                    (decision, deliveries)
                 })
             })
             .await?;
@@ -321,11 +349,25 @@ impl Checker {
             let interval = target.interval.unwrap_or(self.default_interval);
             let (id, f, m) = (target.id, facts, message.clone());
             let next = next_check_at(Timestamp::now(), interval, target.id);
-            if let Err(store_err) = self
+            let (alerter, failing_after) = (self.alerter.clone(), self.failing_after);
+            let (url, name) = (target.url.clone(), target.name.clone());
+            let recorded = self
                 .store
-                .call(move |s| s.record_failure(id, &f, &m, next))
-                .await
-            {
+                .call(move |s| {
+                    s.record_failure(id, &f, &m, next, |failures, alerted| {
+                        (!alerted && failures >= failing_after).then(|| {
+                            alerter.target_event(&url, "target.failing", &m);
+                            alerter.target_deliveries(
+                                "target.failing",
+                                url.as_str(),
+                                name.as_deref(),
+                                serde_json::json!({ "failures": failures, "error": m }),
+                            )
+                        })
+                    })
+                })
+                .await;
+            if let Err(store_err) = recorded {
                 tracing::error!(url = %target.url, error = %store_err, "cannot record the failed check");
             }
             report.error = Some(message);
@@ -392,6 +434,44 @@ fn decide_for_store(policy: &Policy, prepared: &Prepared, recent: &Recent) -> St
             }
         }
     }
+}
+
+/// The webhook deliveries a decision calls for.
+fn outbox_for(
+    alerter: &Alerter,
+    decision: &StoreDecision,
+    recent: &Recent,
+    prepared: &Prepared,
+    url: &str,
+    name: Option<&str>,
+    now: Timestamp,
+) -> Vec<NewDelivery> {
+    let StoreDecision::Store {
+        class: Some(class),
+        revert_of,
+        alert_paused,
+        summary: Some(summary),
+    } = decision
+    else {
+        return Vec::new();
+    };
+    let Some((_, latest)) = recent.versions.first() else {
+        return Vec::new();
+    };
+    alerter.change_deliveries(
+        &ChangeFacts {
+            url,
+            name,
+            from: (latest.number, latest.captured_at),
+            to: (latest.number + 1, now),
+            title_from: &latest.title,
+            title_to: &prepared.capture.title,
+            class: *class,
+            revert_of: *revert_of,
+            summary,
+        },
+        *alert_paused,
+    )
 }
 
 /// Decode, extract, normalise, hash and compress: the CPU part of a check.

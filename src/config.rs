@@ -165,6 +165,8 @@ pub struct DefaultsConfig {
     pub exclude: Vec<BodySelector>,
     /// Built-in masks switched on.
     pub masks: Masks,
+    /// Failed checks in a row that send `target.failing`.
+    pub failing_after: u32,
 }
 
 /// One `[[target]]`.
@@ -189,6 +191,87 @@ pub struct TargetSpec {
 pub enum AlertSpec {
     /// A structured `tracing` event per change.
     Log(AlertFilter),
+    /// A signed HTTP POST per event, through the durable outbox.
+    Webhook(Box<WebhookSpec>),
+}
+
+/// Default time a webhook receiver gets to answer.
+pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default first retry delay of a failed delivery.
+pub const DEFAULT_RETRY_MIN: Duration = Duration::from_secs(5);
+/// Default longest retry delay.
+pub const DEFAULT_RETRY_MAX: Duration = Duration::from_secs(3600);
+/// Default age after which an undelivered alert is marked failed.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(3 * 86_400);
+/// Default number of failed checks in a row that sends `target.failing`.
+pub const DEFAULT_FAILING_AFTER: u32 = 5;
+
+/// A secret from the config: never printed, logged or stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret value.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Reads `env:NAME`, `file:PATH` or a literal value.
+    pub fn resolve(raw: &str) -> Result<Self, String> {
+        if let Some(name) = raw.strip_prefix("env:") {
+            return std::env::var(name)
+                .map(Self)
+                .map_err(|_| format!("environment variable `{name}` is not set"));
+        }
+        if let Some(path) = raw.strip_prefix("file:") {
+            return std::fs::read_to_string(path)
+                .map(|s| Self(s.trim_end_matches(['\n', '\r']).to_string()))
+                .map_err(|e| format!("cannot read secret file `{path}`: {e}"));
+        }
+        Ok(Self(raw.to_string()))
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How a webhook body is shaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayloadFormat {
+    /// Redline's versioned JSON event.
+    Json,
+    /// `{"text": …}` for Slack incoming webhooks.
+    Slack,
+    /// `{"content": …}` for Discord webhooks.
+    Discord,
+}
+
+/// One `[[alert]] kind = "webhook"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSpec {
+    /// Stable name of the sink (`name`, else the URL).
+    pub name: String,
+    /// Where to POST.
+    pub url: url::Url,
+    /// The signing key, decoded from `whsec_` + base64.
+    pub key: Vec<u8>,
+    /// Extra headers (values may be secrets).
+    pub headers: Vec<(String, Secret)>,
+    /// Time the receiver gets per attempt.
+    pub timeout: Duration,
+    /// Body shape.
+    pub format: PayloadFormat,
+    /// Which changes it hears about.
+    pub filter: AlertFilter,
+    /// First retry delay; doubles per attempt up to `retry_max`.
+    pub retry_min: Duration,
+    /// Longest retry delay.
+    pub retry_max: Duration,
+    /// Age after which an undelivered alert is marked failed.
+    pub max_age: Duration,
 }
 
 /// Which changes a sink hears about.
@@ -253,6 +336,7 @@ impl Config {
                 ignore: Vec::new(),
                 exclude: Vec::new(),
                 masks: Masks::default(),
+                failing_after: DEFAULT_FAILING_AFTER,
             },
             targets: Vec::new(),
             alerts: vec![AlertSpec::Log(AlertFilter::default())],
@@ -407,6 +491,10 @@ impl Config {
                 format!("`{key}` must be between 1 and 1000"),
             )),
         };
+        if let Some(v) = &raw.defaults.failing_after {
+            config.defaults.failing_after =
+                at_least_one(&Some(v.clone()), "failing_after", DEFAULT_FAILING_AFTER)?;
+        }
         config.noise = NoiseConfig {
             suspect_after: at_least_one(
                 &raw.noise.suspect_after,
@@ -473,12 +561,52 @@ impl Config {
                 if let Some(n) = a.min_words {
                     filter.min_words = n;
                 }
+                let webhook_only = [
+                    ("url", a.url.as_ref().map(|v| v.span())),
+                    ("secret", a.secret.as_ref().map(|v| v.span())),
+                    ("headers", a.headers.as_ref().map(|v| v.span())),
+                    ("timeout", a.timeout.as_ref().map(|v| v.span())),
+                    ("format", a.format.as_ref().map(|v| v.span())),
+                    ("name", a.name.as_ref().map(|v| v.span())),
+                    ("retry_min", a.retry_min.as_ref().map(|v| v.span())),
+                    ("retry_max", a.retry_max.as_ref().map(|v| v.span())),
+                    ("max_age", a.max_age.as_ref().map(|v| v.span())),
+                ];
                 match a.kind.get_ref().as_str() {
-                    "log" => config.alerts.push(AlertSpec::Log(filter)),
+                    "log" => {
+                        if let Some((key, Some(span))) =
+                            webhook_only.iter().find(|(_, s)| s.is_some())
+                        {
+                            return Err(err(
+                                Some(span.clone()),
+                                format!("`{key}` belongs to webhook alerts, not \"log\""),
+                            ));
+                        }
+                        config.alerts.push(AlertSpec::Log(filter))
+                    }
+                    "webhook" => {
+                        let spec = webhook_spec(a, filter, &err, &duration)?;
+                        if config
+                            .alerts
+                            .iter()
+                            .any(|x| matches!(x, AlertSpec::Webhook(w) if w.name == spec.name))
+                        {
+                            return Err(err(
+                                Some(a.kind.span()),
+                                format!(
+                                    "two webhook alerts are named `{}`: give one a `name`",
+                                    spec.name
+                                ),
+                            ));
+                        }
+                        config.alerts.push(AlertSpec::Webhook(Box::new(spec)))
+                    }
                     other => {
                         return Err(err(
                             Some(a.kind.span()),
-                            format!("unknown alert kind `{other}`: the supported kind is \"log\""),
+                            format!(
+                                "unknown alert kind `{other}`: the kinds are \"log\" and \"webhook\""
+                            ),
                         ));
                     }
                 }
@@ -491,6 +619,123 @@ impl Config {
     pub fn interval_for(&self, interval: Option<Duration>) -> Duration {
         interval.unwrap_or(self.defaults.interval)
     }
+}
+
+/// Validates one webhook `[[alert]]`.
+fn webhook_spec(
+    a: &RawAlert,
+    filter: AlertFilter,
+    err: &dyn Fn(Option<Range<usize>>, String) -> ConfigError,
+    duration: &dyn Fn(&Spanned<String>, &str) -> Result<Duration, ConfigError>,
+) -> Result<WebhookSpec, ConfigError> {
+    use base64::Engine as _;
+    let Some(raw_url) = &a.url else {
+        return Err(err(
+            Some(a.kind.span()),
+            "a webhook alert needs a `url`".into(),
+        ));
+    };
+    let url = url::Url::parse(raw_url.get_ref())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| {
+            err(
+                Some(raw_url.span()),
+                format!("`url`: `{}` is not an http or https URL", raw_url.get_ref()),
+            )
+        })?;
+    let Some(raw_secret) = &a.secret else {
+        return Err(err(
+            Some(a.kind.span()),
+            "a webhook alert needs a `secret` (\"env:NAME\", \"file:PATH\" or \"whsec_…\")".into(),
+        ));
+    };
+    let secret = Secret::resolve(raw_secret.get_ref())
+        .map_err(|m| err(Some(raw_secret.span()), format!("`secret`: {m}")))?;
+    let key = secret
+        .expose()
+        .strip_prefix("whsec_")
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| {
+            err(
+                Some(raw_secret.span()),
+                "`secret` must be `whsec_` followed by base64 (the value is not shown)".into(),
+            )
+        })?;
+    let mut headers = Vec::new();
+    for (name, value) in a.headers.iter().flat_map(|h| h.get_ref().iter()) {
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err(err(
+                Some(value.span()),
+                format!("`headers`: `{name}` is not a valid header name"),
+            ));
+        }
+        let v = Secret::resolve(value.get_ref())
+            .map_err(|m| err(Some(value.span()), format!("`headers.{name}`: {m}")))?;
+        if reqwest::header::HeaderValue::from_str(v.expose()).is_err() {
+            return Err(err(
+                Some(value.span()),
+                format!("`headers.{name}` is not a valid header value"),
+            ));
+        }
+        headers.push((name.clone(), v));
+    }
+    let format = match a.format.as_ref().map(|f| f.get_ref().as_str()) {
+        None | Some("json") => PayloadFormat::Json,
+        Some("slack") => PayloadFormat::Slack,
+        Some("discord") => PayloadFormat::Discord,
+        Some(other) => {
+            return Err(err(
+                a.format.as_ref().map(|f| f.span()),
+                format!(
+                    "unknown format `{other}`: the formats are \"json\", \"slack\" and \"discord\""
+                ),
+            ));
+        }
+    };
+    let opt_duration = |v: &Option<Spanned<String>>,
+                        key: &str,
+                        default: Duration|
+     -> Result<Duration, ConfigError> {
+        match v {
+            None => Ok(default),
+            Some(v) => {
+                let d = duration(v, key)?;
+                if d.is_zero() {
+                    return Err(err(
+                        Some(v.span()),
+                        format!("`{key}` must be more than zero"),
+                    ));
+                }
+                Ok(d)
+            }
+        }
+    };
+    let name = a
+        .name
+        .as_ref()
+        .map(|n| n.get_ref().trim().to_string())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| url.to_string());
+    let retry_min = opt_duration(&a.retry_min, "retry_min", DEFAULT_RETRY_MIN)?;
+    let retry_max = opt_duration(&a.retry_max, "retry_max", DEFAULT_RETRY_MAX)?.max(retry_min);
+    Ok(WebhookSpec {
+        name,
+        url,
+        key,
+        headers,
+        timeout: opt_duration(&a.timeout, "timeout", DEFAULT_WEBHOOK_TIMEOUT)?,
+        format,
+        filter,
+        retry_min,
+        retry_max,
+        max_age: opt_duration(&a.max_age, "max_age", DEFAULT_MAX_AGE)?,
+    })
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -552,6 +797,7 @@ struct RawDefaults {
     ignore: Option<Vec<Spanned<String>>>,
     exclude: Option<Vec<Spanned<String>>>,
     masks: Option<Vec<Spanned<String>>>,
+    failing_after: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -571,6 +817,15 @@ struct RawAlert {
     kind: Spanned<String>,
     classes: Option<Vec<Spanned<String>>>,
     min_words: Option<u64>,
+    name: Option<Spanned<String>>,
+    url: Option<Spanned<String>>,
+    secret: Option<Spanned<String>>,
+    headers: Option<Spanned<std::collections::BTreeMap<String, Spanned<String>>>>,
+    timeout: Option<Spanned<String>>,
+    format: Option<Spanned<String>>,
+    retry_min: Option<Spanned<String>>,
+    retry_max: Option<Spanned<String>>,
+    max_age: Option<Spanned<String>>,
 }
 
 #[cfg(test)]
@@ -734,7 +989,9 @@ min_words = 3
         );
         assert_eq!(c.targets[0].ignore.len(), 1);
         assert_eq!(c.targets[0].exclude.len(), 2);
-        let AlertSpec::Log(f) = &c.alerts[0];
+        let AlertSpec::Log(f) = &c.alerts[0] else {
+            panic!("a log sink")
+        };
         assert_eq!(
             f.classes,
             vec![ChangeClass::Headline, ChangeClass::Substantive]
@@ -754,6 +1011,63 @@ min_words = 3
         assert_eq!(line, 2);
         let (line, _, _) = error_at("[noise]\nsuspect_after = 0\n");
         assert_eq!(line, 2);
+    }
+
+    #[test]
+    fn webhook_alerts_are_read_and_secrets_resolved() {
+        // SAFETY: tests in this module do not read this variable concurrently.
+        unsafe {
+            std::env::set_var(
+                "REDLINE_TEST_WEBHOOK_SECRET",
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            )
+        };
+        let c = parse(
+            r#"
+[[alert]]
+kind = "webhook"
+name = "newsroom"
+url = "https://hooks.example/redline"
+secret = "env:REDLINE_TEST_WEBHOOK_SECRET"
+headers = { Authorization = "Bearer abc" }
+timeout = "5s"
+format = "slack"
+classes = ["headline"]
+min_words = 2
+retry_min = "1s"
+retry_max = "10m"
+max_age = "1d"
+"#,
+        )
+        .unwrap();
+        let AlertSpec::Webhook(w) = &c.alerts[0] else {
+            panic!("a webhook sink")
+        };
+        assert_eq!(w.name, "newsroom");
+        assert_eq!(w.format, PayloadFormat::Slack);
+        assert_eq!(w.key.len(), 24);
+        assert_eq!(w.headers[0].0, "Authorization");
+        assert_eq!(w.retry_max, Duration::from_secs(600));
+        assert!(
+            !format!("{c:?}").contains("MfKQ9r8"),
+            "secrets never show in Debug output"
+        );
+        assert!(!format!("{c:?}").contains("Bearer abc"));
+
+        let (line, _, msg) = error_at(
+            "[[alert]]\nkind = \"webhook\"\nurl = \"https://e.com/\"\nsecret = \"env:REDLINE_TEST_UNSET_VARIABLE\"\n",
+        );
+        assert_eq!(line, 4);
+        assert!(msg.contains("REDLINE_TEST_UNSET_VARIABLE"), "{msg}");
+        let (line, _, msg) = error_at(
+            "[[alert]]\nkind = \"webhook\"\nurl = \"https://e.com/\"\nsecret = \"hunter2\"\n",
+        );
+        assert_eq!(line, 4);
+        assert!(!msg.contains("hunter2"), "the secret is not echoed: {msg}");
+        let (line, _, _) = error_at("[[alert]]\nkind = \"webhook\"\nsecret = \"whsec_AAAA\"\n");
+        assert_eq!(line, 2);
+        let (line, _, _) = error_at("[[alert]]\nkind = \"log\"\nurl = \"https://e.com/\"\n");
+        assert_eq!(line, 3);
     }
 
     #[test]

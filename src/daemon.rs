@@ -2,6 +2,8 @@
 //! scheduler loop that claims due targets and starts their checks, and an
 //! orderly shutdown.
 //!
+//! The alert dispatcher runs beside the scheduler as a second task.
+//!
 //! SIGINT or SIGTERM cancels one [`CancellationToken`]. The scheduler stops
 //! claiming work, the supervisor waits (up to a bound) for checks in flight
 //! to finish and commit, and `run` returns. Each check's writes are a single
@@ -49,6 +51,21 @@ pub async fn run(
     let slots = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let lease = lease(options.fetch_timeout);
     tracing::info!(concurrency = options.concurrency, "scheduler started");
+    // The alert outbox is drained by its own task, so a slow receiver never
+    // holds up checks.
+    match crate::alert::dispatch::Dispatcher::new(
+        checker.store().clone(),
+        checker.alerter().webhooks(),
+    ) {
+        Ok(dispatcher) if !dispatcher.is_empty() => {
+            let cancel = cancel.clone();
+            tracker.spawn(async move { dispatcher.run(cancel).await });
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "cannot set up webhook delivery; alerts stay in the outbox")
+        }
+    }
 
     while !cancel.is_cancelled() {
         let free = slots.available_permits();

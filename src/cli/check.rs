@@ -83,6 +83,22 @@ pub(super) fn run(ctx: &Context, urls: Vec<TargetUrl>, json: bool) -> anyhow::Re
             })?;
         }
         progress.finish_and_clear();
+        // Deliver the alerts these checks queued (and any due retries) now,
+        // so `check` run from cron alerts without a daemon.
+        let dispatcher = crate::alert::dispatch::Dispatcher::new(
+            checker.store().clone(),
+            checker.alerter().webhooks(),
+        )
+        .context("setting up webhook delivery")?;
+        if !dispatcher.is_empty() {
+            let stats = dispatcher.dispatch_due().await?;
+            if stats != Default::default() {
+                eprintln!(
+                    "redline: alerts: {} delivered, {} to retry, {} failed (see `redline alerts`)",
+                    stats.delivered, stats.retrying, stats.failed
+                );
+            }
+        }
         Ok(())
     })
 }

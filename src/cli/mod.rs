@@ -6,6 +6,7 @@
 //! turns them into the documented exit statuses.
 
 mod add;
+mod alerts;
 mod changes;
 mod check;
 mod diff;
@@ -174,6 +175,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Webhook deliveries in the outbox: list, retry, or send a test event.
+    Alerts {
+        #[command(subcommand)]
+        action: Option<AlertsAction>,
+        /// Only deliveries not yet received.
+        #[arg(long, conflicts_with = "failed")]
+        pending: bool,
+        /// Only deliveries given up on.
+        #[arg(long)]
+        failed: bool,
+        /// One JSON object per delivery.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the extractor on files or URLs and print the result; stores nothing.
     Extract {
         /// HTML files or http(s) URLs.
@@ -185,6 +200,26 @@ pub enum Command {
         /// One JSON object per input.
         #[arg(long)]
         json: bool,
+    },
+}
+
+/// `redline alerts …`
+#[derive(Debug, Subcommand)]
+pub enum AlertsAction {
+    /// Put a delivery (or every failed one) back in line, and switch its
+    /// sink back on if its receiver had answered 410.
+    Retry {
+        /// The delivery's id (`msg_…`).
+        #[arg(required_unless_present = "all_failed")]
+        id: Option<String>,
+        /// Every failed delivery.
+        #[arg(long, conflicts_with = "id")]
+        all_failed: bool,
+    },
+    /// Send a signed test event to a webhook sink now.
+    Test {
+        /// The sink's `name` (or its URL when it has none).
+        sink: String,
     },
 }
 
@@ -319,6 +354,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         } => diff::run(&ctx, &url, from, to, format),
         Command::Show { url, version, json } => show::run(&ctx, &url, version, json),
         Command::Changes { since, json } => changes::run(&ctx, since, json),
+        Command::Alerts {
+            action,
+            pending,
+            failed,
+            json,
+        } => alerts::run(&ctx, action, pending, failed, json),
         Command::Extract {
             inputs,
             selector,

@@ -31,6 +31,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "noise_and_classes",
         sql: include_str!("../../migrations/0002_noise_and_classes.sql"),
     },
+    Migration {
+        version: 3,
+        name: "alert_outbox",
+        sql: include_str!("../../migrations/0003_alert_outbox.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

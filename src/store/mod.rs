@@ -303,6 +303,117 @@ pub struct Recent {
     pub versions: Vec<(i64, Version)>,
     /// Latest checks, newest first, as (outcome, error or reason).
     pub checks: Vec<(String, Option<String>)>,
+    /// The target's URL.
+    pub url: String,
+    /// Whether `target.failing` was sent and `target.recovered` is owed.
+    pub failing_alerted: bool,
+}
+
+/// An alert to queue in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    /// The webhook-id, stable across attempts.
+    pub id: String,
+    /// The sink's name.
+    pub sink: String,
+    /// `article.changed`, `target.failing`, …
+    pub event: String,
+    /// The exact body to send.
+    pub payload: String,
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryState {
+    /// Not yet received.
+    Pending,
+    /// Received (2xx).
+    Delivered,
+    /// Given up on.
+    Failed,
+}
+
+impl DeliveryState {
+    /// The name used in reports and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "delivered" => Self::Delivered,
+            "failed" => Self::Failed,
+            _ => Self::Pending,
+        }
+    }
+}
+
+/// An alert in the outbox.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Creation order.
+    pub seq: i64,
+    /// The webhook-id.
+    pub id: String,
+    /// The sink's name.
+    pub sink: String,
+    /// The target's URL.
+    pub url: String,
+    /// The event type.
+    pub event: String,
+    /// The body.
+    pub payload: String,
+    /// Where it stands.
+    pub state: DeliveryState,
+    /// Attempts made.
+    pub attempts: u32,
+    /// When it was queued.
+    pub created_at: Timestamp,
+    /// When it is next tried.
+    pub next_attempt_at: Timestamp,
+    /// The last attempt's error.
+    pub last_error: Option<String>,
+}
+
+fn insert_deliveries(
+    tx: &rusqlite::Transaction<'_>,
+    target: TargetId,
+    url: &str,
+    now: Timestamp,
+    deliveries: &[NewDelivery],
+) -> rusqlite::Result<()> {
+    for d in deliveries {
+        tx.execute(
+            "INSERT INTO deliveries (id, sink, target_id, url, event, payload, created_at, next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            params![d.id, d.sink, target.0, url, d.event, d.payload, now.millis()],
+        )?;
+    }
+    Ok(())
+}
+
+const DELIVERY_COLUMNS: &str =
+    "seq, id, sink, url, event, payload, state, attempts, created_at, next_attempt_at, last_error";
+
+fn delivery_from_row(r: &Row<'_>) -> rusqlite::Result<Delivery> {
+    Ok(Delivery {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        sink: r.get(2)?,
+        url: r.get(3)?,
+        event: r.get(4)?,
+        payload: r.get(5)?,
+        state: DeliveryState::parse(&r.get::<_, String>(6)?),
+        attempts: r.get(7)?,
+        created_at: Timestamp(r.get(8)?),
+        next_attempt_at: Timestamp(r.get(9)?),
+        last_error: r.get(10)?,
+    })
 }
 
 /// What to record for a capture.
@@ -921,12 +1032,18 @@ impl Store {
 
     /// Records a failed check: the error on the check and the target, and
     /// when to try again. Nothing else changes.
+    ///
+    /// `failing` is told how many checks in a row have now failed and
+    /// whether `target.failing` was already sent; when it returns
+    /// deliveries, they are queued in the same transaction and the target is
+    /// marked as failing (so `target.recovered` follows its next good check).
     pub fn record_failure(
         &mut self,
         target: TargetId,
         facts: &CheckFacts,
         error: &str,
         next_check_at: Timestamp,
+        failing: impl FnOnce(u32, bool) -> Option<Vec<NewDelivery>>,
     ) -> Result<(), StoreError> {
         let db = self.db.clone();
         let sql = move |source| StoreError::Sql {
@@ -937,8 +1054,34 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&sql)?;
+        let (url, alerted): (String, bool) = tx
+            .query_row(
+                "SELECT url, failing_alerted FROM targets WHERE id = ?1",
+                [target.0],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(&sql)?;
+        let earlier_errors: u32 = {
+            let mut stmt = tx
+                .prepare_cached("SELECT outcome FROM checks WHERE target_id = ?1 ORDER BY started_at DESC, id DESC LIMIT 1000")
+                .map_err(&sql)?;
+            let outcomes = stmt
+                .query_map([target.0], |r| r.get::<_, String>(0))
+                .map_err(&sql)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(&sql)?;
+            outcomes.iter().take_while(|o| *o == "error").count() as u32
+        };
         Self::insert_check(&tx, target, facts, CheckStatus::Error, None, Some(error))
             .map_err(&sql)?;
+        if let Some(deliveries) = failing(earlier_errors + 1, alerted) {
+            insert_deliveries(&tx, target, &url, facts.started_at, &deliveries).map_err(&sql)?;
+            tx.execute(
+                "UPDATE targets SET failing_alerted = 1 WHERE id = ?1",
+                [target.0],
+            )
+            .map_err(&sql)?;
+        }
         tx.execute(
             "UPDATE targets SET last_check_at = ?2, last_error = ?3, next_check_at = ?4 WHERE id = ?1",
             params![target.0, facts.started_at.millis(), error, next_check_at.millis()],
@@ -959,7 +1102,7 @@ impl Store {
         capture: &Capture,
         next_check_at: Timestamp,
         window: usize,
-        decide: impl FnOnce(&Recent) -> StoreDecision,
+        decide: impl FnOnce(&Recent) -> (StoreDecision, Vec<NewDelivery>),
     ) -> Result<CaptureOutcome, StoreError> {
         let db = self.db.clone();
         let sql = move |source| StoreError::Sql {
@@ -997,11 +1140,23 @@ impl Store {
                 .map_err(&sql)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(&sql)?;
-            Recent { versions, checks }
+            let (url, failing_alerted): (String, bool) = tx
+                .query_row(
+                    "SELECT url, failing_alerted FROM targets WHERE id = ?1",
+                    [target.0],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .map_err(&sql)?;
+            Recent {
+                versions,
+                checks,
+                url,
+                failing_alerted,
+            }
         };
         let now = facts.started_at.millis();
         let latest_number = recent.versions.first().map(|(_, v)| v.number);
-        let decision = decide(&recent);
+        let (decision, deliveries) = decide(&recent);
         let (status, version, error, outcome) = match decision {
             StoreDecision::Unchanged => {
                 let v = latest_number.unwrap_or(0);
@@ -1115,6 +1270,14 @@ impl Store {
             }
         };
         Self::insert_check(&tx, target, facts, status, version, error.as_deref()).map_err(&sql)?;
+        insert_deliveries(&tx, target, &recent.url, facts.started_at, &deliveries).map_err(&sql)?;
+        if status != CheckStatus::Error && recent.failing_alerted {
+            tx.execute(
+                "UPDATE targets SET failing_alerted = 0 WHERE id = ?1",
+                [target.0],
+            )
+            .map_err(&sql)?;
+        }
         // A suspect check is not an error of the target, but it is news: it
         // stays visible as the last error until a good check clears it.
         let changed = status == CheckStatus::Changed;
@@ -1299,6 +1462,190 @@ impl Store {
         Ok(out)
     }
 
+    /// Queues deliveries outside a check (a test event from the CLI).
+    pub fn queue_deliveries(
+        &mut self,
+        target: TargetId,
+        deliveries: &[NewDelivery],
+    ) -> Result<(), StoreError> {
+        let url: String = self
+            .conn
+            .query_row("SELECT url FROM targets WHERE id = ?1", [target.0], |r| {
+                r.get(0)
+            })
+            .map_err(self.sql())?;
+        let db = self.db.clone();
+        let sql = move |source| StoreError::Sql {
+            db: db.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(&sql)?;
+        insert_deliveries(&tx, target, &url, Timestamp::now(), deliveries).map_err(&sql)?;
+        tx.commit().map_err(&sql)
+    }
+
+    /// Pending deliveries due at `now` whose sink is enabled — for each sink
+    /// and target only the oldest, so they arrive in order.
+    pub fn due_deliveries(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries d
+                 WHERE d.state = 'pending' AND d.next_attempt_at <= ?1
+                   AND d.sink NOT IN (SELECT name FROM disabled_sinks)
+                   AND NOT EXISTS (SELECT 1 FROM deliveries e
+                                   WHERE e.sink = d.sink AND e.target_id IS d.target_id
+                                     AND e.state = 'pending' AND e.seq < d.seq)
+                 ORDER BY d.seq LIMIT ?2"
+            ))
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map(params![now.millis(), limit as i64], delivery_from_row)
+            .map_err(self.sql())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.sql())
+    }
+
+    /// When the next pending delivery of an enabled sink is due.
+    pub fn next_delivery_at(&self) -> Result<Option<Timestamp>, StoreError> {
+        let t: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT MIN(next_attempt_at) FROM deliveries
+                 WHERE state = 'pending' AND sink NOT IN (SELECT name FROM disabled_sinks)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.sql())?;
+        Ok(t.map(Timestamp))
+    }
+
+    /// Records a successful delivery.
+    pub fn mark_delivered(&mut self, seq: i64, now: Timestamp) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE deliveries SET state = 'delivered', delivered_at = ?2, attempts = attempts + 1, last_error = NULL
+                 WHERE seq = ?1",
+                params![seq, now.millis()],
+            )
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: retried at `retry_at`, or failed for good.
+    pub fn mark_attempt_failed(
+        &mut self,
+        seq: i64,
+        retry_at: Option<Timestamp>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        match retry_at {
+            Some(at) => self.conn.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE seq = ?1",
+                params![seq, at.millis(), error],
+            ),
+            None => self.conn.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, state = 'failed', last_error = ?2 WHERE seq = ?1",
+                params![seq, error],
+            ),
+        }
+        .map_err(self.sql())?;
+        Ok(())
+    }
+
+    /// Switches a sink off (its receiver answered 410 Gone).
+    pub fn disable_sink(
+        &mut self,
+        name: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO disabled_sinks (name, disabled_at, reason) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET disabled_at = excluded.disabled_at, reason = excluded.reason",
+                params![name, now.millis(), reason],
+            )
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
+    /// Sinks switched off, with why.
+    pub fn disabled_sinks(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, reason FROM disabled_sinks ORDER BY name")
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(self.sql())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.sql())
+    }
+
+    /// Deliveries, newest first, optionally in one state.
+    pub fn deliveries(
+        &self,
+        state: Option<DeliveryState>,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE ?1 IS NULL OR state = ?1 ORDER BY seq DESC LIMIT ?2"
+            ))
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map(
+                params![state.map(DeliveryState::as_str), limit as i64],
+                delivery_from_row,
+            )
+            .map_err(self.sql())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.sql())
+    }
+
+    /// Puts a failed (or pending) delivery back in line now, and switches its
+    /// sink back on. Returns whether the delivery exists.
+    pub fn retry_delivery(&mut self, id: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let db = self.db.clone();
+        let sql = move |source| StoreError::Sql {
+            db: db.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(&sql)?;
+        let n = tx
+            .execute(
+                "UPDATE deliveries SET state = 'pending', next_attempt_at = ?2, created_at = ?2
+                 WHERE id = ?1 AND state <> 'delivered'",
+                params![id, now.millis()],
+            )
+            .map_err(&sql)?;
+        tx.execute(
+            "DELETE FROM disabled_sinks WHERE name IN (SELECT sink FROM deliveries WHERE id = ?1)",
+            [id],
+        )
+        .map_err(&sql)?;
+        tx.commit().map_err(&sql)?;
+        Ok(n > 0)
+    }
+
+    /// Puts every failed delivery back in line. Returns how many.
+    pub fn retry_failed(&mut self, now: Timestamp) -> Result<usize, StoreError> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE deliveries SET state = 'pending', next_attempt_at = ?1, created_at = ?1 WHERE state = 'failed'",
+                [now.millis()],
+            )
+            .map_err(self.sql())?;
+        self.conn
+            .execute("DELETE FROM disabled_sinks", [])
+            .map_err(self.sql())?;
+        Ok(n)
+    }
+
     /// Runs SQLite's own consistency check; `Ok(())` when the file is sound.
     pub fn integrity_check(&self) -> Result<(), StoreError> {
         let result: String = self
@@ -1387,13 +1734,8 @@ mod tests {
     /// Stores like the checker does, with the default detection policy.
     fn store_capture(store: &mut Store, id: TargetId, t: i64, c: &Capture) -> CaptureOutcome {
         store
-            .record_observation(
-                id,
-                &facts(t),
-                c,
-                Timestamp(t + 1000),
-                6,
-                |recent| match recent.versions.first() {
+            .record_observation(id, &facts(t), c, Timestamp(t + 1000), 6, |recent| {
+                let d = match recent.versions.first() {
                     Some((_, prev)) if prev.fields() == c.fields() => StoreDecision::Unchanged,
                     Some((_, prev)) => StoreDecision::Store {
                         class: Some(ChangeClass::Substantive),
@@ -1407,8 +1749,9 @@ mod tests {
                         alert_paused: false,
                         summary: None,
                     },
-                },
-            )
+                };
+                (d, Vec::new())
+            })
             .unwrap()
     }
 
@@ -1486,7 +1829,7 @@ mod tests {
         assert_eq!(store.due_targets(Timestamp(99), 10).unwrap().len(), 0);
         assert_eq!(store.due_targets(Timestamp(100), 10).unwrap().len(), 1);
         store
-            .record_failure(t.id, &facts(100), "boom", Timestamp(5000))
+            .record_failure(t.id, &facts(100), "boom", Timestamp(5000), |_, _| None)
             .unwrap();
         assert_eq!(store.due_targets(Timestamp(4999), 10).unwrap().len(), 0);
         assert_eq!(store.next_due_at().unwrap(), Some(Timestamp(5000)));
