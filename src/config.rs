@@ -585,7 +585,7 @@ impl Config {
                         config.alerts.push(AlertSpec::Log(filter))
                     }
                     "webhook" => {
-                        let spec = webhook_spec(a, filter, &err, &duration)?;
+                        let spec = webhook_spec(a, filter, &err)?;
                         if config
                             .alerts
                             .iter()
@@ -626,8 +626,10 @@ fn webhook_spec(
     a: &RawAlert,
     filter: AlertFilter,
     err: &dyn Fn(Option<Range<usize>>, String) -> ConfigError,
-    duration: &dyn Fn(&Spanned<String>, &str) -> Result<Duration, ConfigError>,
 ) -> Result<WebhookSpec, ConfigError> {
+    let duration = |v: &Spanned<String>, key: &str| {
+        parse_duration(v.get_ref()).map_err(|e| err(Some(v.span()), format!("`{key}`: {e}")))
+    };
     use base64::Engine as _;
     let Some(raw_url) = &a.url else {
         return Err(err(

@@ -4,6 +4,8 @@
 
 mod harness;
 
+/// Webhook alerts: outages, 410, slow receivers, signatures, crash safety.
+mod alerts;
 /// Legacy charsets decoded to the right text.
 mod charsets;
 /// Config errors, config-vs-database targets, and the report commands.
