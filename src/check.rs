@@ -233,7 +233,11 @@ impl Checker {
         // Versions beyond the latest are read for revert detection.
         let window = policy.revert_window as usize + 1;
         let alerter = self.alerter.clone();
-        let (url, name) = (target.url.to_string(), target.name.clone());
+        let (url, name, tags) = (
+            target.url.to_string(),
+            target.name.clone(),
+            target.tags.clone(),
+        );
         let outcome = self
             .store
             .call(move |s| {
@@ -244,8 +248,7 @@ impl Checker {
                         &decision,
                         recent,
                         &prepared,
-                        &url,
-                        name.as_deref(),
+                        (&url, name.as_deref(), &tags),
                         f.started_at,
                     );
                     if recent.failing_alerted && !matches!(decision, StoreDecision::Error { .. }) {
@@ -254,6 +257,7 @@ impl Checker {
                             "target.recovered",
                             &url,
                             name.as_deref(),
+                            &tags,
                             serde_json::json!({}),
                         ));
                     }
@@ -338,6 +342,7 @@ impl Checker {
                     class,
                     paused: alert_paused,
                     summary: &summary,
+                    tags: &target.tags,
                 });
                 report.summary = Some(summary);
             }
@@ -350,7 +355,7 @@ impl Checker {
             let (id, f, m) = (target.id, facts, message.clone());
             let next = next_check_at(Timestamp::now(), interval, target.id);
             let (alerter, failing_after) = (self.alerter.clone(), self.failing_after);
-            let (url, name) = (target.url.clone(), target.name.clone());
+            let (url, name, tags) = (target.url.clone(), target.name.clone(), target.tags.clone());
             let recorded = self
                 .store
                 .call(move |s| {
@@ -361,6 +366,7 @@ impl Checker {
                                 "target.failing",
                                 url.as_str(),
                                 name.as_deref(),
+                                &tags,
                                 serde_json::json!({ "failures": failures, "error": m }),
                             )
                         })
@@ -442,8 +448,7 @@ fn outbox_for(
     decision: &StoreDecision,
     recent: &Recent,
     prepared: &Prepared,
-    url: &str,
-    name: Option<&str>,
+    (url, name, tags): (&str, Option<&str>, &[String]),
     now: Timestamp,
 ) -> Vec<NewDelivery> {
     let StoreDecision::Store {
@@ -469,6 +474,7 @@ fn outbox_for(
             class: *class,
             revert_of: *revert_of,
             summary,
+            tags,
         },
         *alert_paused,
     )

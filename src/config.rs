@@ -184,6 +184,8 @@ pub struct TargetSpec {
     pub ignore: Vec<IgnoreRule>,
     /// CSS selectors removed before extraction.
     pub exclude: Vec<BodySelector>,
+    /// Labels for alert filters.
+    pub tags: Vec<String>,
 }
 
 /// One `[[alert]]` sink.
@@ -281,6 +283,10 @@ pub struct AlertFilter {
     pub classes: Vec<ChangeClass>,
     /// Fewest changed words (added + removed) reported.
     pub min_words: u64,
+    /// Only these targets (empty: all).
+    pub targets: Vec<TargetUrl>,
+    /// Only targets with one of these tags (empty: all).
+    pub tags: Vec<String>,
 }
 
 impl Default for AlertFilter {
@@ -291,6 +297,8 @@ impl Default for AlertFilter {
                 .filter(|c| *c != ChangeClass::Cosmetic)
                 .collect(),
             min_words: 0,
+            targets: Vec::new(),
+            tags: Vec::new(),
         }
     }
 }
@@ -299,6 +307,12 @@ impl AlertFilter {
     /// Whether a change passes the filter.
     pub fn accepts(&self, class: ChangeClass, changed_words: u64) -> bool {
         self.classes.contains(&class) && changed_words >= self.min_words
+    }
+
+    /// Whether the sink wants events about this target at all.
+    pub fn covers(&self, url: &str, tags: &[String]) -> bool {
+        (self.targets.is_empty() || self.targets.iter().any(|t| t.as_str() == url))
+            && (self.tags.is_empty() || self.tags.iter().any(|t| tags.contains(t)))
     }
 }
 
@@ -458,6 +472,22 @@ impl Config {
                 })
                 .collect::<Result<Vec<_>, _>>()
         };
+        let tag_list = |list: &Option<Vec<Spanned<String>>>| {
+            list.iter()
+                .flatten()
+                .map(|t| {
+                    let tag = t.get_ref().trim();
+                    if tag.is_empty() {
+                        Err(err(
+                            Some(t.span()),
+                            "`tags` must not contain an empty tag".into(),
+                        ))
+                    } else {
+                        Ok(tag.to_string())
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
         let exclude_rules = |list: &Option<Vec<Spanned<String>>>| {
             list.iter()
                 .flatten()
@@ -536,6 +566,7 @@ impl Config {
                 selector,
                 ignore: ignore_rules(&t.ignore)?,
                 exclude: exclude_rules(&t.exclude)?,
+                tags: tag_list(&t.tags)?,
             });
         }
 
@@ -561,6 +592,18 @@ impl Config {
                 if let Some(n) = a.min_words {
                     filter.min_words = n;
                 }
+                for t in a.targets.iter().flatten() {
+                    filter.targets.push(
+                        TargetUrl::parse(t.get_ref())
+                            .map_err(|e| err(Some(t.span()), format!("`targets`: {e}")))?,
+                    );
+                }
+                filter.tags = a
+                    .tags
+                    .iter()
+                    .flatten()
+                    .map(|t| t.get_ref().trim().to_string())
+                    .collect();
                 let webhook_only = [
                     ("url", a.url.as_ref().map(|v| v.span())),
                     ("secret", a.secret.as_ref().map(|v| v.span())),
@@ -811,6 +854,7 @@ struct RawTarget {
     selector: Option<Spanned<String>>,
     ignore: Option<Vec<Spanned<String>>>,
     exclude: Option<Vec<Spanned<String>>>,
+    tags: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -819,6 +863,8 @@ struct RawAlert {
     kind: Spanned<String>,
     classes: Option<Vec<Spanned<String>>>,
     min_words: Option<u64>,
+    targets: Option<Vec<Spanned<String>>>,
+    tags: Option<Vec<Spanned<String>>>,
     name: Option<Spanned<String>>,
     url: Option<Spanned<String>>,
     secret: Option<Spanned<String>>,
@@ -971,10 +1017,13 @@ flap_limit = 5
 url = "https://e.com/a"
 ignore = ["\\d+ comments"]
 exclude = ["aside.promo", ".newsletter"]
+tags = ["politics"]
 [[alert]]
 kind = "log"
 classes = ["headline", "substantive"]
 min_words = 3
+tags = ["politics", "world"]
+targets = ["https://e.com/a"]
 "#,
         )
         .unwrap();
@@ -1001,6 +1050,11 @@ min_words = 3
         assert!(f.accepts(ChangeClass::Headline, 3) && !f.accepts(ChangeClass::Headline, 2));
         assert!(!f.accepts(ChangeClass::Minor, 10));
         assert!(!AlertFilter::default().accepts(ChangeClass::Cosmetic, 10));
+        assert_eq!(c.targets[0].tags, vec!["politics".to_string()]);
+        assert!(f.covers("https://e.com/a", &["politics".into()]));
+        assert!(!f.covers("https://e.com/a", &["sport".into()]));
+        assert!(!f.covers("https://e.com/b", &["politics".into()]));
+        assert!(AlertFilter::default().covers("https://e.com/b", &[]));
 
         let (line, _, msg) =
             error_at("[[target]]\nurl = \"https://e.com/\"\nignore = [\"(unclosed\"]\n");

@@ -60,6 +60,8 @@ pub struct ChangeEvent<'a> {
     pub paused: bool,
     /// What changed.
     pub summary: &'a DiffSummary,
+    /// The target's tags.
+    pub tags: &'a [String],
 }
 
 /// Everything a webhook change payload says.
@@ -83,6 +85,8 @@ pub struct ChangeFacts<'a> {
     pub revert_of: Option<u32>,
     /// What changed.
     pub summary: &'a DiffSummary,
+    /// The target's tags.
+    pub tags: &'a [String],
 }
 
 /// Sends change events to every configured sink.
@@ -144,7 +148,11 @@ impl Alerter {
             return;
         }
         let words = (event.summary.added + event.summary.removed) as u64;
-        if self.logs.iter().any(|f| f.accepts(event.class, words)) {
+        if self
+            .logs
+            .iter()
+            .any(|f| f.accepts(event.class, words) && f.covers(event.url.as_str(), event.tags))
+        {
             log_change(event);
         }
     }
@@ -169,7 +177,7 @@ impl Alerter {
         };
         self.webhooks
             .iter()
-            .filter(|w| w.filter.accepts(c.class, words))
+            .filter(|w| w.filter.accepts(c.class, words) && w.filter.covers(c.url, c.tags))
             .map(|w| {
                 let id = message_id(&[&w.name, c.url, event, &c.to.0.to_string()]);
                 let payload = match w.format {
@@ -196,10 +204,12 @@ impl Alerter {
         event: &str,
         url: &str,
         name: Option<&str>,
+        tags: &[String],
         detail: serde_json::Value,
     ) -> Vec<NewDelivery> {
         self.webhooks
             .iter()
+            .filter(|w| w.filter.covers(url, tags))
             .map(|w| {
                 let id = message_id(&[&w.name, url, event]);
                 let text = match event {

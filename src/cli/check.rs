@@ -29,6 +29,7 @@ pub(super) fn run(ctx: &Context, urls: Vec<TargetUrl>, json: bool) -> anyhow::Re
                         selector: None,
                         ignore: Vec::new(),
                         exclude: Vec::new(),
+                        tags: Vec::new(),
                     };
                     let (t, _) = store.add_target(&settings, Timestamp::now())?;
                     tracing::info!(url = %url, "added");

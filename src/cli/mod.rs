@@ -118,6 +118,9 @@ pub enum Command {
         /// CSS selector removed before extraction (repeatable).
         #[arg(long, value_name = "CSS", value_parser = parse_selector)]
         exclude: Vec<BodySelector>,
+        /// A tag for alert filters (repeatable).
+        #[arg(long, value_name = "TAG")]
+        tag: Vec<String>,
     },
     /// Stop watching a URL (its history is kept unless --purge).
     Remove {
@@ -293,6 +296,7 @@ impl Context {
                     selector: t.selector.as_ref().map(|s| s.as_str().to_string()),
                     ignore: t.ignore.iter().map(|r| r.as_str().to_string()).collect(),
                     exclude: t.exclude.iter().map(|e| e.as_str().to_string()).collect(),
+                    tags: t.tags.clone(),
                 })
                 .collect();
             let report = store
@@ -332,6 +336,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             name,
             ignore,
             exclude,
+            tag,
         } => add::run(
             &ctx,
             TargetSettings {
@@ -341,6 +346,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 selector: selector.map(|s| s.as_str().to_string()),
                 ignore: ignore.iter().map(|r| r.as_str().to_string()).collect(),
                 exclude: exclude.iter().map(|e| e.as_str().to_string()).collect(),
+                tags: tag
+                    .iter()
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .collect(),
             },
         ),
         Command::Remove { url, purge } => remove::run(&ctx, &url, purge),

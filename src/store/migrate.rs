@@ -36,6 +36,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "alert_outbox",
         sql: include_str!("../../migrations/0003_alert_outbox.sql"),
     },
+    Migration {
+        version: 4,
+        name: "target_tags",
+        sql: include_str!("../../migrations/0004_target_tags.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

@@ -139,6 +139,8 @@ pub struct Target {
     pub ignore: Vec<String>,
     /// CSS selectors removed before extraction, as written.
     pub exclude: Vec<String>,
+    /// Labels for alert filters.
+    pub tags: Vec<String>,
     /// Checked or not.
     pub state: TargetState,
     /// When it is next due.
@@ -175,6 +177,8 @@ pub struct TargetSettings {
     pub ignore: Vec<String>,
     /// Exclude selectors, already validated.
     pub exclude: Vec<String>,
+    /// Labels for alert filters.
+    pub tags: Vec<String>,
 }
 
 fn rules_json(rules: &[String]) -> Option<String> {
@@ -608,6 +612,10 @@ fn target_from_row(db: &str, row: &Row<'_>) -> rusqlite::Result<Result<Target, S
         Ok(l) => l,
         Err(e) => return Ok(Err(e)),
     };
+    let tags = match list(row.get(9)?, "tags") {
+        Ok(l) => l,
+        Err(e) => return Ok(Err(e)),
+    };
     let url = match TargetUrl::parse(&url) {
         Ok(u) => u,
         Err(e) => return Ok(Err(corrupt(format!("target url: {e}")))),
@@ -623,6 +631,7 @@ fn target_from_row(db: &str, row: &Row<'_>) -> rusqlite::Result<Result<Target, S
         selector,
         ignore,
         exclude,
+        tags,
         state,
         next_check_at: Timestamp(next),
     }))
@@ -698,8 +707,7 @@ impl Store {
         &self.db
     }
 
-    const TARGET_COLUMNS: &'static str =
-        "id, url, name, interval_ms, selector, state, next_check_at, ignore_json, exclude_json";
+    const TARGET_COLUMNS: &'static str = "id, url, name, interval_ms, selector, state, next_check_at, ignore_json, exclude_json, tags_json";
 
     fn query_targets(
         &self,
@@ -748,14 +756,15 @@ impl Store {
                 .is_some();
             tx.execute(
                 "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at,
-                                      ignore_json, exclude_json)
-                 VALUES (?1, ?2, ?3, ?4, 'config', 'active', ?5, ?5, ?6, ?7)
+                                      ignore_json, exclude_json, tags_json)
+                 VALUES (?1, ?2, ?3, ?4, 'config', 'active', ?5, ?5, ?6, ?7, ?8)
                  ON CONFLICT (url) DO UPDATE SET
                      name = excluded.name,
                      interval_ms = excluded.interval_ms,
                      selector = excluded.selector,
                      ignore_json = excluded.ignore_json,
                      exclude_json = excluded.exclude_json,
+                     tags_json = excluded.tags_json,
                      origin = 'config',
                      state = 'active',
                      next_check_at = CASE
@@ -771,7 +780,8 @@ impl Store {
                     t.selector,
                     now.millis(),
                     rules_json(&t.ignore),
-                    rules_json(&t.exclude)
+                    rules_json(&t.exclude),
+                    rules_json(&t.tags)
                 ],
             )
             .map_err(&sql)?;
@@ -817,14 +827,15 @@ impl Store {
         self.conn
             .execute(
                 "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at,
-                                      ignore_json, exclude_json)
-                 VALUES (?1, ?2, ?3, ?4, 'cli', 'active', ?5, ?5, ?6, ?7)
+                                      ignore_json, exclude_json, tags_json)
+                 VALUES (?1, ?2, ?3, ?4, 'cli', 'active', ?5, ?5, ?6, ?7, ?8)
                  ON CONFLICT (url) DO UPDATE SET
                      name = COALESCE(excluded.name, targets.name),
                      interval_ms = COALESCE(excluded.interval_ms, targets.interval_ms),
                      selector = COALESCE(excluded.selector, targets.selector),
                      ignore_json = COALESCE(excluded.ignore_json, targets.ignore_json),
                      exclude_json = COALESCE(excluded.exclude_json, targets.exclude_json),
+                     tags_json = COALESCE(excluded.tags_json, targets.tags_json),
                      origin = CASE WHEN targets.state = 'active' THEN targets.origin ELSE 'cli' END,
                      next_check_at = CASE WHEN targets.state = 'active' THEN targets.next_check_at
                                           ELSE excluded.next_check_at END,
@@ -836,7 +847,8 @@ impl Store {
                     t.selector,
                     now.millis(),
                     rules_json(&t.ignore),
-                    rules_json(&t.exclude)
+                    rules_json(&t.exclude),
+                    rules_json(&t.tags)
                 ],
             )
             .map_err(self.sql())?;
@@ -983,10 +995,10 @@ impl Store {
             .query_map([], |row| {
                 Ok((
                     target_from_row(&dbname, row)?,
-                    row.get::<_, Option<i64>>(9)?,
                     row.get::<_, Option<i64>>(10)?,
-                    row.get::<_, Option<String>>(11)?,
-                    row.get::<_, i64>(12)?,
+                    row.get::<_, Option<i64>>(11)?,
+                    row.get::<_, Option<String>>(12)?,
+                    row.get::<_, i64>(13)?,
                 ))
             })
             .map_err(self.sql())?;
@@ -1704,6 +1716,7 @@ mod tests {
             selector: None,
             ignore: Vec::new(),
             exclude: Vec::new(),
+            tags: Vec::new(),
         }
     }
 

@@ -428,3 +428,33 @@ fn a_daemon_killed_while_delivering_loses_no_alert() {
     sorted.sort();
     assert_eq!(versions, sorted, "in order");
 }
+
+#[test]
+fn sinks_filter_by_tags_and_targets() {
+    let server = PageServer::start();
+    let receiver = Receiver::start(|_| (200, Duration::ZERO));
+    let ws = Workspace::new();
+    let (politics, sport) = (server.url("/politics"), server.url("/sport"));
+    ws.write_config(&format!(
+        "[[target]]\nurl = \"{politics}\"\ntags = [\"politics\"]\n\n[[target]]\nurl = \"{sport}\"\ntags = [\"sport\"]\n\n{}",
+        webhook_config(&receiver, "tags = [\"politics\"]")
+    ));
+    edit(&server, "/politics", vec![]);
+    edit(&server, "/sport", vec![]);
+    ws.check(&[]);
+    edit(
+        &server,
+        "/politics",
+        vec![("131-page document", "131-page response")],
+    );
+    edit(
+        &server,
+        "/sport",
+        vec![("131-page document", "131-page response")],
+    );
+    let reports = ws.check(&[]);
+    assert!(reports.values().all(|r| r["status"] == "changed"));
+    let got = receiver.delivered();
+    assert_eq!(got.len(), 1, "only the politics story");
+    assert_eq!(got[0].json()["data"]["url"], politics.as_str());
+}

@@ -346,6 +346,7 @@ fn a_thousand_noise_scenarios_through_the_pipeline() {
             selector: None,
             ignore: Vec::new(),
             exclude: Vec::new(),
+            tags: Vec::new(),
         };
         let target = runtime
             .block_on(handle.call(move |st| st.add_target(&settings, Timestamp::now())))
