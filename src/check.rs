@@ -20,7 +20,7 @@ use tokio::sync::Semaphore;
 use crate::alert::{Alerter, ChangeEvent, ChangeFacts};
 use crate::config::{Config, IgnoreRule, NoiseConfig};
 use crate::detect::{self, Earlier, Masks, Observed, Policy, SuspectKind};
-use crate::diff::{DiffSummary, Fields, summarize};
+use crate::diff::{DiffSummary, summarize};
 use crate::extract::{Article, BodySelector, ExtractError, extract_with};
 use crate::fetch::{FetchError, FetchedPage, Fetcher};
 use crate::schedule::next_check_at;
@@ -502,37 +502,18 @@ fn prepare(
                 | ExtractError::SelectorEmpty { .. }),
             ) => (Article::default(), Some(e.to_string())),
         };
-    let Article {
-        title,
-        text,
-        byline,
-        published,
-        modified,
-        canonical,
-        description,
-    } = article;
-    let hash = Fields {
-        title: &title,
-        text: &text,
-        byline: byline.as_deref(),
-        published: published.as_deref(),
-        canonical: canonical.as_deref(),
-        description: description.as_deref(),
-    }
-    .hash();
-    Ok(Prepared {
-        capture: Capture {
-            hash,
-            title,
-            text,
-            byline,
-            published,
-            modified,
-            canonical,
-            description,
-            final_url: page.final_url.clone(),
-            raw_html_zstd,
-        },
-        nothing,
-    })
+    let mut capture = Capture {
+        hash: crate::types::ContentHash([0; 32]),
+        title: article.title,
+        text: article.text,
+        byline: article.byline,
+        published: article.published,
+        modified: article.modified,
+        canonical: article.canonical,
+        description: article.description,
+        final_url: page.final_url.clone(),
+        raw_html_zstd,
+    };
+    capture.hash = capture.fields().hash();
+    Ok(Prepared { capture, nothing })
 }

@@ -2,7 +2,7 @@
 //! to their wording.
 //!
 //! The pipeline for one check of one target is
-//! fetch → decode → extract → normalise → compare → store → alert:
+//! fetch → decode → extract → normalise → decide → store → alert:
 //!
 //! - [`config`] parses and validates `redline.toml` into domain types;
 //! - [`fetch`] downloads a page with one shared HTTP client, under a time and
@@ -10,15 +10,19 @@
 //! - [`decode`] turns the bytes into UTF-8 text whatever the page's charset;
 //! - [`extract`] finds the article (headline, body paragraphs, byline, dates);
 //! - [`text`] normalises the article text and splits it into words;
+//! - [`detect`] decides what a capture is — unchanged, a new version, a
+//!   revert, a suspect page — and classifies every change;
 //! - [`diff`] computes and renders word-level differences between versions;
-//! - [`store`] keeps targets, checks, versions and diffs in SQLite (the only
-//!   module that speaks SQL);
+//! - [`store`] keeps targets, checks, versions, diffs and the alert outbox in
+//!   SQLite (the only module that speaks SQL);
 //! - [`check`] runs the pipeline for a target and decides what is new;
 //! - [`schedule`] decides when each target is due;
-//! - [`alert`] tells the configured sinks about each change;
+//! - [`alert`] tells the configured sinks about each change: log events, and
+//!   signed webhooks delivered from a durable outbox;
 //! - [`daemon`] supervises the long-running tasks of `redline run` and shuts
 //!   them down cleanly;
-//! - [`cli`] implements the command line, one file per command.
+//! - [`cli`] implements the command line, one file per command;
+//! - [`eval`] scores the extractor against a benchmark of known articles.
 
 pub mod alert;
 pub mod check;
