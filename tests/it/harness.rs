@@ -322,6 +322,21 @@ impl Workspace {
     }
 }
 
+/// The usual start of a test: a page server serving the realistic article
+/// (fresh furniture on every request) at `/article`, and a workspace with the
+/// default test config. Returns them with the article's URL.
+pub fn article_site() -> (PageServer, Workspace, String) {
+    let server = PageServer::start();
+    server.route(
+        "/article",
+        Route::dynamic(|n| article::render(n, |p| p).into_bytes()),
+    );
+    let ws = Workspace::new();
+    ws.write_config("");
+    let url = server.url("/article");
+    (server, ws, url)
+}
+
 /// The article text fixture and the realistic page built around it.
 pub mod article {
     pub const TEXT: &str = include_str!("../fixtures/un-xinjiang-report.txt");

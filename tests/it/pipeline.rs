@@ -1,7 +1,7 @@
 //! The core path: first version, unchanged pages, edits, headline changes,
 //! and page furniture that must never become a version.
 
-use crate::harness::{PageServer, Route, Workspace, article};
+use crate::harness::{Route, article, article_site};
 
 fn edit_sentence(page: String) -> String {
     page.replace(
@@ -12,14 +12,7 @@ fn edit_sentence(page: String) -> String {
 
 #[test]
 fn first_check_stores_version_one_with_the_article_text() {
-    let server = PageServer::start();
-    server.route(
-        "/article",
-        Route::dynamic(|n| article::render(n, |p| p).into_bytes()),
-    );
-    let ws = Workspace::new();
-    ws.write_config("");
-    let url = server.url("/article");
+    let (_server, ws, url) = article_site();
 
     let report = ws.check_one(&url);
     assert_eq!(report["status"], "new");
@@ -55,14 +48,7 @@ fn first_check_stores_version_one_with_the_article_text() {
 
 #[test]
 fn unchanged_page_stores_no_new_version() {
-    let server = PageServer::start();
-    server.route(
-        "/article",
-        Route::dynamic(|n| article::render(n, |p| p).into_bytes()),
-    );
-    let ws = Workspace::new();
-    ws.write_config("");
-    let url = server.url("/article");
+    let (server, ws, url) = article_site();
 
     assert_eq!(ws.check_one(&url)["status"], "new");
     for _ in 0..3 {
@@ -76,14 +62,7 @@ fn unchanged_page_stores_no_new_version() {
 
 #[test]
 fn edited_sentence_gives_version_two_with_exactly_the_changed_words() {
-    let server = PageServer::start();
-    server.route(
-        "/article",
-        Route::dynamic(|n| article::render(n, |p| p).into_bytes()),
-    );
-    let ws = Workspace::new();
-    ws.write_config("");
-    let url = server.url("/article");
+    let (server, ws, url) = article_site();
     ws.check_one(&url);
 
     server.route(
@@ -147,14 +126,7 @@ fn furniture_changes_in_header_and_footer_give_no_version() {
     // Every request already differs in clock, counters, ad ids, tokens,
     // ticker and "most read"; on top, swap the whole most-read list and the
     // cookie banner between two checks.
-    let server = PageServer::start();
-    server.route(
-        "/article",
-        Route::dynamic(|n| article::render(n, |p| p).into_bytes()),
-    );
-    let ws = Workspace::new();
-    ws.write_config("");
-    let url = server.url("/article");
+    let (server, ws, url) = article_site();
     ws.check_one(&url);
     server.route(
         "/article",
@@ -176,14 +148,7 @@ fn furniture_changes_in_header_and_footer_give_no_version() {
 
 #[test]
 fn headline_change_is_recorded_and_shown_first() {
-    let server = PageServer::start();
-    server.route(
-        "/article",
-        Route::dynamic(|n| article::render(n, |p| p).into_bytes()),
-    );
-    let ws = Workspace::new();
-    ws.write_config("");
-    let url = server.url("/article");
+    let (server, ws, url) = article_site();
     ws.check_one(&url);
 
     let old = article::title();
@@ -214,14 +179,7 @@ fn headline_change_is_recorded_and_shown_first() {
 
 #[test]
 fn paragraph_added_after_a_denial_is_one_insert() {
-    let server = PageServer::start();
-    server.route(
-        "/article",
-        Route::dynamic(|n| article::render(n, |p| p).into_bytes()),
-    );
-    let ws = Workspace::new();
-    ws.write_config("");
-    let url = server.url("/article");
+    let (server, ws, url) = article_site();
     ws.check_one(&url);
     let added = "<p>In a statement on Friday, China’s mission in Geneva denied every allegation in the report.</p>";
     server.route(
@@ -255,14 +213,7 @@ fn paragraph_added_after_a_denial_is_one_insert() {
 
 #[test]
 fn byline_change_is_a_version_but_a_new_modified_time_alone_is_not() {
-    let server = PageServer::start();
-    server.route(
-        "/article",
-        Route::dynamic(|n| article::render(n, |p| p).into_bytes()),
-    );
-    let ws = Workspace::new();
-    ws.write_config("");
-    let url = server.url("/article");
+    let (server, ws, url) = article_site();
     ws.check_one(&url);
 
     // The site re-stamps its modified time: not a change of the article.
