@@ -312,6 +312,7 @@ impl Checker {
             Ok(CaptureOutcome::Changed {
                 from,
                 to,
+                title,
                 summary,
                 class,
                 revert_of,
@@ -322,17 +323,6 @@ impl Checker {
                 report.from = Some(from);
                 report.class = Some(class);
                 report.revert_of = revert_of;
-                let title = self
-                    .store
-                    .call({
-                        let id = target.id;
-                        move |s| s.version(id, Some(to))
-                    })
-                    .await
-                    .ok()
-                    .flatten()
-                    .map(|v| v.title)
-                    .unwrap_or_default();
                 self.alerter.article_changed(&ChangeEvent {
                     url: &target.url,
                     name: target.name.as_deref(),
@@ -389,7 +379,6 @@ fn decide_for_store(policy: &Policy, prepared: &Prepared, recent: &Recent) -> St
         .versions
         .iter()
         .map(|(_, v)| Earlier {
-            number: v.number,
             content_of: v.revert_of.unwrap_or(v.number),
             fields: v.fields(),
         })

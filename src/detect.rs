@@ -153,8 +153,6 @@ impl Default for Policy {
 /// An earlier version as detection sees it.
 #[derive(Debug, Clone)]
 pub struct Earlier<'a> {
-    /// Its number.
-    pub number: u32,
     /// The number of the version whose content it has (itself, or what it
     /// reverted to).
     pub content_of: u32,
@@ -500,9 +498,8 @@ mod tests {
         The leader said the decision was painful but that the budget left no choice, and promised a mobile library service for villages. \
         Campaigners said they would seek a judicial review of the decision and asked the county to pause any sale of the building until then.";
 
-    fn earlier<'a>(number: u32, content_of: u32, f: Fields<'a>) -> Earlier<'a> {
+    fn earlier(content_of: u32, f: Fields<'_>) -> Earlier<'_> {
         Earlier {
-            number,
             content_of,
             fields: f,
         }
@@ -558,7 +555,7 @@ mod tests {
         let p = Policy::default();
         let a = fields("T", "Updated 3 minutes ago. The story text.");
         let b = fields("T", "Updated 1 hour ago. The story text.");
-        let recent = [earlier(1, 1, a)];
+        let recent = [earlier(1, a)];
         assert_eq!(
             decide(&p, Observed::Article(b), &recent, |_| 0),
             Decision::Unchanged
@@ -569,7 +566,7 @@ mod tests {
     fn dates_and_times_are_masked_only_when_switched_on() {
         let a = fields("T", "Published 20:17 on 27 November 2026. The story text.");
         let b = fields("T", "Published 21:05 on 28 November 2026. The story text.");
-        let recent = [earlier(1, 1, a)];
+        let recent = [earlier(1, a)];
         assert!(matches!(
             decide(&Policy::default(), Observed::Article(b), &recent, |_| 0),
             Decision::Store { .. }
@@ -593,7 +590,7 @@ mod tests {
             ignore: vec![Regex::new(r"Reading time: \d+ min").unwrap()],
             ..Policy::default()
         };
-        let recent = [earlier(1, 1, fields("T", "Reading time: 4 min. Text."))];
+        let recent = [earlier(1, fields("T", "Reading time: 4 min. Text."))];
         assert_eq!(
             decide(
                 &p,
@@ -609,7 +606,7 @@ mod tests {
     fn walls_and_vanished_articles_are_suspect_until_they_persist() {
         let p = Policy::default();
         let good = fields("Library to close", BODY);
-        let recent = [earlier(1, 1, good)];
+        let recent = [earlier(1, good)];
         let wall = fields(
             "Just a moment...",
             "Checking your browser before accessing the site. Please enable JavaScript and cookies.",
@@ -654,7 +651,7 @@ mod tests {
         let a = fields("Headline A", BODY);
         let b = fields("Headline B", BODY);
         // v1 = A, v2 = B; now A again.
-        let recent = [earlier(2, 2, b), earlier(1, 1, a)];
+        let recent = [earlier(2, b), earlier(1, a)];
         assert_eq!(
             decide(&p, Observed::Article(a), &recent, |_| 0),
             Decision::Store {
@@ -664,12 +661,7 @@ mod tests {
             }
         );
         // v1 A, v2 B, v3 A(1), v4 B(2): now A again is the 4th alternation.
-        let recent = [
-            earlier(4, 2, b),
-            earlier(3, 1, a),
-            earlier(2, 2, b),
-            earlier(1, 1, a),
-        ];
+        let recent = [earlier(2, b), earlier(1, a), earlier(2, b), earlier(1, a)];
         assert_eq!(
             decide(&p, Observed::Article(a), &recent, |_| 0),
             Decision::Store {

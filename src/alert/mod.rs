@@ -180,13 +180,7 @@ impl Alerter {
             .filter(|w| w.filter.accepts(c.class, words) && w.filter.covers(c.url, c.tags))
             .map(|w| {
                 let id = message_id(&[&w.name, c.url, event, &c.to.0.to_string()]);
-                let payload = match w.format {
-                    PayloadFormat::Json => change_json(&id, event, c),
-                    PayloadFormat::Slack => json!({ "text": change_text(c) }).to_string(),
-                    PayloadFormat::Discord => {
-                        json!({ "content": clip(&change_text(c), 1900).0 }).to_string()
-                    }
-                };
+                let payload = render(w.format, || change_json(&id, event, c), || change_text(c));
                 NewDelivery {
                     id,
                     sink: w.name.clone(),
@@ -198,7 +192,7 @@ impl Alerter {
     }
 
     /// Outbox deliveries for `target.failing` / `target.recovered`: sent to
-    /// every webhook sink, whatever its class filter.
+    /// every webhook sink that covers the target, whatever its class filter.
     pub fn target_deliveries(
         &self,
         event: &str,
@@ -219,18 +213,20 @@ impl Alerter {
                     ),
                     _ => format!("✔ Redline can check {url} again"),
                 };
-                let payload = match w.format {
-                    PayloadFormat::Json => json!({
-                        "schema": PAYLOAD_SCHEMA,
-                        "id": id,
-                        "type": event,
-                        "timestamp": Timestamp::now().rfc3339(),
-                        "data": { "url": url, "name": name, "detail": detail },
-                    })
-                    .to_string(),
-                    PayloadFormat::Slack => json!({ "text": text }).to_string(),
-                    PayloadFormat::Discord => json!({ "content": text }).to_string(),
-                };
+                let payload = render(
+                    w.format,
+                    || {
+                        json!({
+                            "schema": PAYLOAD_SCHEMA,
+                            "id": id,
+                            "type": event,
+                            "timestamp": Timestamp::now().rfc3339(),
+                            "data": { "url": url, "name": name, "detail": detail },
+                        })
+                        .to_string()
+                    },
+                    || text.clone(),
+                );
                 NewDelivery {
                     id,
                     sink: w.name.clone(),
@@ -239,6 +235,20 @@ impl Alerter {
                 }
             })
             .collect()
+    }
+}
+
+/// A body in a sink's format: Redline's JSON event, or a chat message
+/// (Discord refuses messages over 2,000 characters).
+fn render(
+    format: PayloadFormat,
+    json_body: impl FnOnce() -> String,
+    text: impl FnOnce() -> String,
+) -> String {
+    match format {
+        PayloadFormat::Json => json_body(),
+        PayloadFormat::Slack => json!({ "text": text() }).to_string(),
+        PayloadFormat::Discord => json!({ "content": clip(&text(), 1900).0 }).to_string(),
     }
 }
 

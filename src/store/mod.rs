@@ -286,6 +286,8 @@ pub enum CaptureOutcome {
     Changed {
         from: u32,
         to: u32,
+        /// The new headline.
+        title: String,
         summary: DiffSummary,
         class: ChangeClass,
         revert_of: Option<u32>,
@@ -1265,6 +1267,7 @@ impl Store {
                             CaptureOutcome::Changed {
                                 from: prev.number,
                                 to: number,
+                                title: capture.title.clone(),
                                 summary,
                                 class: class.unwrap_or(ChangeClass::Substantive),
                                 revert_of,
