@@ -1,37 +1,41 @@
-//! One check of one target: fetch → decode → extract → normalise → decide →
-//! store → alert.
+//! One check of one target: robots.txt → fetch (conditional) → decode →
+//! extract → normalise → decide → store → alert, and when it is due next.
 //!
 //! [`Checker`] owns what every check shares: the HTTP client, the store, the
-//! alert sinks, the detection settings, and the concurrency limits (all
-//! hosts together and per host). Decoding, parsing and compressing run on
-//! tokio's blocking pool, and so does every database call, so the async
-//! workers only wait on the network. What a capture *is* — unchanged, a new
-//! version, a revert, a suspect page — is decided by [`crate::detect`]
-//! inside the store's transaction. Whatever goes wrong with one target is
-//! recorded on its check and logged; [`Checker::check`] never returns an
-//! error, so one broken site cannot stop the others.
+//! alert sinks, the detection settings, the schedule, [`Politeness`], a
+//! bounded pool for CPU work and the clock. A `304`, or a page
+//! byte-identical to the one that gave the latest version, is recorded as
+//! unchanged without parsing. Decoding, parsing and extraction run on tokio's
+//! blocking pool under a semaphore the size of the machine's cores, so the
+//! async workers only wait on the network and CPU work never piles up. What
+//! a capture *is* — unchanged, a new version, a revert, a suspect page — is
+//! decided by [`crate::detect`] inside the store's transaction. Whatever goes
+//! wrong with one target is recorded on its check and logged;
+//! [`Checker::check`] never returns an error, so one broken site cannot stop
+//! the others.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
 use crate::alert::{Alerter, ChangeEvent, ChangeFacts};
-use crate::config::{Config, IgnoreRule, NoiseConfig};
+use crate::config::{Config, IgnoreRule, NoiseConfig, RawHtmlPolicy};
 use crate::detect::{self, Earlier, Masks, Observed, Policy, SuspectKind};
 use crate::diff::{DiffSummary, summarize};
 use crate::extract::{Article, BodySelector, ExtractError, extract_with};
-use crate::fetch::{FetchError, FetchedPage, Fetcher};
-use crate::schedule::next_check_at;
-use crate::store::{
-    Capture, CaptureOutcome, CheckFacts, CheckStatus, NewDelivery, Recent, StoreDecision,
-    StoreError, StoreHandle, Target,
+use crate::fetch::{FetchError, Fetched, FetchedPage, Fetcher, Validators};
+use crate::metrics::Metrics;
+use crate::polite::{
+    HostPermit, Politeness, ROBOTS_RETRY, ROBOTS_TTL, robots_location, robots_path,
 };
-use crate::types::{TargetUrl, Timestamp};
-
-/// zstd level for stored pages: fast, and about 6–10× on HTML.
-const RAW_HTML_ZSTD_LEVEL: i32 = 3;
+use crate::robots::{MAX_ROBOTS_BYTES, Rules};
+use crate::schedule::{self, AgeTier, next_check_at};
+use crate::store::{
+    Capture, CaptureOutcome, CheckFacts, CheckStatus, Followup, NewDelivery, Next, PageCache,
+    Recent, StoreDecision, StoreError, StoreHandle, Streak, Target,
+};
+use crate::types::{TargetUrl, Timestamp, format_duration};
 
 /// What a check found, for reports.
 #[derive(Debug, Clone)]
@@ -54,6 +58,8 @@ pub struct CheckReport {
     pub revert_of: Option<u32>,
     /// Counts and changed words, for a change.
     pub summary: Option<DiffSummary>,
+    /// Why the target was retired by this check, if it was.
+    pub retired: Option<String>,
 }
 
 /// Why a check failed.
@@ -61,12 +67,12 @@ pub struct CheckReport {
 enum CheckError {
     #[error(transparent)]
     Fetch(#[from] FetchError),
+    #[error("{0}")]
+    Robots(String),
     #[error("stored rule is no longer valid: {0}")]
     Rule(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("cannot compress the page: {0}")]
-    Compress(std::io::Error),
     #[error("processing the page failed: {0}")]
     Task(String),
 }
@@ -80,18 +86,40 @@ struct DetectionDefaults {
     noise: NoiseConfig,
 }
 
+/// The scheduler's settings.
+#[derive(Debug, Clone)]
+struct ScheduleSettings {
+    fixed_default: Option<Duration>,
+    tiers: Vec<AgeTier>,
+    max_backoff: Duration,
+    gone_after: u32,
+}
+
+/// The time source of checks and schedules; tests drive their own.
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
 /// Runs checks; shared by the daemon and `redline check`.
-#[derive(Debug)]
 pub struct Checker {
     fetcher: Fetcher,
     store: StoreHandle,
     alerter: Alerter,
-    default_interval: Duration,
+    schedule: ScheduleSettings,
+    raw_html: RawHtmlPolicy,
     failing_after: u32,
     detection: DetectionDefaults,
-    global: Arc<Semaphore>,
-    per_host_limit: usize,
-    per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
+    politeness: Arc<Politeness>,
+    cpu: Arc<Semaphore>,
+    robots_token: String,
+    clock: Clock,
+    metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for Checker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checker")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A page made ready for the store: the capture, and how detection sees it.
@@ -101,14 +129,33 @@ struct Prepared {
     nothing: Option<String>,
 }
 
+/// Threads for CPU work: the machine's cores.
+fn cpu_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
 impl Checker {
     /// Builds a checker from the config.
     pub fn new(config: &Config, store: StoreHandle) -> Result<Self, FetchError> {
+        let robots_token = config
+            .fetch
+            .user_agent
+            .split(['/', ' '])
+            .next()
+            .filter(|t| !t.is_empty())
+            .unwrap_or("Redline")
+            .to_string();
         Ok(Self {
             fetcher: Fetcher::new(&config.fetch)?,
             store,
             alerter: Alerter::new(&config.alerts),
-            default_interval: config.defaults.interval,
+            schedule: ScheduleSettings {
+                fixed_default: config.defaults.interval,
+                tiers: config.schedule.tiers.clone(),
+                max_backoff: config.schedule.max_backoff,
+                gone_after: config.schedule.gone_after,
+            },
+            raw_html: config.storage.raw_html,
             failing_after: config.defaults.failing_after,
             detection: DetectionDefaults {
                 ignore: config.defaults.ignore.clone(),
@@ -116,10 +163,18 @@ impl Checker {
                 masks: config.defaults.masks,
                 noise: config.noise,
             },
-            global: Arc::new(Semaphore::new(config.fetch.concurrency as usize)),
-            per_host_limit: config.fetch.per_host_concurrency as usize,
-            per_host: Mutex::new(HashMap::new()),
+            politeness: Politeness::new(config),
+            cpu: Arc::new(Semaphore::new(cpu_threads())),
+            robots_token,
+            clock: Arc::new(Timestamp::now),
+            metrics: Arc::new(Metrics::default()),
         })
+    }
+
+    /// Replaces the clock (tests drive the schedule through it).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The store checks write to.
@@ -132,41 +187,198 @@ impl Checker {
         &self.alerter
     }
 
-    fn host_semaphore(&self, url: &TargetUrl) -> Arc<Semaphore> {
-        let mut map = self.per_host.lock().unwrap_or_else(|p| p.into_inner());
-        Arc::clone(
-            map.entry(url.host_key())
-                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host_limit))),
-        )
+    /// The politeness gates.
+    pub fn politeness(&self) -> &Arc<Politeness> {
+        &self.politeness
     }
 
-    /// Checks one target and records the result. Never fails: errors are
-    /// recorded on the check, logged, and returned in the report.
-    pub async fn check(&self, target: &Target) -> CheckReport {
-        let host = self.host_semaphore(&target.url);
-        // Semaphores are never closed, so acquiring cannot fail.
-        let _global = self.global.acquire().await.ok();
-        let _host = host.acquire().await.ok();
+    /// Counters for the summary line and `/metrics`.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
 
+    /// The current time by the checker's clock.
+    pub fn now(&self) -> Timestamp {
+        (self.clock)()
+    }
+
+    /// Checks one target, waiting for its host's politeness gate first.
+    /// Never fails: errors are recorded on the check, logged, and returned
+    /// in the report.
+    pub async fn check(&self, target: &Target) -> CheckReport {
+        let permit = self.politeness.start(&target.host).await;
+        self.check_with(target, permit).await
+    }
+
+    /// Checks one target with a request slot on its host already held (the
+    /// daemon takes slots without waiting). The slot is freed as soon as the
+    /// page is in, before the CPU work.
+    pub async fn check_with(&self, target: &Target, permit: HostPermit) -> CheckReport {
         let clock = Instant::now();
         let mut facts = CheckFacts {
-            started_at: Timestamp::now(),
+            started_at: self.now(),
             duration: Duration::ZERO,
             http_status: None,
             bytes: None,
         };
-        let result = match self.fetcher.fetch(&target.url).await {
-            Ok(page) => {
+        let rules_fp = self.rules_fingerprint(target);
+        let fetched = self.fetch_politely(target, &permit, rules_fp).await;
+        drop(permit);
+        let result = match fetched {
+            Ok(Fetched::NotModified {
+                etag,
+                last_modified,
+            }) => {
+                facts.http_status = Some(304);
+                facts.bytes = Some(0);
+                self.metrics.not_modified();
+                let cache = PageCache {
+                    etag,
+                    last_modified,
+                    ..PageCache::default()
+                };
+                self.record_unchanged(target, &mut facts, clock, cache)
+                    .await
+            }
+            Ok(Fetched::Page(page)) => {
                 facts.http_status = Some(page.status);
                 facts.bytes = Some(page.body.len() as u64);
-                self.process_page(target, page, &mut facts, clock).await
+                self.metrics.fetched(page.body.len() as u64);
+                let body_hash = body_hash(rules_fp, &page.body);
+                let cache = PageCache {
+                    etag: page.etag.clone(),
+                    last_modified: page.last_modified.clone(),
+                    body_hash: Some(body_hash),
+                    rules: Some(rules_fp),
+                };
+                if target.cache.body_hash == Some(body_hash) {
+                    self.metrics.identical();
+                    self.record_unchanged(target, &mut facts, clock, cache)
+                        .await
+                } else {
+                    self.process_page(target, page, &mut facts, clock, cache)
+                        .await
+                }
             }
             Err(e) => {
-                facts.http_status = e.http_status();
-                Err(CheckError::Fetch(e))
+                if let CheckError::Fetch(f) = &e {
+                    facts.http_status = f.http_status();
+                }
+                Err(e)
             }
         };
         self.finish(target, facts, clock, result).await
+    }
+
+    /// robots.txt (when obeyed), then the page, conditionally when the
+    /// validators were taken under the same rules.
+    async fn fetch_politely(
+        &self,
+        target: &Target,
+        permit: &HostPermit,
+        rules_fp: i64,
+    ) -> Result<Fetched, CheckError> {
+        if self
+            .politeness
+            .obeys_robots(&target.host, target.robots_txt)
+        {
+            self.robots_allow(target, permit).await?;
+        }
+        let validators = if target.cache.rules == Some(rules_fp) {
+            Validators {
+                etag: target.cache.etag.as_deref(),
+                last_modified: target.cache.last_modified.as_deref(),
+            }
+        } else {
+            Validators::default()
+        };
+        match self
+            .fetcher
+            .fetch_conditional(&target.url, validators)
+            .await
+        {
+            Err(
+                e @ FetchError::Status {
+                    status: 429 | 503,
+                    retry_after,
+                    ..
+                },
+            ) => {
+                // The whole site asked us to slow down, not just this page.
+                let wait = retry_after
+                    .unwrap_or(Duration::from_secs(60))
+                    .min(schedule::MAX_RETRY_AFTER);
+                self.politeness.pause(&target.host, wait);
+                tracing::warn!(host = %target.host, wait_s = wait.as_secs(), "host asked us to wait (Retry-After); pausing it");
+                Err(e.into())
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// Whether robots.txt lets Redline fetch the target; the rules are
+    /// fetched once a day per site and cached.
+    async fn robots_allow(&self, target: &Target, permit: &HostPermit) -> Result<(), CheckError> {
+        let (origin, robots_url) = robots_location(&target.url);
+        let rules = match self.politeness.cached_robots(&origin) {
+            Some(r) => r,
+            None => {
+                let (rules, ttl) =
+                    match self.fetcher.fetch_text(&robots_url, MAX_ROBOTS_BYTES).await {
+                        Ok((200..=299, body)) => (
+                            Rules::parse(&String::from_utf8_lossy(&body), &self.robots_token),
+                            ROBOTS_TTL,
+                        ),
+                        // No robots.txt (or none for us): everything is allowed.
+                        Ok((400..=499, _)) => (Rules::allow_all(), ROBOTS_TTL),
+                        Ok((status, _)) => (
+                            Rules::unreachable(format!("{robots_url} answered HTTP {status}")),
+                            ROBOTS_RETRY,
+                        ),
+                        // The site itself cannot be reached: that is the
+                        // check's failure, told against the article's URL.
+                        Err(FetchError::Connect { reason, .. }) => {
+                            return Err(FetchError::Connect {
+                                url: target.url.to_string(),
+                                reason,
+                            }
+                            .into());
+                        }
+                        Err(FetchError::Timeout { after, .. }) => {
+                            return Err(FetchError::Timeout {
+                                url: target.url.to_string(),
+                                after,
+                            }
+                            .into());
+                        }
+                        Err(e) => (Rules::unreachable(e.to_string()), ROBOTS_RETRY),
+                    };
+                let rules = Arc::new(rules);
+                self.politeness
+                    .remember_robots(&origin, Arc::clone(&rules), ttl);
+                // The page request keeps the host's gap after this one.
+                self.politeness.pace(permit).await;
+                rules
+            }
+        };
+        let path = robots_path(&target.url);
+        if rules.allows(&path) {
+            return Ok(());
+        }
+        self.metrics.robots_blocked();
+        let why = match (rules.unreachable_reason(), rules.blocking_rule(&path)) {
+            (Some(reason), _) => format!(
+                "robots.txt could not be read ({reason}); RFC 9309 says to assume everything is disallowed until it can"
+            ),
+            (None, Some(rule)) => format!(
+                "{robots_url} disallows {path} for {} (rule `Disallow: {rule}`)",
+                self.robots_token
+            ),
+            (None, None) => format!("{robots_url} disallows {path}"),
+        };
+        Err(CheckError::Robots(format!(
+            "blocked by robots.txt: {why}; set robots_txt = false on the target or its [[host]] to check it anyway"
+        )))
     }
 
     /// Runs everything after the fetch on a page: decode, extract, decide,
@@ -175,13 +387,49 @@ impl Checker {
     pub async fn check_page(&self, target: &Target, page: FetchedPage) -> CheckReport {
         let clock = Instant::now();
         let mut facts = CheckFacts {
-            started_at: Timestamp::now(),
+            started_at: self.now(),
             duration: Duration::ZERO,
             http_status: Some(page.status),
             bytes: Some(page.body.len() as u64),
         };
-        let result = self.process_page(target, page, &mut facts, clock).await;
+        let rules_fp = self.rules_fingerprint(target);
+        let cache = PageCache {
+            etag: page.etag.clone(),
+            last_modified: page.last_modified.clone(),
+            body_hash: Some(body_hash(rules_fp, &page.body)),
+            rules: Some(rules_fp),
+        };
+        let result = self
+            .process_page(target, page, &mut facts, clock, cache)
+            .await;
         self.finish(target, facts, clock, result).await
+    }
+
+    /// A fingerprint of everything that turns a page into a decision: the
+    /// target's and global rules, and this Redline's version.
+    fn rules_fingerprint(&self, target: &Target) -> i64 {
+        let mut h = blake3::Hasher::new();
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        let mut part = |s: &str| {
+            h.update(&(s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
+        };
+        part(target.selector.as_deref().unwrap_or(""));
+        for r in target.ignore.iter().chain(&target.exclude) {
+            part(r);
+        }
+        for r in &self.detection.ignore {
+            part(r.as_str());
+        }
+        for e in &self.detection.exclude {
+            part(e.as_str());
+        }
+        part(&format!(
+            "{:?}{:?}",
+            self.detection.masks, self.detection.noise
+        ));
+        let bytes = h.finalize();
+        i64::from_le_bytes(bytes.as_bytes()[..8].try_into().expect("8 bytes"))
     }
 
     /// The detection policy for one target: global rules plus its own.
@@ -208,13 +456,112 @@ impl Checker {
         ))
     }
 
+    /// The interval for a target now, or `None` when it is past the age
+    /// schedule; with the age it was judged at.
+    fn interval_now(
+        &self,
+        target: &Target,
+        now: Timestamp,
+        published: Option<Timestamp>,
+    ) -> (Option<Duration>, Duration) {
+        let anchor =
+            schedule::age_anchor(published.or(target.published_at), target.created_at, now);
+        let age = anchor.until(now);
+        let fixed = target.interval.or(self.schedule.fixed_default);
+        (
+            schedule::interval_for(fixed, &self.schedule.tiers, age),
+            age,
+        )
+    }
+
+    /// When a target is next due after a good check, or that it retires.
+    fn next_after(&self, target: &Target, published: Option<Timestamp>) -> Next {
+        let now = self.now();
+        match self.interval_now(target, now, published) {
+            (Some(interval), _) => Next::At(next_check_at(now, interval, target.id)),
+            (None, age) => Next::Retire(format!(
+                "past the age schedule: the article is {} old; give it an `interval` to keep checking it",
+                format_duration(age)
+            )),
+        }
+    }
+
+    /// When a target is next due after a failure: backed off.
+    fn next_after_failure(
+        &self,
+        target: &Target,
+        failures: u32,
+        retry_after: Option<Duration>,
+    ) -> Next {
+        let now = self.now();
+        match self.interval_now(target, now, None) {
+            (Some(interval), _) => Next::At(now.plus(schedule::backoff(
+                interval,
+                failures,
+                self.schedule.max_backoff,
+                retry_after,
+                target.id,
+                now,
+            ))),
+            (None, _) => self.next_after(target, None),
+        }
+    }
+
+    async fn record_unchanged(
+        &self,
+        target: &Target,
+        facts: &mut CheckFacts,
+        clock: Instant,
+        cache: PageCache,
+    ) -> Recorded {
+        facts.duration = clock.elapsed();
+        let followup = Followup {
+            next: self.next_after(target, None),
+            cache,
+            published_at: None,
+            raw_html: self.raw_html,
+        };
+        let retired = retire_reason(&followup.next);
+        let (id, f, alerter) = (target.id, facts.clone(), self.alerter.clone());
+        let (url, name, tags) = (
+            target.url.to_string(),
+            target.name.clone(),
+            target.tags.clone(),
+        );
+        let recorded = self
+            .store
+            .call(move |s| {
+                s.record_unchanged(id, &f, &followup, || {
+                    tracing::info!(target: "redline::alert", url = %url, "target recovered");
+                    alerter.target_deliveries(
+                        "target.recovered",
+                        &url,
+                        name.as_deref(),
+                        &tags,
+                        serde_json::json!({}),
+                    )
+                })
+            })
+            .await?;
+        match recorded {
+            Some(outcome) => Ok((outcome, retired)),
+            // No version to match (its history was purged): read the page
+            // in full next time.
+            None => Err(CheckError::Task(
+                "the page matched a version that is no longer stored; it is read in full next time"
+                    .into(),
+            )),
+        }
+    }
+
     async fn process_page(
         &self,
         target: &Target,
         page: FetchedPage,
         facts: &mut CheckFacts,
         clock: Instant,
-    ) -> Result<CaptureOutcome, CheckError> {
+        cache: PageCache,
+    ) -> Recorded {
         let selector = target
             .selector
             .as_deref()
@@ -222,14 +569,26 @@ impl Checker {
             .transpose()
             .map_err(|e| CheckError::Rule(e.to_string()))?;
         let (policy, exclude) = self.policy(target)?;
-        let prepared =
-            tokio::task::spawn_blocking(move || prepare(&page, selector.as_ref(), &exclude))
+        let prepared = {
+            let _cpu = self.cpu.acquire().await.ok();
+            tokio::task::spawn_blocking(move || prepare(page, selector.as_ref(), &exclude))
                 .await
-                .map_err(|e| CheckError::Task(e.to_string()))??;
+                .map_err(|e| CheckError::Task(e.to_string()))?
+        };
         facts.duration = clock.elapsed();
-        let interval = target.interval.unwrap_or(self.default_interval);
+        let published = prepared
+            .capture
+            .published
+            .as_deref()
+            .and_then(schedule::parse_published);
+        let followup = Followup {
+            next: self.next_after(target, published),
+            cache,
+            published_at: published,
+            raw_html: self.raw_html,
+        };
+        let retired = retire_reason(&followup.next);
         let (id, f) = (target.id, facts.clone());
-        let next = next_check_at(Timestamp::now(), interval, target.id);
         // Versions beyond the latest are read for revert detection.
         let window = policy.revert_window as usize + 1;
         let alerter = self.alerter.clone();
@@ -241,7 +600,7 @@ impl Checker {
         let outcome = self
             .store
             .call(move |s| {
-                s.record_observation(id, &f, &prepared.capture, next, window, |recent| {
+                s.record_observation(id, &f, &prepared.capture, &followup, window, |recent| {
                     let decision = decide_for_store(&policy, &prepared, recent);
                     let mut deliveries = outbox_for(
                         &alerter,
@@ -265,7 +624,67 @@ impl Checker {
                 })
             })
             .await?;
-        Ok(outcome)
+        Ok((outcome, retired))
+    }
+
+    /// Records that a page is gone (`410`, or `404` several times): its
+    /// disappearance is a `removed` change when it had versions, and the
+    /// target retires.
+    async fn record_gone(&self, target: &Target, facts: &CheckFacts, reason: String) -> Recorded {
+        let prepared = Prepared {
+            capture: Capture {
+                hash: crate::types::ContentHash([0; 32]),
+                title: String::new(),
+                text: String::new(),
+                byline: None,
+                published: None,
+                modified: None,
+                canonical: None,
+                description: None,
+                final_url: target.url.to_string(),
+                raw_html: Vec::new(),
+            },
+            nothing: Some(reason.clone()),
+        };
+        let followup_reason = reason.clone();
+        let followup = Followup {
+            next: Next::Retire(reason.clone()),
+            cache: PageCache::default(),
+            published_at: None,
+            raw_html: self.raw_html,
+        };
+        let (id, f, alerter) = (target.id, facts.clone(), self.alerter.clone());
+        let (url, name, tags) = (
+            target.url.to_string(),
+            target.name.clone(),
+            target.tags.clone(),
+        );
+        let outcome = self
+            .store
+            .call(move |s| {
+                s.record_observation(id, &f, &prepared.capture, &followup, 1, |recent| {
+                    let Some((_, latest)) = recent.versions.first() else {
+                        return (StoreDecision::Error { message: reason }, Vec::new());
+                    };
+                    let decision = StoreDecision::Store {
+                        class: Some(detect::ChangeClass::Removed),
+                        revert_of: None,
+                        alert_paused: false,
+                        summary: Some(summarize(&latest.fields(), &prepared.capture.fields())),
+                    };
+                    let deliveries = outbox_for(
+                        &alerter,
+                        &decision,
+                        recent,
+                        &prepared,
+                        (&url, name.as_deref(), &tags),
+                        f.started_at,
+                    );
+                    (decision, deliveries)
+                })
+            })
+            .await?;
+        Ok((outcome, Some(followup_reason)))
     }
 
     async fn finish(
@@ -273,7 +692,7 @@ impl Checker {
         target: &Target,
         mut facts: CheckFacts,
         clock: Instant,
-        result: Result<CaptureOutcome, CheckError>,
+        mut result: Recorded,
     ) -> CheckReport {
         let mut report = CheckReport {
             url: target.url.clone(),
@@ -285,8 +704,34 @@ impl Checker {
             from: None,
             revert_of: None,
             summary: None,
+            retired: None,
         };
+        // A page that is gone: 410 at once, 404 after several in a row.
+        let mut misses = 0;
+        if let Err(CheckError::Fetch(FetchError::Status { status, .. })) = &result
+            && matches!(status, 404 | 410)
+        {
+            misses = target.misses + 1;
+            if *status == 410 || misses >= self.schedule.gone_after {
+                let reason = if *status == 410 {
+                    "gone: the server answered HTTP 410".to_string()
+                } else {
+                    format!("gone: the server answered HTTP 404 {misses} times in a row")
+                };
+                facts.duration = clock.elapsed();
+                self.metrics.gone();
+                tracing::warn!(url = %target.url, reason = %reason, "page gone: target retired");
+                result = self.record_gone(target, &facts, reason).await;
+            }
+        }
         let mut failure = None;
+        let result = match result {
+            Ok((outcome, retired)) => {
+                report.retired = retired;
+                Ok(outcome)
+            }
+            Err(e) => Err(e),
+        };
         match result {
             Ok(CaptureOutcome::New { version }) => {
                 report.status = CheckStatus::New;
@@ -336,20 +781,34 @@ impl Checker {
                 });
                 report.summary = Some(summary);
             }
-            Err(e) => failure = Some(e.to_string()),
+            Err(e) => failure = Some(e),
         }
-        if let Some(message) = failure {
+        if let Some(e) = failure {
+            let message = e.to_string();
             tracing::warn!(url = %target.url, error = %message, "check failed");
             facts.duration = clock.elapsed();
-            let interval = target.interval.unwrap_or(self.default_interval);
+            // robots.txt refusals are not the site failing: no back-off.
+            let next = match &e {
+                CheckError::Robots(_) => self.next_after(target, None),
+                CheckError::Fetch(FetchError::Status { retry_after, .. }) => {
+                    self.next_after_failure(target, target.failures + 1, *retry_after)
+                }
+                _ => self.next_after_failure(target, target.failures + 1, None),
+            };
+            let streak = Streak {
+                failures: target.failures + 1,
+                misses,
+            };
+            if let Next::Retire(reason) = &next {
+                report.retired = Some(reason.clone());
+            }
             let (id, f, m) = (target.id, facts, message.clone());
-            let next = next_check_at(Timestamp::now(), interval, target.id);
             let (alerter, failing_after) = (self.alerter.clone(), self.failing_after);
             let (url, name, tags) = (target.url.clone(), target.name.clone(), target.tags.clone());
             let recorded = self
                 .store
                 .call(move |s| {
-                    s.record_failure(id, &f, &m, next, |failures, alerted| {
+                    s.record_failure(id, &f, &m, streak, &next, |failures, alerted| {
                         (!alerted && failures >= failing_after).then(|| {
                             alerter.target_event(&url, "target.failing", &m);
                             alerter.target_deliveries(
@@ -368,8 +827,31 @@ impl Checker {
             }
             report.error = Some(message);
         }
+        if let Some(reason) = &report.retired {
+            self.metrics.retired();
+            tracing::info!(url = %target.url, reason = %reason, "target retired");
+        }
+        self.metrics.checked(report.status);
         report
     }
+}
+
+/// What recording a check did, and why the target retired if it did.
+type Recorded = Result<(CaptureOutcome, Option<String>), CheckError>;
+
+fn retire_reason(next: &Next) -> Option<String> {
+    match next {
+        Next::Retire(reason) => Some(reason.clone()),
+        Next::At(_) => None,
+    }
+}
+
+/// BLAKE3 over the rules fingerprint and the page bytes.
+fn body_hash(rules_fp: i64, body: &[u8]) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    h.update(&rules_fp.to_le_bytes());
+    h.update(body);
+    *h.finalize().as_bytes()
 }
 
 /// Runs detection on what the store read, and turns its answer into what
@@ -469,19 +951,18 @@ fn outbox_for(
     )
 }
 
-/// Decode, extract, normalise, hash and compress: the CPU part of a check.
+/// Decode, extract, normalise and hash: the CPU part of a check. The page
+/// is compressed only if it becomes a version, by the store.
 fn prepare(
-    page: &FetchedPage,
+    page: FetchedPage,
     selector: Option<&BodySelector>,
     exclude: &[BodySelector],
-) -> Result<Prepared, CheckError> {
+) -> Prepared {
     let decoded = crate::decode::decode(
         &page.body,
         page.content_type.as_deref(),
         Some(&page.final_url),
     );
-    let raw_html_zstd =
-        zstd::bulk::compress(&page.body, RAW_HTML_ZSTD_LEVEL).map_err(CheckError::Compress)?;
     let (article, nothing) =
         match extract_with(&decoded.text, selector, exclude, Some(&page.final_url)) {
             Ok(a) => (a, None),
@@ -500,9 +981,9 @@ fn prepare(
         modified: article.modified,
         canonical: article.canonical,
         description: article.description,
-        final_url: page.final_url.clone(),
-        raw_html_zstd,
+        final_url: page.final_url,
+        raw_html: page.body,
     };
     capture.hash = capture.fields().hash();
-    Ok(Prepared { capture, nothing })
+    Prepared { capture, nothing }
 }

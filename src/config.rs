@@ -45,8 +45,12 @@ pub const DEFAULT_MAX_REDIRECTS: u32 = 5;
 pub const DEFAULT_CONCURRENCY: u32 = 32;
 /// Requests in flight to one host.
 pub const DEFAULT_PER_HOST_CONCURRENCY: u32 = 2;
-/// Check interval of targets that set none.
-pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30 * 60);
+/// Minimum time between request starts to one host.
+pub const DEFAULT_PER_HOST_GAP: Duration = Duration::from_secs(1);
+/// Longest pause after failures in a row (the back-off doubles up to it).
+pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
+/// `404` answers in a row after which a target is retired as gone.
+pub const DEFAULT_GONE_AFTER: u32 = 3;
 /// Shortest interval accepted: anything faster is impolite to the site.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -76,6 +80,53 @@ pub struct Config {
     pub alerts: Vec<AlertSpec>,
     /// `[noise]`.
     pub noise: NoiseConfig,
+    /// `[[host]]` overrides, in file order.
+    pub hosts: Vec<HostSpec>,
+    /// `[schedule]`.
+    pub schedule: ScheduleConfig,
+    /// `[metrics]`.
+    pub metrics: MetricsConfig,
+}
+
+/// One `[[host]]`: politeness settings for one host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostSpec {
+    /// Host name, or `host:port`, lower case.
+    pub host: String,
+    /// Requests in flight to this host.
+    pub concurrency: Option<u32>,
+    /// Minimum time between request starts.
+    pub gap: Option<Duration>,
+    /// Whether robots.txt is obeyed on this host.
+    pub robots_txt: Option<bool>,
+}
+
+/// `[schedule]`: how often targets without a fixed interval are checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleConfig {
+    /// Age tiers, youngest first; a target older than the last is retired.
+    pub tiers: Vec<crate::schedule::AgeTier>,
+    /// Longest back-off after failures in a row.
+    pub max_backoff: Duration,
+    /// `404` answers in a row that retire a target as gone.
+    pub gone_after: u32,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        Self {
+            tiers: crate::schedule::default_tiers(),
+            max_backoff: DEFAULT_MAX_BACKOFF,
+            gone_after: DEFAULT_GONE_AFTER,
+        }
+    }
+}
+
+/// `[metrics]`: the optional Prometheus endpoint of `redline run`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetricsConfig {
+    /// Address to serve `/metrics` and `/healthz` on.
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 /// `[noise]` settings: how suspicious pages, reverts and flapping are handled.
@@ -122,6 +173,19 @@ impl IgnoreRule {
 pub struct StorageConfig {
     /// SQLite file; relative paths are relative to the working directory.
     pub database: PathBuf,
+    /// Which versions keep their raw page.
+    pub raw_html: RawHtmlPolicy,
+}
+
+/// Which versions keep the page as fetched.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RawHtmlPolicy {
+    /// Every version (the default).
+    #[default]
+    All,
+    /// Only the first and the latest version; older pages are dropped as
+    /// newer versions arrive.
+    FirstAndLatest,
 }
 
 /// `[fetch]` settings.
@@ -139,6 +203,10 @@ pub struct FetchConfig {
     pub concurrency: u32,
     /// Requests in flight to one host.
     pub per_host_concurrency: u32,
+    /// Minimum time between request starts to one host.
+    pub per_host_gap: Duration,
+    /// Whether robots.txt is obeyed.
+    pub robots_txt: bool,
 }
 
 impl Default for FetchConfig {
@@ -150,6 +218,8 @@ impl Default for FetchConfig {
             max_redirects: DEFAULT_MAX_REDIRECTS,
             concurrency: DEFAULT_CONCURRENCY,
             per_host_concurrency: DEFAULT_PER_HOST_CONCURRENCY,
+            per_host_gap: DEFAULT_PER_HOST_GAP,
+            robots_txt: true,
         }
     }
 }
@@ -157,8 +227,9 @@ impl Default for FetchConfig {
 /// `[defaults]` settings for targets.
 #[derive(Debug, Clone)]
 pub struct DefaultsConfig {
-    /// Interval of targets that set none.
-    pub interval: Duration,
+    /// Fixed interval of targets that set none; `None` follows the age
+    /// schedule.
+    pub interval: Option<Duration>,
     /// Regexes masked before comparison on every target.
     pub ignore: Vec<IgnoreRule>,
     /// CSS selectors removed before extraction on every target.
@@ -186,6 +257,8 @@ pub struct TargetSpec {
     pub exclude: Vec<BodySelector>,
     /// Labels for alert filters.
     pub tags: Vec<String>,
+    /// Whether robots.txt is obeyed for this target (`None`: host or global).
+    pub robots_txt: Option<bool>,
 }
 
 /// One `[[alert]]` sink.
@@ -343,10 +416,11 @@ impl Config {
             origin: ConfigOrigin::BuiltIn,
             storage: StorageConfig {
                 database: PathBuf::from(DEFAULT_DATABASE),
+                raw_html: RawHtmlPolicy::All,
             },
             fetch: FetchConfig::default(),
             defaults: DefaultsConfig {
-                interval: DEFAULT_INTERVAL,
+                interval: None,
                 ignore: Vec::new(),
                 exclude: Vec::new(),
                 masks: Masks::default(),
@@ -355,6 +429,9 @@ impl Config {
             targets: Vec::new(),
             alerts: vec![AlertSpec::Log(AlertFilter::default())],
             noise: NoiseConfig::default(),
+            hosts: Vec::new(),
+            schedule: ScheduleConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 
@@ -407,6 +484,20 @@ impl Config {
             }
             config.storage.database = PathBuf::from(db.into_inner());
         }
+        if let Some(v) = &raw.storage.raw_html {
+            config.storage.raw_html = match v.get_ref().as_str() {
+                "all" => RawHtmlPolicy::All,
+                "first_and_latest" => RawHtmlPolicy::FirstAndLatest,
+                other => {
+                    return Err(err(
+                        Some(v.span()),
+                        format!(
+                            "unknown `raw_html` policy `{other}`: use \"all\" or \"first_and_latest\""
+                        ),
+                    ));
+                }
+            };
+        }
 
         let duration = |v: &Spanned<String>, key: &str| {
             parse_duration(v.get_ref()).map_err(|e| err(Some(v.span()), format!("`{key}`: {e}")))
@@ -452,6 +543,90 @@ impl Config {
             f.per_host_concurrency = u32::try_from(positive(v, "per_host_concurrency")?)
                 .map_err(|_| err(Some(v.span()), "`per_host_concurrency` is too large".into()))?;
         }
+        if let Some(v) = &raw.fetch.per_host_gap {
+            f.per_host_gap = duration(v, "per_host_gap")?;
+        }
+        if let Some(v) = raw.fetch.robots_txt {
+            f.robots_txt = v;
+        }
+        for h in &raw.hosts {
+            let key = h.host.get_ref().trim().to_ascii_lowercase();
+            if key.is_empty() || key.contains(['/', ' ']) {
+                return Err(err(
+                    Some(h.host.span()),
+                    "`match` must be a host name or host:port, like \"www.example.com\"".into(),
+                ));
+            }
+            if config.hosts.iter().any(|o| o.host == key) {
+                return Err(err(
+                    Some(h.host.span()),
+                    format!("host `{key}` has two [[host]] sections"),
+                ));
+            }
+            let concurrency = match &h.concurrency {
+                Some(v) => Some(
+                    u32::try_from(positive(v, "concurrency")?)
+                        .map_err(|_| err(Some(v.span()), "`concurrency` is too large".into()))?,
+                ),
+                None => None,
+            };
+            config.hosts.push(HostSpec {
+                host: key,
+                concurrency,
+                gap: h.gap.as_ref().map(|g| duration(g, "gap")).transpose()?,
+                robots_txt: h.robots_txt,
+            });
+        }
+        if let Some(v) = &raw.schedule.max_backoff {
+            config.schedule.max_backoff = duration(v, "max_backoff")?;
+        }
+        if let Some(v) = &raw.schedule.gone_after {
+            if *v.get_ref() == 0 || *v.get_ref() > 1000 {
+                return Err(err(
+                    Some(v.span()),
+                    "`gone_after` must be between 1 and 1000".into(),
+                ));
+            }
+            config.schedule.gone_after = *v.get_ref() as u32;
+        }
+        if let Some(tiers) = &raw.schedule.tiers {
+            if tiers.get_ref().is_empty() {
+                return Err(err(
+                    Some(tiers.span()),
+                    "`tiers` needs at least one { until, every } tier".into(),
+                ));
+            }
+            let mut out: Vec<crate::schedule::AgeTier> = Vec::new();
+            for t in tiers.get_ref() {
+                let until = duration(&t.until, "until")?;
+                let every = duration(&t.every, "every")?;
+                if every < MIN_INTERVAL {
+                    return Err(err(
+                        Some(t.every.span()),
+                        "`every` must be at least 1s".into(),
+                    ));
+                }
+                if let Some(prev) = out.last()
+                    && until <= prev.until
+                {
+                    return Err(err(
+                        Some(t.until.span()),
+                        "tiers must be listed youngest first: each `until` later than the one before".into(),
+                    ));
+                }
+                out.push(crate::schedule::AgeTier { until, every });
+            }
+            config.schedule.tiers = out;
+        }
+        if let Some(v) = &raw.metrics.listen {
+            let addr: std::net::SocketAddr = v.get_ref().parse().map_err(|_| {
+                err(
+                    Some(v.span()),
+                    format!("`listen` must be an address with a port, like \"127.0.0.1:9898\", not `{}`", v.get_ref()),
+                )
+            })?;
+            config.metrics.listen = Some(addr);
+        }
 
         let interval = |v: &Spanned<String>| {
             let d = duration(v, "interval")?;
@@ -461,7 +636,7 @@ impl Config {
             Ok(d)
         };
         if let Some(v) = &raw.defaults.interval {
-            config.defaults.interval = interval(v)?;
+            config.defaults.interval = Some(interval(v)?);
         }
         let ignore_rules = |list: &Option<Vec<Spanned<String>>>| {
             list.iter()
@@ -567,6 +742,7 @@ impl Config {
                 ignore: ignore_rules(&t.ignore)?,
                 exclude: exclude_rules(&t.exclude)?,
                 tags: tag_list(&t.tags)?,
+                robots_txt: t.robots_txt,
             });
         }
 
@@ -658,9 +834,10 @@ impl Config {
         Ok(config)
     }
 
-    /// The interval a target with `interval` set (or not) is checked at.
-    pub fn interval_for(&self, interval: Option<Duration>) -> Duration {
-        interval.unwrap_or(self.defaults.interval)
+    /// The fixed interval a target is checked at: its own, else
+    /// `[defaults] interval`; `None` when the age schedule decides.
+    pub fn fixed_interval(&self, interval: Option<Duration>) -> Option<Duration> {
+        interval.or(self.defaults.interval)
     }
 }
 
@@ -808,6 +985,43 @@ struct RawConfig {
     alerts: Vec<RawAlert>,
     #[serde(default)]
     noise: RawNoise,
+    #[serde(default, rename = "host")]
+    hosts: Vec<RawHost>,
+    #[serde(default)]
+    schedule: RawSchedule,
+    #[serde(default)]
+    metrics: RawMetrics,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHost {
+    #[serde(rename = "match")]
+    host: Spanned<String>,
+    concurrency: Option<Spanned<u64>>,
+    gap: Option<Spanned<String>>,
+    robots_txt: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchedule {
+    tiers: Option<Spanned<Vec<RawTier>>>,
+    max_backoff: Option<Spanned<String>>,
+    gone_after: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTier {
+    until: Spanned<String>,
+    every: Spanned<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetrics {
+    listen: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -822,6 +1036,7 @@ struct RawNoise {
 #[serde(deny_unknown_fields)]
 struct RawStorage {
     database: Option<Spanned<String>>,
+    raw_html: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -833,6 +1048,8 @@ struct RawFetch {
     max_redirects: Option<Spanned<u64>>,
     concurrency: Option<Spanned<u64>>,
     per_host_concurrency: Option<Spanned<u64>>,
+    per_host_gap: Option<Spanned<String>>,
+    robots_txt: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -855,6 +1072,7 @@ struct RawTarget {
     ignore: Option<Vec<Spanned<String>>>,
     exclude: Option<Vec<Spanned<String>>>,
     tags: Option<Vec<Spanned<String>>>,
+    robots_txt: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -913,7 +1131,10 @@ mod tests {
         assert_eq!(c.storage.database, PathBuf::from(DEFAULT_DATABASE));
         assert_eq!(c.fetch.timeout, DEFAULT_TIMEOUT);
         assert_eq!(c.fetch.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
-        assert_eq!(c.defaults.interval, DEFAULT_INTERVAL);
+        assert_eq!(c.defaults.interval, None, "the age schedule decides");
+        assert_eq!(c.schedule, ScheduleConfig::default());
+        assert_eq!(c.fetch.per_host_gap, DEFAULT_PER_HOST_GAP);
+        assert!(c.fetch.robots_txt);
         assert!(c.targets.is_empty());
         assert_eq!(c.alerts, vec![AlertSpec::Log(AlertFilter::default())]);
     }
@@ -953,9 +1174,70 @@ kind = "log"
         assert_eq!(c.targets[0].interval, Some(Duration::from_secs(300)));
         assert_eq!(c.targets[0].selector.as_ref().unwrap().as_str(), "div.body");
         assert_eq!(
-            c.interval_for(c.targets[1].interval),
-            Duration::from_secs(3600)
+            c.fixed_interval(c.targets[1].interval),
+            Some(Duration::from_secs(3600))
         );
+    }
+
+    #[test]
+    fn politeness_schedule_and_metrics_are_read() {
+        let c = parse(
+            r#"
+[storage]
+raw_html = "first_and_latest"
+[fetch]
+per_host_gap = "250ms"
+robots_txt = false
+[[host]]
+match = "News.Example.com"
+concurrency = 4
+gap = "0s"
+robots_txt = true
+[schedule]
+tiers = [{ until = "1h", every = "2m" }, { until = "2d", every = "1h" }]
+max_backoff = "2h"
+gone_after = 2
+[metrics]
+listen = "127.0.0.1:9898"
+[[target]]
+url = "https://example.com/a"
+robots_txt = false
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.storage.raw_html, RawHtmlPolicy::FirstAndLatest);
+        assert_eq!(c.fetch.per_host_gap, Duration::from_millis(250));
+        assert!(!c.fetch.robots_txt);
+        assert_eq!(
+            c.hosts,
+            vec![HostSpec {
+                host: "news.example.com".into(),
+                concurrency: Some(4),
+                gap: Some(Duration::ZERO),
+                robots_txt: Some(true),
+            }]
+        );
+        assert_eq!(c.schedule.tiers.len(), 2);
+        assert_eq!(c.schedule.tiers[1].every, Duration::from_secs(3600));
+        assert_eq!(c.schedule.max_backoff, Duration::from_secs(7200));
+        assert_eq!(c.schedule.gone_after, 2);
+        assert_eq!(c.metrics.listen, Some("127.0.0.1:9898".parse().unwrap()));
+        assert_eq!(c.targets[0].robots_txt, Some(false));
+    }
+
+    #[test]
+    fn bad_tiers_hosts_and_listen_are_named() {
+        let (line, _, msg) = error_at(
+            "[schedule]\ntiers = [{ until = \"1d\", every = \"1h\" },\n  { until = \"3h\", every = \"5m\" }]\n",
+        );
+        assert_eq!(line, 3);
+        assert!(msg.contains("youngest first"), "{msg}");
+        let (line, _, msg) = error_at("[[host]]\nmatch = \"a.com\"\n[[host]]\nmatch = \"A.com\"\n");
+        assert_eq!(line, 4);
+        assert!(msg.contains("two [[host]]"), "{msg}");
+        let (line, _, msg) = error_at("[metrics]\nlisten = \"localhost\"\n");
+        assert_eq!(line, 2);
+        assert!(msg.contains("127.0.0.1:9898"), "{msg}");
     }
 
     #[test]

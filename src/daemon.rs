@@ -2,7 +2,15 @@
 //! scheduler loop that claims due targets and starts their checks, and an
 //! orderly shutdown.
 //!
-//! The alert dispatcher runs beside the scheduler as a second task.
+//! Beside the scheduler run the alert dispatcher, a summary line every
+//! minute (checks per minute, errors, queue depth, lag behind schedule) and,
+//! when `[metrics] listen` is set, the Prometheus endpoint.
+//!
+//! The schedule lives in the database, not in memory: each turn the loop
+//! claims the most overdue targets whose hosts can take a request now (per
+//! host concurrency and gap, see [`crate::polite`]), and leaves the others
+//! where they are. Memory is bounded by the checks in flight, whatever the
+//! number of targets.
 //!
 //! SIGINT or SIGTERM cancels one [`CancellationToken`]. The scheduler stops
 //! claiming work, the supervisor waits (up to a bound) for checks in flight
@@ -19,9 +27,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::check::Checker;
+use crate::polite::HostPermit;
 use crate::schedule::lease;
-use crate::store::StoreError;
-use crate::types::Timestamp;
+use crate::store::{StoreError, Target};
 
 /// Longest pause between looks at the schedule, so targets added by another
 /// process (`redline add`) are picked up without a restart.
@@ -30,14 +38,20 @@ const MAX_IDLE: Duration = Duration::from_secs(30);
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Pause after the database fails, before trying again.
 const STORE_RETRY: Duration = Duration::from_secs(5);
+/// How often the queue depth and lag are measured.
+const BACKLOG_EVERY: Duration = Duration::from_secs(5);
 
 /// Settings of the scheduler loop.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct DaemonOptions {
-    /// Checks in flight at once.
-    pub concurrency: usize,
+    /// Checks in flight at once (fetching or processing).
+    pub checks_in_flight: usize,
     /// The fetch timeout, which bounds a check and the shutdown wait.
     pub fetch_timeout: Duration,
+    /// How often the summary line is logged.
+    pub summary_every: Duration,
+    /// Where to serve `/metrics` and `/healthz`, already bound.
+    pub metrics: Option<tokio::net::TcpListener>,
 }
 
 /// Runs the scheduler until `cancel` fires, then waits for checks in flight.
@@ -48,9 +62,12 @@ pub async fn run(
 ) -> Result<(), StoreError> {
     let tracker = TaskTracker::new();
     let finished = Arc::new(Notify::new());
-    let slots = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
+    let slots = Arc::new(tokio::sync::Semaphore::new(options.checks_in_flight.max(1)));
     let lease = lease(options.fetch_timeout);
-    tracing::info!(concurrency = options.concurrency, "scheduler started");
+    tracing::info!(
+        checks_in_flight = options.checks_in_flight,
+        "scheduler started"
+    );
     // The alert outbox is drained by its own task, so a slow receiver never
     // holds up checks.
     match crate::alert::dispatch::Dispatcher::new(
@@ -66,13 +83,53 @@ pub async fn run(
             tracing::error!(error = %e, "cannot set up webhook delivery; alerts stay in the outbox")
         }
     }
+    if let Some(listener) = options.metrics {
+        if let Ok(addr) = listener.local_addr() {
+            tracing::info!(%addr, "serving /metrics and /healthz");
+        }
+        tracker.spawn(crate::metrics::serve(
+            listener,
+            Arc::clone(checker.metrics()),
+            cancel.clone(),
+        ));
+    }
+    tracker.spawn(summary(
+        Arc::clone(&checker),
+        options.summary_every,
+        cancel.clone(),
+    ));
 
+    let mut backlog_at = tokio::time::Instant::now() - BACKLOG_EVERY;
     while !cancel.is_cancelled() {
-        let free = slots.available_permits();
-        let now = Timestamp::now();
+        let now = checker.now();
+        if backlog_at.elapsed() >= BACKLOG_EVERY {
+            backlog_at = tokio::time::Instant::now();
+            if let Ok(b) = checker.store().call(move |s| s.backlog(now)).await {
+                let lag = b.oldest_due.map_or(Duration::ZERO, |t| t.until(now));
+                checker.metrics().schedule(b.due, b.active, lag, now);
+            }
+        }
+        let free = slots
+            .available_permits()
+            .min(checker.politeness().free_slots());
+        let (busy, opens) = checker.politeness().busy_hosts();
+        let politeness = Arc::clone(checker.politeness());
         let claimed = checker
             .store()
-            .call(move |s| s.claim_due_targets(now, free, now.plus(lease)))
+            .call(move |s| {
+                let mut permits: Vec<HostPermit> = Vec::new();
+                let targets =
+                    s.claim_due_targets(now, free, now.plus(lease), &busy, |t: &Target| {
+                        match politeness.try_start(&t.host) {
+                            Ok(p) => {
+                                permits.push(p);
+                                true
+                            }
+                            Err(_) => false,
+                        }
+                    })?;
+                Ok(targets.into_iter().zip(permits).collect::<Vec<_>>())
+            })
             .await;
         let claimed = match claimed {
             Ok(c) => c,
@@ -86,21 +143,40 @@ pub async fn run(
                 }
             }
         };
-        for target in claimed {
-            let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+        let started = claimed.len();
+        for (target, permit) in claimed {
+            let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
                 break;
             };
             let checker = Arc::clone(&checker);
             let finished = Arc::clone(&finished);
+            checker.metrics().in_flight(1);
             tracker.spawn(async move {
-                let report = checker.check(&target).await;
+                let report = checker.check_with(&target, permit).await;
                 tracing::debug!(url = %report.url, status = report.status.as_str(), "check done");
-                drop(permit);
+                checker.metrics().in_flight(-1);
+                drop(slot);
                 finished.notify_one();
             });
         }
+        let free_now = slots
+            .available_permits()
+            .min(checker.politeness().free_slots());
+        if started > 0 && free_now > 0 {
+            // More may be startable at once (other hosts).
+            tokio::task::yield_now().await;
+            continue;
+        }
+        let now = checker.now();
         let wait = match checker.store().call(|s| s.next_due_at()).await {
-            Ok(Some(next)) => Timestamp::now().until(next).min(MAX_IDLE),
+            // Due already, but its host is paced or full: wait for the host
+            // to open, or for a check to finish.
+            Ok(Some(next)) if next <= now => opens
+                .map_or(MAX_IDLE, |o| {
+                    o.saturating_duration_since(tokio::time::Instant::now())
+                })
+                .min(MAX_IDLE),
+            Ok(Some(next)) => now.until(next).min(MAX_IDLE),
             Ok(None) => MAX_IDLE,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the schedule; retrying");
@@ -108,20 +184,16 @@ pub async fn run(
             }
         };
         // With no free slot, only a finished check can make progress.
-        let wait = if slots.available_permits() == 0 {
-            MAX_IDLE
-        } else {
-            wait
-        };
+        let wait = if free_now == 0 { MAX_IDLE } else { wait };
         tokio::select! {
             _ = cancel.cancelled() => break,
             _ = finished.notified() => {}
-            _ = tokio::time::sleep(wait.max(Duration::from_millis(20))) => {}
+            _ = tokio::time::sleep(wait.max(Duration::from_millis(5))) => {}
         }
     }
 
     tracker.close();
-    let in_flight = tracker.len();
+    let in_flight = checker.metrics().running();
     if in_flight > 0 {
         tracing::info!(in_flight, "shutting down: waiting for checks in flight");
     }
@@ -129,13 +201,42 @@ pub async fn run(
     tokio::select! {
         _ = tracker.wait() => tracing::info!("all checks finished; stopped"),
         _ = tokio::time::sleep(bound) => tracing::warn!(
-            remaining = tracker.len(),
+            remaining = checker.metrics().running(),
             "checks still running after {}s; stopping without them (nothing half-written)",
             bound.as_secs()
         ),
         _ = second_signal() => tracing::warn!("second signal: stopping now (nothing half-written)"),
     }
     Ok(())
+}
+
+/// Logs one summary line per period: checks per minute, errors, new
+/// versions, conditional-request savings, queue depth and lag.
+async fn summary(checker: Arc<Checker>, every: Duration, cancel: CancellationToken) {
+    let every = every.max(Duration::from_secs(1));
+    let mut last = checker.metrics().snapshot();
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        let m = checker.metrics();
+        let now = m.snapshot();
+        let per_min = (now.checks - last.checks) as f64 * 60.0 / every.as_secs_f64();
+        tracing::info!(
+            checks_per_min = format!("{per_min:.1}"),
+            checks = now.checks - last.checks,
+            errors = now.errors - last.errors,
+            versions = now.versions - last.versions,
+            not_modified = now.not_modified - last.not_modified,
+            identical = now.identical - last.identical,
+            in_flight = m.running(),
+            queue = m.due(),
+            lag_s = m.lag().as_secs(),
+            "summary"
+        );
+        last = now;
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

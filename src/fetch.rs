@@ -1,6 +1,11 @@
 //! Fetching pages: one shared HTTP client with a user agent, a redirect limit,
 //! a total time budget and a cap on body size.
 //!
+//! Requests are conditional when the caller has validators from the last
+//! page (`If-None-Match`, `If-Modified-Since`): a `304` comes back as
+//! [`Fetched::NotModified`] and costs no body at all. A `429`/`503` carries
+//! the server's `Retry-After`, so the caller can leave the host alone.
+//!
 //! reqwest has no body-size limit of its own, so the body is streamed and
 //! counted; a page over the cap fails with [`FetchError::BodyTooLarge`] and
 //! nothing of it is kept. Its timeouts are also checked by an outer
@@ -10,7 +15,10 @@
 use std::error::Error as _;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{ACCEPT, ACCEPT_LANGUAGE, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{
+    ACCEPT, ACCEPT_LANGUAGE, CONTENT_TYPE, ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE,
+    IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
+};
 
 use crate::config::FetchConfig;
 use crate::types::TargetUrl;
@@ -28,6 +36,32 @@ pub struct FetchedPage {
     pub body: Vec<u8>,
     /// Time from request to last byte.
     pub elapsed: Duration,
+    /// `ETag` header, for the next conditional request.
+    pub etag: Option<String>,
+    /// `Last-Modified` header, likewise.
+    pub last_modified: Option<String>,
+}
+
+/// What a conditional request brought back.
+#[derive(Debug, Clone)]
+pub enum Fetched {
+    /// A page.
+    Page(FetchedPage),
+    /// `304 Not Modified`: the page is the one the validators came from.
+    NotModified {
+        /// New validators, when the server sent any.
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+}
+
+/// Validators from the last page, sent to make a request conditional.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Validators<'a> {
+    /// Sent as `If-None-Match`.
+    pub etag: Option<&'a str>,
+    /// Sent as `If-Modified-Since`.
+    pub last_modified: Option<&'a str>,
 }
 
 /// Why a page could not be fetched.
@@ -46,8 +80,13 @@ pub enum FetchError {
     #[error("{url} redirected more than {limit} times (fetch.max_redirects)")]
     TooManyRedirects { url: String, limit: u32 },
     /// The server answered with an error status.
-    #[error("{url} answered HTTP {status}")]
-    Status { url: String, status: u16 },
+    #[error("{url} answered HTTP {status}{}", retry_after.map(|d| format!(" (Retry-After: {}s)", d.as_secs())).unwrap_or_default())]
+    Status {
+        url: String,
+        status: u16,
+        /// How long the server asked us to wait (`Retry-After`).
+        retry_after: Option<Duration>,
+    },
     /// The body is larger than `fetch.max_body_bytes`.
     #[error("{url} sent more than {limit} bytes (fetch.max_body_bytes); nothing was stored")]
     BodyTooLarge {
@@ -125,8 +164,58 @@ impl Fetcher {
 
     /// Fetches one page within the time and size budget.
     pub async fn fetch(&self, url: &TargetUrl) -> Result<FetchedPage, FetchError> {
+        match self.fetch_conditional(url, Validators::default()).await? {
+            Fetched::Page(p) => Ok(p),
+            // Without validators a 304 is the server's mistake.
+            Fetched::NotModified { .. } => Err(FetchError::Status {
+                url: url.to_string(),
+                status: 304,
+                retry_after: None,
+            }),
+        }
+    }
+
+    /// Fetches one page, conditionally when `validators` has any.
+    pub async fn fetch_conditional(
+        &self,
+        url: &TargetUrl,
+        validators: Validators<'_>,
+    ) -> Result<Fetched, FetchError> {
         let started = Instant::now();
-        match tokio::time::timeout(self.timeout, self.fetch_inner(url, started)).await {
+        match tokio::time::timeout(self.timeout, self.fetch_inner(url, validators, started)).await {
+            Ok(result) => result,
+            Err(_) => Err(FetchError::Timeout {
+                url: url.to_string(),
+                after: self.timeout,
+            }),
+        }
+    }
+
+    /// Fetches a small text resource (robots.txt) whatever its status:
+    /// returns the status and at most `limit` bytes of body (the rest is
+    /// cut off, not an error).
+    pub async fn fetch_text(&self, url: &str, limit: usize) -> Result<(u16, Vec<u8>), FetchError> {
+        let fetch = async {
+            let mut response = self
+                .client
+                .get(url)
+                .header(ACCEPT, "text/plain,*/*;q=0.5")
+                .send()
+                .await
+                .map_err(|e| self.classify(url, &e, None))?;
+            let status = response.status().as_u16();
+            let mut body = Vec::new();
+            while body.len() < limit {
+                match response.chunk().await {
+                    Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                    Ok(None) => break,
+                    Err(e) => return Err(self.classify(url, &e, Some(status))),
+                }
+            }
+            body.truncate(limit);
+            Ok((status, body))
+        };
+        match tokio::time::timeout(self.timeout, fetch).await {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout {
                 url: url.to_string(),
@@ -138,18 +227,43 @@ impl Fetcher {
     async fn fetch_inner(
         &self,
         url: &TargetUrl,
+        validators: Validators<'_>,
         started: Instant,
-    ) -> Result<FetchedPage, FetchError> {
+    ) -> Result<Fetched, FetchError> {
         let u = url.to_string();
-        let mut response = self
-            .client
-            .get(url.as_url().clone())
+        let mut request = self.client.get(url.as_url().clone());
+        if let Some(etag) = validators.etag {
+            request = request.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = validators.last_modified {
+            request = request.header(IF_MODIFIED_SINCE, lm);
+        }
+        let mut response = request
             .send()
             .await
             .map_err(|e| self.classify(&u, &e, None))?;
         let status = response.status().as_u16();
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let (etag, last_modified) = (header(ETAG), header(LAST_MODIFIED));
+        if status == 304 && (validators.etag.is_some() || validators.last_modified.is_some()) {
+            return Ok(Fetched::NotModified {
+                etag,
+                last_modified,
+            });
+        }
         if !response.status().is_success() {
-            return Err(FetchError::Status { url: u, status });
+            let retry_after = header(RETRY_AFTER).and_then(|v| parse_retry_after(&v));
+            return Err(FetchError::Status {
+                url: u,
+                status,
+                retry_after,
+            });
         }
         let content_type = response
             .headers()
@@ -195,13 +309,15 @@ impl Fetcher {
                 Err(e) => return Err(self.classify(&u, &e, Some(status))),
             }
         }
-        Ok(FetchedPage {
+        Ok(Fetched::Page(FetchedPage {
             final_url,
             status,
             content_type,
             body,
             elapsed: started.elapsed(),
-        })
+            etag,
+            last_modified,
+        }))
     }
 
     fn classify(&self, url: &str, e: &reqwest::Error, status: Option<u16>) -> FetchError {
@@ -229,6 +345,23 @@ impl Fetcher {
             }
         }
     }
+}
+
+/// Reads `Retry-After`: delay seconds, or an HTTP date.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let format = time::format_description::well_known::Rfc2822;
+    let at = time::OffsetDateTime::parse(value, &format)
+        .or_else(|_| {
+            // HTTP dates say "GMT"; RFC 2822 parsing wants an offset.
+            time::OffsetDateTime::parse(&value.replace(" GMT", " +0000"), &format)
+        })
+        .ok()?;
+    let wait = at - time::OffsetDateTime::now_utc();
+    Some(Duration::from_secs(wait.whole_seconds().max(0) as u64))
 }
 
 /// Whether a Content-Type is worth extracting an article from.
@@ -275,6 +408,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(parse_retry_after(" 120 "), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
+        let later = time::OffsetDateTime::now_utc() + time::Duration::hours(2);
+        let text = later
+            .format(&time::format_description::well_known::Rfc2822)
+            .unwrap();
+        let wait = parse_retry_after(&text).unwrap();
+        assert!(wait > Duration::from_secs(7000) && wait <= Duration::from_secs(7200));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
     fn html_like_content_types() {
         assert!(is_html_like("text/html; charset=utf-8"));
         assert!(is_html_like("TEXT/HTML"));
@@ -288,6 +438,7 @@ mod tests {
         let e = FetchError::Status {
             url: "u".into(),
             status: 404,
+            retry_after: None,
         };
         assert_eq!(e.http_status(), Some(404));
         let e = FetchError::Connect {

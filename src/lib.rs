@@ -6,7 +6,9 @@
 //!
 //! - [`config`] parses and validates `redline.toml` into domain types;
 //! - [`fetch`] downloads a page with one shared HTTP client, under a time and
-//!   size budget;
+//!   size budget, conditionally when it has validators;
+//! - [`polite`] keeps per-host limits (requests in flight, gap between
+//!   requests, `Retry-After`) and caches robots.txt, which [`robots`] reads;
 //! - [`decode`] turns the bytes into UTF-8 text whatever the page's charset;
 //! - [`extract`] finds the article (headline, body paragraphs, byline, dates);
 //! - [`text`] normalises the article text and splits it into words;
@@ -16,11 +18,14 @@
 //! - [`store`] keeps targets, checks, versions, diffs and the alert outbox in
 //!   SQLite (the only module that speaks SQL);
 //! - [`check`] runs the pipeline for a target and decides what is new;
-//! - [`schedule`] decides when each target is due;
+//! - [`schedule`] decides when each target is due: the article-age tiers,
+//!   fixed intervals, back-off and retirement;
 //! - [`alert`] tells the configured sinks about each change: log events, and
 //!   signed webhooks delivered from a durable outbox;
 //! - [`daemon`] supervises the long-running tasks of `redline run` and shuts
 //!   them down cleanly;
+//! - [`metrics`] keeps the counters behind the summary line and the
+//!   Prometheus endpoint;
 //! - [`cli`] implements the command line, one file per command;
 //! - [`eval`] scores the extractor against a benchmark of known articles.
 
@@ -35,6 +40,9 @@ pub mod diff;
 pub mod eval;
 pub mod extract;
 pub mod fetch;
+pub mod metrics;
+pub mod polite;
+pub mod robots;
 pub mod schedule;
 pub mod store;
 pub mod text;

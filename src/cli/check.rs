@@ -30,6 +30,7 @@ pub(super) fn run(ctx: &Context, urls: Vec<TargetUrl>, json: bool) -> anyhow::Re
                         ignore: Vec::new(),
                         exclude: Vec::new(),
                         tags: Vec::new(),
+                        robots_txt: None,
                     };
                     let (t, _) = store.add_target(&settings, Timestamp::now())?;
                     tracing::info!(url = %url, "added");

@@ -5,11 +5,15 @@ use std::io::Write;
 use serde_json::json;
 
 use super::{Context, json_line, time_or_dash};
-use crate::types::format_duration;
+use crate::types::{Timestamp, format_duration};
 
 pub(super) fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
     let store = ctx.open_synced_store()?;
     let targets = store.list_targets()?;
+    let now = Timestamp::now();
+    let interval = |t: &crate::store::Target| {
+        super::current_interval(&ctx.config, t, now).map(format_duration)
+    };
     let mut out = std::io::stdout().lock();
     if json {
         for s in &targets {
@@ -20,7 +24,7 @@ pub(super) fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
                     "url": t.url.as_str(),
                     "name": t.name,
                     "state": t.state.as_str(),
-                    "interval": format_duration(ctx.config.interval_for(t.interval)),
+                    "interval": interval(t),
                     "versions": s.versions,
                     "last_check": s.last_check.map(|t| t.rfc3339()),
                     "last_change": s.last_change.map(|t| t.rfc3339()),
@@ -55,11 +59,14 @@ pub(super) fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
             "{:<8} {:>8} {:>8}  {:<20}  {:<20}  {}{name}",
             t.state.as_str(),
             s.versions,
-            format_duration(ctx.config.interval_for(t.interval)),
+            interval(t).unwrap_or_else(|| "-".into()),
             time_or_dash(s.last_check),
             time_or_dash(s.last_change),
             t.url,
         )?;
+        if let Some(r) = &t.retired_reason {
+            writeln!(out, "{:>8} retired: {r}", "")?;
+        }
         if let Some(e) = &s.last_error {
             writeln!(out, "{:>8} last error: {e}", "")?;
         }

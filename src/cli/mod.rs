@@ -121,6 +121,9 @@ pub enum Command {
         /// A tag for alert filters (repeatable).
         #[arg(long, value_name = "TAG")]
         tag: Vec<String>,
+        /// Check this page even where robots.txt disallows it.
+        #[arg(long)]
+        ignore_robots: bool,
     },
     /// Stop watching a URL (its history is kept unless --purge).
     Remove {
@@ -297,6 +300,7 @@ impl Context {
                     ignore: t.ignore.iter().map(|r| r.as_str().to_string()).collect(),
                     exclude: t.exclude.iter().map(|e| e.as_str().to_string()).collect(),
                     tags: t.tags.clone(),
+                    robots_txt: t.robots_txt,
                 })
                 .collect();
             let report = store
@@ -314,6 +318,25 @@ impl Context {
         }
         Ok(store)
     }
+}
+
+/// How often a target is checked now, as `list` and `add` show it: its
+/// fixed interval, or the age schedule's current tier; `None` once retired
+/// or past the schedule.
+pub(crate) fn current_interval(
+    config: &crate::config::Config,
+    t: &Target,
+    now: Timestamp,
+) -> Option<std::time::Duration> {
+    if t.state != crate::store::TargetState::Active {
+        return None;
+    }
+    let anchor = crate::schedule::age_anchor(t.published_at, t.created_at, now);
+    crate::schedule::interval_for(
+        config.fixed_interval(t.interval),
+        &config.schedule.tiers,
+        anchor.until(now),
+    )
 }
 
 /// Looks a watched target up, or explains that the URL is not watched.
@@ -337,6 +360,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             ignore,
             exclude,
             tag,
+            ignore_robots,
         } => add::run(
             &ctx,
             TargetSettings {
@@ -351,6 +375,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     .map(|t| t.trim().to_string())
                     .filter(|t| !t.is_empty())
                     .collect(),
+                robots_txt: ignore_robots.then_some(false),
             },
         ),
         Command::Remove { url, purge } => remove::run(&ctx, &url, purge),

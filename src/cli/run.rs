@@ -33,9 +33,21 @@ pub(super) fn run(ctx: &Context) -> anyhow::Result<()> {
                 cancel.cancel();
             })
         };
+        let metrics = match ctx.config.metrics.listen {
+            Some(addr) => Some(
+                tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} ([metrics] listen)"))?,
+            ),
+            None => None,
+        };
         let options = DaemonOptions {
-            concurrency: ctx.config.fetch.concurrency as usize,
+            // Fetching and processing overlap: twice the request cap keeps
+            // the network busy while pages are parsed.
+            checks_in_flight: ctx.config.fetch.concurrency as usize * 2,
             fetch_timeout: ctx.config.fetch.timeout,
+            summary_every: std::time::Duration::from_secs(60),
+            metrics,
         };
         let result = daemon::run(checker, options, cancel).await;
         watcher.abort();

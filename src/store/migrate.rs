@@ -41,6 +41,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "target_tags",
         sql: include_str!("../../migrations/0004_target_tags.sql"),
     },
+    Migration {
+        version: 5,
+        name: "scale_and_politeness",
+        sql: include_str!("../../migrations/0005_scale_and_politeness.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

@@ -8,13 +8,20 @@
 //! event is one transaction: a check with its new version and that
 //! version's diff commit together or not at all.
 //!
-//! SQLite calls block; async code goes through [`StoreHandle`], which runs
-//! them on tokio's blocking pool.
+//! SQLite calls block; async code goes through [`StoreHandle`], which hands
+//! them to one dedicated writer thread. The writer batches whatever calls
+//! are waiting into one transaction (each call in a savepoint of its own, so
+//! one failing call undoes only itself) and answers them after the commit:
+//! at thousands of checks a minute, one fsync serves many checks, and no
+//! caller hears "stored" before it is durable.
+//!
+//! Pages are kept zstd-compressed; a later version's page is compressed
+//! against the first version's page as a dictionary, so a version costs
+//! little more than what changed in the page.
 
 mod migrate;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
@@ -25,6 +32,10 @@ use crate::types::{ContentHash, TargetId, TargetUrl, Timestamp};
 
 /// How long a writer waits for another process's transaction.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// zstd level for stored pages: fast, and about 6–10× on HTML alone.
+const PAGE_ZSTD_LEVEL: i32 = 3;
+/// Most calls the writer thread commits in one transaction.
+const MAX_BATCH: usize = 256;
 
 /// A storage failure, naming the database.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +81,9 @@ pub enum StoreError {
     /// The blocking task running a query was lost.
     #[error("database task failed: {0}")]
     Task(String),
+    /// A batch of writes could not be committed; none of it was stored.
+    #[error("database {db}: cannot commit: {message}")]
+    Commit { db: String, message: String },
 }
 
 /// Who put a target in the database.
@@ -145,6 +159,79 @@ pub struct Target {
     pub state: TargetState,
     /// When it is next due.
     pub next_check_at: Timestamp,
+    /// Host or host:port, lower case: the unit of politeness.
+    pub host: String,
+    /// When Redline first saw it.
+    pub created_at: Timestamp,
+    /// Published time of the latest version, when one was found.
+    pub published_at: Option<Timestamp>,
+    /// Whether robots.txt is obeyed (`None`: host or global setting).
+    pub robots_txt: Option<bool>,
+    /// What a conditional request may send and compare.
+    pub cache: PageCache,
+    /// Failed checks in a row.
+    pub failures: u32,
+    /// `404` answers in a row.
+    pub misses: u32,
+    /// Why it was retired, when it was.
+    pub retired_reason: Option<String>,
+}
+
+/// What is remembered of the last page that gave (or matched) the latest
+/// version, for conditional requests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageCache {
+    /// `ETag` header.
+    pub etag: Option<String>,
+    /// `Last-Modified` header.
+    pub last_modified: Option<String>,
+    /// BLAKE3 of the rules fingerprint and the page bytes.
+    pub body_hash: Option<[u8; 32]>,
+    /// Fingerprint of the extraction rules in force then.
+    pub rules: Option<i64>,
+}
+
+/// When a target is next checked, or that it is retired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// Due again at this time.
+    At(Timestamp),
+    /// Kept, no longer checked on its own; the reason is recorded.
+    Retire(String),
+}
+
+/// What a check leaves on its target besides the check row.
+#[derive(Debug, Clone)]
+pub struct Followup {
+    /// Next due time, or retirement.
+    pub next: Next,
+    /// Validators and body hash of this page; kept only when the check
+    /// stored or matched a version.
+    pub cache: PageCache,
+    /// The page's published time, the age schedule's anchor.
+    pub published_at: Option<Timestamp>,
+    /// Which versions keep their page.
+    pub raw_html: crate::config::RawHtmlPolicy,
+}
+
+/// Failure streaks after a failed check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Streak {
+    /// Failed checks in a row, this one included.
+    pub failures: u32,
+    /// `404` answers in a row, this one included.
+    pub misses: u32,
+}
+
+/// How far the schedule has fallen behind, for the daemon's summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backlog {
+    /// Active targets due now.
+    pub due: u64,
+    /// The most overdue target's due time.
+    pub oldest_due: Option<Timestamp>,
+    /// Active targets.
+    pub active: u64,
 }
 
 /// A target with the figures `redline list` shows.
@@ -179,6 +266,8 @@ pub struct TargetSettings {
     pub exclude: Vec<String>,
     /// Labels for alert filters.
     pub tags: Vec<String>,
+    /// Whether robots.txt is obeyed.
+    pub robots_txt: Option<bool>,
 }
 
 fn rules_json(rules: &[String]) -> Option<String> {
@@ -257,8 +346,8 @@ pub struct Capture {
     pub hash: ContentHash,
     /// URL after redirects.
     pub final_url: String,
-    /// The page, zstd-compressed.
-    pub raw_html_zstd: Vec<u8>,
+    /// The page as fetched; compressed when stored.
+    pub raw_html: Vec<u8>,
 }
 
 impl Capture {
@@ -387,7 +476,7 @@ pub struct Delivery {
 }
 
 fn insert_deliveries(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     target: TargetId,
     url: &str,
     now: Timestamp,
@@ -622,12 +711,13 @@ fn target_from_row(db: &str, row: &Row<'_>) -> rusqlite::Result<Result<Target, S
         Ok(u) => u,
         Err(e) => return Ok(Err(corrupt(format!("target url: {e}")))),
     };
+    let host: Option<String> = row.get(10)?;
+    let body_hash: Option<Vec<u8>> = row.get(15)?;
     let Some(state) = TargetState::parse(&state) else {
         return Ok(Err(corrupt(format!("unknown target state `{state}`"))));
     };
     Ok(Ok(Target {
         id: TargetId(id),
-        url,
         name,
         interval: interval_ms.map(|ms| Duration::from_millis(ms.max(0) as u64)),
         selector,
@@ -636,7 +726,85 @@ fn target_from_row(db: &str, row: &Row<'_>) -> rusqlite::Result<Result<Target, S
         tags,
         state,
         next_check_at: Timestamp(next),
+        host: host.unwrap_or_else(|| url.host_key()),
+        url,
+        created_at: Timestamp(row.get(11)?),
+        published_at: row.get::<_, Option<i64>>(12)?.map(Timestamp),
+        robots_txt: row.get(17)?,
+        cache: PageCache {
+            etag: row.get(13)?,
+            last_modified: row.get(14)?,
+            body_hash: body_hash.and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok()),
+            rules: row.get(16)?,
+        },
+        failures: row.get::<_, i64>(18)?.clamp(0, u32::MAX as i64) as u32,
+        misses: row.get::<_, i64>(19)?.clamp(0, u32::MAX as i64) as u32,
+        retired_reason: row.get(20)?,
     }))
+}
+
+/// A write unit: a transaction of its own, or a savepoint inside the
+/// writer thread's batch transaction.
+enum Tx<'c> {
+    Own(rusqlite::Transaction<'c>),
+    Nested(rusqlite::Savepoint<'c>),
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Tx::Own(t) => t,
+            Tx::Nested(s) => s,
+        }
+    }
+}
+
+impl Tx<'_> {
+    fn begin(conn: &mut Connection) -> rusqlite::Result<Tx<'_>> {
+        if conn.is_autocommit() {
+            conn.transaction_with_behavior(TransactionBehavior::Immediate)
+                .map(Tx::Own)
+        } else {
+            conn.savepoint().map(Tx::Nested)
+        }
+    }
+
+    fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            Tx::Own(t) => t.commit(),
+            Tx::Nested(s) => s.commit(),
+        }
+    }
+}
+
+/// Compresses a page for version `number`: on its own for the first
+/// version, else against the first version's page (`base`, decompressed)
+/// as a zstd dictionary. Returns the blob and the base used.
+fn compress_page(
+    raw: &[u8],
+    base: Option<(u32, Vec<u8>)>,
+) -> std::io::Result<(Vec<u8>, Option<u32>)> {
+    match base {
+        Some((n, dict)) if !dict.is_empty() => {
+            let mut c = zstd::bulk::Compressor::with_dictionary(PAGE_ZSTD_LEVEL, &dict)?;
+            Ok((c.compress(raw)?, Some(n)))
+        }
+        _ => Ok((zstd::bulk::compress(raw, PAGE_ZSTD_LEVEL)?, None)),
+    }
+}
+
+/// Undoes [`compress_page`].
+fn decompress_page(blob: &[u8], dict: Option<&[u8]>) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    match dict {
+        Some(d) => {
+            let mut out = Vec::new();
+            zstd::stream::read::Decoder::with_dictionary(blob, d)?.read_to_end(&mut out)?;
+            Ok(out)
+        }
+        None => zstd::decode_all(blob),
+    }
 }
 
 fn millis(d: Duration) -> i64 {
@@ -687,7 +855,42 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open_err)?;
         migrate::run(&mut conn, &db)?;
-        Ok(Self { conn, db })
+        let mut store = Self { conn, db };
+        store.fill_hosts()?;
+        Ok(store)
+    }
+
+    /// Fills the host column of targets written before it existed.
+    fn fill_hosts(&mut self) -> Result<(), StoreError> {
+        let rows: Vec<(i64, String)> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id, url FROM targets WHERE host IS NULL")
+                .map_err(self.sql())?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(self.sql())?
+                .collect::<Result<_, _>>()
+                .map_err(self.sql())?
+        };
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let db = self.db.clone();
+        let sql = move |source| StoreError::Sql {
+            db: db.clone(),
+            source,
+        };
+        let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
+        for (id, url) in rows {
+            if let Ok(u) = TargetUrl::parse(&url) {
+                tx.execute(
+                    "UPDATE targets SET host = ?2 WHERE id = ?1",
+                    params![id, u.host_key()],
+                )
+                .map_err(&sql)?;
+            }
+        }
+        tx.commit().map_err(&sql)
     }
 
     fn sql(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
@@ -709,7 +912,10 @@ impl Store {
         &self.db
     }
 
-    const TARGET_COLUMNS: &'static str = "id, url, name, interval_ms, selector, state, next_check_at, ignore_json, exclude_json, tags_json";
+    const TARGET_COLUMNS: &'static str = "id, url, name, interval_ms, selector, state, next_check_at, ignore_json, exclude_json, tags_json,
+        host, created_at, published_at, etag, last_modified, body_hash, cache_rules, robots_txt, failures, misses, retired_reason";
+    /// How many columns [`Self::TARGET_COLUMNS`] lists.
+    const TARGET_COLUMN_COUNT: usize = 21;
 
     fn query_targets(
         &self,
@@ -741,10 +947,7 @@ impl Store {
             db: db.clone(),
             source,
         };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&sql)?;
+        let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         let mut report = SyncReport::default();
         for t in targets {
             let existed: bool = tx
@@ -758,8 +961,8 @@ impl Store {
                 .is_some();
             tx.execute(
                 "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at,
-                                      ignore_json, exclude_json, tags_json)
-                 VALUES (?1, ?2, ?3, ?4, 'config', 'active', ?5, ?5, ?6, ?7, ?8)
+                                      ignore_json, exclude_json, tags_json, host, robots_txt)
+                 VALUES (?1, ?2, ?3, ?4, 'config', 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (url) DO UPDATE SET
                      name = excluded.name,
                      interval_ms = excluded.interval_ms,
@@ -767,9 +970,12 @@ impl Store {
                      ignore_json = excluded.ignore_json,
                      exclude_json = excluded.exclude_json,
                      tags_json = excluded.tags_json,
+                     robots_txt = excluded.robots_txt,
                      origin = 'config',
-                     state = 'active',
+                     -- A retired target stays retired (`redline add` revives it).
+                     state = CASE WHEN targets.state = 'retired' THEN 'retired' ELSE 'active' END,
                      next_check_at = CASE
+                         WHEN targets.state = 'retired' THEN targets.next_check_at
                          WHEN targets.state <> 'active' THEN excluded.next_check_at
                          WHEN excluded.interval_ms IS NOT NULL
                               AND targets.next_check_at > ?5 + excluded.interval_ms
@@ -783,7 +989,9 @@ impl Store {
                     now.millis(),
                     rules_json(&t.ignore),
                     rules_json(&t.exclude),
-                    rules_json(&t.tags)
+                    rules_json(&t.tags),
+                    t.url.host_key(),
+                    t.robots_txt,
                 ],
             )
             .map_err(&sql)?;
@@ -796,7 +1004,7 @@ impl Store {
         let mut stale = Vec::new();
         {
             let mut stmt = tx
-                .prepare("SELECT url FROM targets WHERE origin = 'config' AND state = 'active'")
+                .prepare("SELECT url FROM targets WHERE origin = 'config' AND state <> 'removed'")
                 .map_err(&sql)?;
             let rows = stmt
                 .query_map([], |r| r.get::<_, String>(0))
@@ -829,10 +1037,15 @@ impl Store {
         self.conn
             .execute(
                 "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at,
-                                      ignore_json, exclude_json, tags_json)
-                 VALUES (?1, ?2, ?3, ?4, 'cli', 'active', ?5, ?5, ?6, ?7, ?8)
+                                      ignore_json, exclude_json, tags_json, host, robots_txt)
+                 VALUES (?1, ?2, ?3, ?4, 'cli', 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (url) DO UPDATE SET
                      name = COALESCE(excluded.name, targets.name),
+                     robots_txt = COALESCE(excluded.robots_txt, targets.robots_txt),
+                     retired_at = NULL,
+                     retired_reason = NULL,
+                     failures = 0,
+                     misses = 0,
                      interval_ms = COALESCE(excluded.interval_ms, targets.interval_ms),
                      selector = COALESCE(excluded.selector, targets.selector),
                      ignore_json = COALESCE(excluded.ignore_json, targets.ignore_json),
@@ -850,7 +1063,9 @@ impl Store {
                     now.millis(),
                     rules_json(&t.ignore),
                     rules_json(&t.exclude),
-                    rules_json(&t.tags)
+                    rules_json(&t.tags),
+                    t.url.host_key(),
+                    t.robots_txt,
                 ],
             )
             .map_err(self.sql())?;
@@ -919,14 +1134,18 @@ impl Store {
         self.query_targets(&sql, params![now.millis(), limit as i64])
     }
 
-    /// Claims up to `limit` due targets for checking: returns them and moves
-    /// their next check time to `lease_until`, in one transaction, so the
-    /// same target is never handed out twice while its check runs.
+    /// Claims due targets for checking, most overdue first: each candidate
+    /// not on a host in `skip_hosts` is offered to `take`, and those it
+    /// accepts (at most `limit`) are returned with their next check time
+    /// moved to `lease_until`, in one transaction, so the same target is
+    /// never handed out twice while its check runs.
     pub fn claim_due_targets(
         &mut self,
         now: Timestamp,
         limit: usize,
         lease_until: Timestamp,
+        skip_hosts: &[String],
+        mut take: impl FnMut(&Target) -> bool,
     ) -> Result<Vec<Target>, StoreError> {
         if limit == 0 {
             return Ok(Vec::new());
@@ -937,29 +1156,33 @@ impl Store {
             db: db.clone(),
             source,
         };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&sql)?;
-        let due = {
+        let skip = serde_json::to_string(skip_hosts).expect("strings serialise");
+        let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
+        let mut claimed = Vec::new();
+        {
             let query = format!(
                 "SELECT {} FROM targets WHERE state = 'active' AND next_check_at <= ?1
+                   AND host NOT IN (SELECT value FROM json_each(?3))
                  ORDER BY next_check_at, id LIMIT ?2",
                 Self::TARGET_COLUMNS
             );
             let mut stmt = tx.prepare_cached(&query).map_err(&sql)?;
-            let rows = stmt
-                .query_map(params![now.millis(), limit as i64], |row| {
-                    target_from_row(&dbname, row)
-                })
+            // Candidates beyond the limit, for hosts that turn out busy.
+            let candidates = (limit.saturating_mul(8)).max(64) as i64;
+            let mut rows = stmt
+                .query(params![now.millis(), candidates, skip])
                 .map_err(&sql)?;
-            let mut out = Vec::new();
-            for row in rows {
-                out.push(row.map_err(&sql)??);
+            while let Some(row) = rows.next().map_err(&sql)? {
+                let target = target_from_row(&dbname, row).map_err(&sql)??;
+                if take(&target) {
+                    claimed.push(target);
+                    if claimed.len() >= limit {
+                        break;
+                    }
+                }
             }
-            out
-        };
-        for t in &due {
+        }
+        for t in &claimed {
             tx.execute(
                 "UPDATE targets SET next_check_at = ?2 WHERE id = ?1",
                 params![t.id.0, lease_until.millis()],
@@ -967,7 +1190,43 @@ impl Store {
             .map_err(&sql)?;
         }
         tx.commit().map_err(&sql)?;
-        Ok(due)
+        Ok(claimed)
+    }
+
+    /// How many active targets are due and how late the oldest is.
+    pub fn backlog(&self, now: Timestamp) -> Result<Backlog, StoreError> {
+        let (due, oldest): (i64, Option<i64>) = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*), MIN(next_check_at) FROM targets
+                 WHERE state = 'active' AND next_check_at <= ?1",
+                [now.millis()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(self.sql())?;
+        let active: i64 = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM targets WHERE state = 'active'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.sql())?;
+        Ok(Backlog {
+            due: due.max(0) as u64,
+            oldest_due: oldest.map(Timestamp),
+            active: active.max(0) as u64,
+        })
+    }
+
+    /// Makes every active target due at `at` (benchmarks, `check --all`).
+    pub fn schedule_all_at(&mut self, at: Timestamp) -> Result<usize, StoreError> {
+        self.conn
+            .execute(
+                "UPDATE targets SET next_check_at = ?1 WHERE state = 'active'",
+                [at.millis()],
+            )
+            .map_err(self.sql())
     }
 
     /// When the next active target falls due.
@@ -995,12 +1254,13 @@ impl Store {
         let mut stmt = self.conn.prepare(&sql).map_err(self.sql())?;
         let rows = stmt
             .query_map([], |row| {
+                let n = Self::TARGET_COLUMN_COUNT;
                 Ok((
                     target_from_row(&dbname, row)?,
-                    row.get::<_, Option<i64>>(10)?,
-                    row.get::<_, Option<i64>>(11)?,
-                    row.get::<_, Option<String>>(12)?,
-                    row.get::<_, i64>(13)?,
+                    row.get::<_, Option<i64>>(n)?,
+                    row.get::<_, Option<i64>>(n + 1)?,
+                    row.get::<_, Option<String>>(n + 2)?,
+                    row.get::<_, i64>(n + 3)?,
                 ))
             })
             .map_err(self.sql())?;
@@ -1020,7 +1280,7 @@ impl Store {
     }
 
     fn insert_check(
-        tx: &rusqlite::Transaction<'_>,
+        tx: &Connection,
         target: TargetId,
         facts: &CheckFacts,
         status: CheckStatus,
@@ -1044,8 +1304,31 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed check: the error on the check and the target, and
-    /// when to try again. Nothing else changes.
+    /// Writes where a target goes next: its due time, or retirement.
+    fn apply_next(
+        tx: &Connection,
+        target: TargetId,
+        next: &Next,
+        now: i64,
+    ) -> rusqlite::Result<()> {
+        match next {
+            Next::At(at) => tx.execute(
+                "UPDATE targets SET next_check_at = ?2 WHERE id = ?1",
+                params![target.0, at.millis()],
+            )?,
+            Next::Retire(reason) => tx.execute(
+                "UPDATE targets SET state = 'retired', retired_at = ?2, retired_reason = ?3,
+                        etag = NULL, last_modified = NULL, body_hash = NULL
+                 WHERE id = ?1",
+                params![target.0, now, reason],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// Records a failed check: the error on the check and the target, the
+    /// failure streaks, and when to try again (or retirement). Any cached
+    /// validators are dropped.
     ///
     /// `failing` is told how many checks in a row have now failed and
     /// whether `target.failing` was already sent; when it returns
@@ -1056,7 +1339,8 @@ impl Store {
         target: TargetId,
         facts: &CheckFacts,
         error: &str,
-        next_check_at: Timestamp,
+        streak: Streak,
+        next: &Next,
         failing: impl FnOnce(u32, bool) -> Option<Vec<NewDelivery>>,
     ) -> Result<(), StoreError> {
         let db = self.db.clone();
@@ -1064,10 +1348,7 @@ impl Store {
             db: db.clone(),
             source,
         };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&sql)?;
+        let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         let (url, alerted): (String, bool) = tx
             .query_row(
                 "SELECT url, failing_alerted FROM targets WHERE id = ?1",
@@ -1075,20 +1356,9 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .map_err(&sql)?;
-        let earlier_errors: u32 = {
-            let mut stmt = tx
-                .prepare_cached("SELECT outcome FROM checks WHERE target_id = ?1 ORDER BY started_at DESC, id DESC LIMIT 1000")
-                .map_err(&sql)?;
-            let outcomes = stmt
-                .query_map([target.0], |r| r.get::<_, String>(0))
-                .map_err(&sql)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(&sql)?;
-            outcomes.iter().take_while(|o| *o == "error").count() as u32
-        };
         Self::insert_check(&tx, target, facts, CheckStatus::Error, None, Some(error))
             .map_err(&sql)?;
-        if let Some(deliveries) = failing(earlier_errors + 1, alerted) {
+        if let Some(deliveries) = failing(streak.failures, alerted) {
             insert_deliveries(&tx, target, &url, facts.started_at, &deliveries).map_err(&sql)?;
             tx.execute(
                 "UPDATE targets SET failing_alerted = 1 WHERE id = ?1",
@@ -1097,11 +1367,82 @@ impl Store {
             .map_err(&sql)?;
         }
         tx.execute(
-            "UPDATE targets SET last_check_at = ?2, last_error = ?3, next_check_at = ?4 WHERE id = ?1",
-            params![target.0, facts.started_at.millis(), error, next_check_at.millis()],
+            "UPDATE targets SET last_check_at = ?2, last_error = ?3, failures = ?4, misses = ?5,
+                    etag = NULL, last_modified = NULL, body_hash = NULL
+             WHERE id = ?1",
+            params![
+                target.0,
+                facts.started_at.millis(),
+                error,
+                streak.failures,
+                streak.misses
+            ],
         )
         .map_err(&sql)?;
+        Self::apply_next(&tx, target, next, facts.started_at.millis()).map_err(&sql)?;
         tx.commit().map_err(&sql)
+    }
+
+    /// Records a check whose page is known to be the latest version's
+    /// without reading it: a `304 Not Modified`, or a page byte-identical to
+    /// the last one. Clears failure streaks; `recovered` is asked for the
+    /// `target.recovered` deliveries when `target.failing` had been sent.
+    /// Returns `None` when there is no version to match (the caller then
+    /// fetches and reads the page in full).
+    pub fn record_unchanged(
+        &mut self,
+        target: TargetId,
+        facts: &CheckFacts,
+        followup: &Followup,
+        recovered: impl FnOnce() -> Vec<NewDelivery>,
+    ) -> Result<Option<CaptureOutcome>, StoreError> {
+        let db = self.db.clone();
+        let sql = move |source| StoreError::Sql {
+            db: db.clone(),
+            source,
+        };
+        let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
+        let (url, alerted, latest): (String, bool, Option<u32>) = tx
+            .query_row(
+                "SELECT url, failing_alerted, (SELECT MAX(number) FROM versions WHERE target_id = ?1)
+                 FROM targets WHERE id = ?1",
+                [target.0],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(&sql)?;
+        let Some(version) = latest else {
+            tx.execute(
+                "UPDATE targets SET etag = NULL, last_modified = NULL, body_hash = NULL WHERE id = ?1",
+                [target.0],
+            )
+            .map_err(&sql)?;
+            tx.commit().map_err(&sql)?;
+            return Ok(None);
+        };
+        Self::insert_check(
+            &tx,
+            target,
+            facts,
+            CheckStatus::Unchanged,
+            Some(version),
+            None,
+        )
+        .map_err(&sql)?;
+        if alerted {
+            insert_deliveries(&tx, target, &url, facts.started_at, &recovered()).map_err(&sql)?;
+        }
+        let c = &followup.cache;
+        tx.execute(
+            "UPDATE targets SET last_check_at = ?2, last_error = NULL, failures = 0, misses = 0,
+                    failing_alerted = 0,
+                    etag = COALESCE(?3, etag), last_modified = COALESCE(?4, last_modified)
+             WHERE id = ?1",
+            params![target.0, facts.started_at.millis(), c.etag, c.last_modified],
+        )
+        .map_err(&sql)?;
+        Self::apply_next(&tx, target, &followup.next, facts.started_at.millis()).map_err(&sql)?;
+        tx.commit().map_err(&sql)?;
+        Ok(Some(CaptureOutcome::Unchanged { version }))
     }
 
     /// Records a check that fetched a page. Inside one transaction: reads
@@ -1114,7 +1455,7 @@ impl Store {
         target: TargetId,
         facts: &CheckFacts,
         capture: &Capture,
-        next_check_at: Timestamp,
+        followup: &Followup,
         window: usize,
         decide: impl FnOnce(&Recent) -> (StoreDecision, Vec<NewDelivery>),
     ) -> Result<CaptureOutcome, StoreError> {
@@ -1123,10 +1464,7 @@ impl Store {
             db: db.clone(),
             source,
         };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&sql)?;
+        let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         let recent = {
             let mut stmt = tx
                 .prepare_cached(&format!(
@@ -1205,16 +1543,39 @@ impl Store {
                 let number = latest_number.map_or(1, |n| n + 1);
                 // A revert shares the content of the version it returns to:
                 // its text and page are not stored again.
-                let (title, text, raw): (&str, &str, &[u8]) = if revert_of.is_some() {
-                    ("", "", &[])
+                let (title, text) = if revert_of.is_some() {
+                    ("", "")
                 } else {
-                    (&capture.title, &capture.text, &capture.raw_html_zstd)
+                    (capture.title.as_str(), capture.text.as_str())
                 };
+                let (raw, raw_base) = if revert_of.is_some() || capture.raw_html.is_empty() {
+                    (Vec::new(), None)
+                } else {
+                    let base = if number > 1 {
+                        Self::page_of(&tx, target, 1).map_err(&sql)?
+                    } else {
+                        None
+                    };
+                    compress_page(&capture.raw_html, base.map(|b| (1, b))).map_err(|e| {
+                        StoreError::Corrupt {
+                            db: self.db.clone(),
+                            what: format!("cannot compress the page: {e}"),
+                        }
+                    })?
+                };
+                if followup.raw_html == crate::config::RawHtmlPolicy::FirstAndLatest && number > 2 {
+                    // Only the first and the latest page are kept.
+                    tx.execute(
+                        "UPDATE versions SET raw_html_zstd = X'' WHERE target_id = ?1 AND number > 1 AND number < ?2",
+                        params![target.0, number],
+                    )
+                    .map_err(&sql)?;
+                }
                 tx.execute(
                     "INSERT INTO versions (target_id, number, captured_at, title, text, words, byline, published,
                                            modified, canonical, description, content_hash, final_url, raw_html_zstd,
-                                           class, revert_of, alert_paused)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                                           class, revert_of, alert_paused, raw_base)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                     params![
                         target.0,
                         number,
@@ -1233,6 +1594,7 @@ impl Store {
                         class.map(ChangeClass::as_str),
                         revert_of,
                         alert_paused,
+                        raw_base,
                     ],
                 )
                 .map_err(&sql)?;
@@ -1296,13 +1658,38 @@ impl Store {
         // A suspect check is not an error of the target, but it is news: it
         // stays visible as the last error until a good check clears it.
         let changed = status == CheckStatus::Changed;
+        // Validators and the body hash describe the latest version's page,
+        // so they are kept only when this page stored or matched it.
+        let keep = matches!(
+            status,
+            CheckStatus::New | CheckStatus::Unchanged | CheckStatus::Changed
+        );
+        let c = &followup.cache;
         tx.execute(
-            "UPDATE targets SET last_check_at = ?2, last_error = ?3, next_check_at = ?4,
-                    last_change_at = CASE WHEN ?5 THEN ?2 ELSE last_change_at END
+            "UPDATE targets SET last_check_at = ?2, last_error = ?3,
+                    last_change_at = CASE WHEN ?4 THEN ?2 ELSE last_change_at END,
+                    failures = CASE WHEN ?5 THEN failures + 1 ELSE 0 END, misses = 0,
+                    etag = ?6, last_modified = ?7, body_hash = ?8, cache_rules = ?9,
+                    published_at = COALESCE(?10, published_at)
              WHERE id = ?1",
-            params![target.0, now, error, next_check_at.millis(), changed],
+            params![
+                target.0,
+                now,
+                error,
+                changed,
+                status == CheckStatus::Error,
+                c.etag.as_deref().filter(|_| keep),
+                c.last_modified.as_deref().filter(|_| keep),
+                c.body_hash.filter(|_| keep).map(|h| h.to_vec()),
+                c.rules.filter(|_| keep),
+                followup
+                    .published_at
+                    .filter(|_| keep)
+                    .map(Timestamp::millis),
+            ],
         )
         .map_err(&sql)?;
+        Self::apply_next(&tx, target, &followup.next, now).map_err(&sql)?;
         tx.commit().map_err(&sql)?;
         Ok(outcome)
     }
@@ -1330,22 +1717,54 @@ impl Store {
         result.optional().map_err(self.sql())
     }
 
-    /// The raw page stored with a version, decompressed.
+    /// The page stored with a version, decompressed: `None` when the
+    /// version does not exist or its page was not kept.
     pub fn raw_html(&self, target: TargetId, number: u32) -> Result<Option<Vec<u8>>, StoreError> {
-        let blob: Option<Vec<u8>> = self
-            .conn
-            .query_row(
-                "SELECT raw_html_zstd FROM versions WHERE target_id = ?1 AND number = ?2",
-                params![target.0, number],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.sql())?;
-        blob.map(|b| {
-            zstd::decode_all(b.as_slice())
-                .map_err(|e| self.corrupt(format!("raw page of version {number}: {e}")))
+        Self::page_of(&self.conn, target, number).map_err(|e| match e {
+            rusqlite::Error::ToSqlConversionFailure(e) => {
+                self.corrupt(format!("page of version {number}: {e}"))
+            }
+            other => StoreError::Sql {
+                db: self.db.clone(),
+                source: other,
+            },
         })
-        .transpose()
+    }
+
+    /// Reads and decompresses a version's page (resolving its delta base).
+    fn page_of(
+        conn: &Connection,
+        target: TargetId,
+        number: u32,
+    ) -> rusqlite::Result<Option<Vec<u8>>> {
+        let row: Option<PageRow> = conn
+            .query_row(
+                "SELECT v.raw_html_zstd, v.raw_base, b.raw_html_zstd FROM versions v
+                 LEFT JOIN versions b ON b.target_id = v.target_id AND b.number = v.raw_base
+                 WHERE v.target_id = ?1 AND v.number = ?2",
+                params![target.0, number],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((blob, base, base_blob)) = row else {
+            return Ok(None);
+        };
+        if blob.is_empty() {
+            return Ok(None);
+        }
+        let bad = |e: std::io::Error| rusqlite::Error::ToSqlConversionFailure(Box::new(e));
+        let dict = match (base, base_blob) {
+            (Some(_), Some(b)) if !b.is_empty() => Some(decompress_page(&b, None).map_err(bad)?),
+            (Some(n), _) => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    format!("the page it is stored against (version {n}) is missing").into(),
+                ));
+            }
+            (None, _) => None,
+        };
+        decompress_page(&blob, dict.as_deref())
+            .map(Some)
+            .map_err(bad)
     }
 
     /// The stored diff that produced version `to`, if `to` > 1.
@@ -1494,7 +1913,7 @@ impl Store {
             db: db.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(&sql)?;
+        let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         insert_deliveries(&tx, target, &url, Timestamp::now(), deliveries).map_err(&sql)?;
         tx.commit().map_err(&sql)
     }
@@ -1629,7 +2048,7 @@ impl Store {
             db: db.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(&sql)?;
+        let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         let n = tx
             .execute(
                 "UPDATE deliveries SET state = 'pending', next_attempt_at = ?2, created_at = ?2
@@ -1675,35 +2094,109 @@ impl Store {
     }
 }
 
-/// A [`Store`] shared by async tasks; every call runs on the blocking pool.
+/// Answers a caller once its batch is committed (or not).
+type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+/// One call waiting for the writer thread; says whether it succeeded.
+type Job = Box<dyn FnOnce(&mut Store) -> (Finish, bool) + Send>;
+/// A version's page blob, its base's number and the base's blob.
+type PageRow = (Vec<u8>, Option<u32>, Option<Vec<u8>>);
+
+/// A [`Store`] shared by async tasks. Every call runs on one dedicated
+/// writer thread, never on the async workers; calls that queue up while a
+/// batch commits are committed together in the next one.
 #[derive(Debug, Clone)]
 pub struct StoreHandle {
-    inner: Arc<Mutex<Store>>,
+    jobs: std::sync::mpsc::Sender<Job>,
+    db: String,
 }
 
 impl StoreHandle {
-    /// Wraps a store.
+    /// Moves a store onto its writer thread.
     pub fn new(store: Store) -> Self {
-        Self {
-            inner: Arc::new(Mutex::new(store)),
-        }
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let db = store.db.clone();
+        std::thread::Builder::new()
+            .name("redline-store".into())
+            .spawn(move || writer(store, queue))
+            .expect("cannot start the database thread");
+        Self { jobs, db }
     }
 
-    /// Runs `f` with the store on a blocking thread.
+    /// Runs `f` with the store on the writer thread; the answer comes after
+    /// its batch is committed.
     pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         F: FnOnce(&mut Store) -> Result<R, StoreError> + Send + 'static,
         R: Send + 'static,
     {
-        let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
-            // A panic while holding the lock cannot leave SQLite inconsistent
-            // (transactions roll back), so a poisoned lock is still usable.
-            let mut store = inner.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut store)
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let db = self.db.clone();
+        let job: Job = Box::new(move |store: &mut Store| {
+            let result = f(store);
+            let ok = result.is_ok();
+            let finish: Finish = Box::new(move |commit: Result<(), String>| {
+                let answer = match (result, commit) {
+                    (Err(e), _) => Err(e),
+                    (Ok(_), Err(message)) => Err(StoreError::Commit { db, message }),
+                    (Ok(v), Ok(())) => Ok(v),
+                };
+                let _ = tx.send(answer);
+            });
+            (finish, ok)
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| StoreError::Task("the database thread has stopped".into()))?;
+        rx.await
+            .map_err(|_| StoreError::Task("a database call panicked".into()))?
+    }
+}
+
+/// The writer thread: takes the first waiting call, opens a transaction,
+/// runs it and every call already queued behind it (each in a savepoint of
+/// its own, rolled back if the call fails), commits once, then answers them
+/// all.
+fn writer(mut store: Store, queue: std::sync::mpsc::Receiver<Job>) {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    while let Ok(first) = queue.recv() {
+        // If the batch transaction cannot begin (another process holds the
+        // lock past the busy timeout), each call runs on its own.
+        let batched = store.conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+        let mut finishers: Vec<Finish> = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            // A panicking call loses its answer (its caller sees an error),
+            // not the thread.
+            let savepoint = batched && store.conn.execute_batch("SAVEPOINT redline_call").is_ok();
+            let ran = catch_unwind(AssertUnwindSafe(|| job(&mut store)));
+            let ok = matches!(ran, Ok((_, true)));
+            if savepoint {
+                if !ok {
+                    let _ = store.conn.execute_batch("ROLLBACK TO redline_call");
+                }
+                let _ = store.conn.execute_batch("RELEASE redline_call");
+            }
+            if let Ok((finish, _)) = ran {
+                finishers.push(finish);
+            }
+            if batched && finishers.len() < MAX_BATCH {
+                next = queue.try_recv().ok();
+            }
+        }
+        let commit = if batched {
+            store.conn.execute_batch("COMMIT").map_err(|e| {
+                let _ = store.conn.execute_batch("ROLLBACK");
+                e.to_string()
+            })
+        } else {
+            Ok(())
+        };
+        if let Err(e) = &commit {
+            tracing::error!(db = %store.db, error = %e, "cannot commit a batch of writes");
+        }
+        for finish in finishers {
+            finish(commit.clone());
+        }
     }
 }
 
@@ -1720,6 +2213,16 @@ mod tests {
             ignore: Vec::new(),
             exclude: Vec::new(),
             tags: Vec::new(),
+            robots_txt: None,
+        }
+    }
+
+    fn followup(next: i64) -> Followup {
+        Followup {
+            next: Next::At(Timestamp(next)),
+            cache: PageCache::default(),
+            published_at: None,
+            raw_html: crate::config::RawHtmlPolicy::All,
         }
     }
 
@@ -1734,7 +2237,7 @@ mod tests {
             description: None,
             hash: crate::types::ContentHash::of(format!("{title}\0{text}").as_bytes()),
             final_url: "https://e.com/a".into(),
-            raw_html_zstd: zstd::encode_all(&b"<p>x</p>"[..], 3).unwrap(),
+            raw_html: b"<p>x</p>".to_vec(),
         }
     }
 
@@ -1750,7 +2253,7 @@ mod tests {
     /// Stores like the checker does, with the default detection policy.
     fn store_capture(store: &mut Store, id: TargetId, t: i64, c: &Capture) -> CaptureOutcome {
         store
-            .record_observation(id, &facts(t), c, Timestamp(t + 1000), 6, |recent| {
+            .record_observation(id, &facts(t), c, &followup(t + 1000), 6, |recent| {
                 let d = match recent.versions.first() {
                     Some((_, prev)) if prev.fields() == c.fields() => StoreDecision::Unchanged,
                     Some((_, prev)) => StoreDecision::Store {
@@ -1845,13 +2348,256 @@ mod tests {
         assert_eq!(store.due_targets(Timestamp(99), 10).unwrap().len(), 0);
         assert_eq!(store.due_targets(Timestamp(100), 10).unwrap().len(), 1);
         store
-            .record_failure(t.id, &facts(100), "boom", Timestamp(5000), |_, _| None)
+            .record_failure(
+                t.id,
+                &facts(100),
+                "boom",
+                Streak {
+                    failures: 1,
+                    misses: 0,
+                },
+                &Next::At(Timestamp(5000)),
+                |_, _| None,
+            )
             .unwrap();
+        let t = store.target_by_url(&t.url).unwrap().unwrap();
+        assert_eq!((t.failures, t.misses), (1, 0));
         assert_eq!(store.due_targets(Timestamp(4999), 10).unwrap().len(), 0);
         assert_eq!(store.next_due_at().unwrap(), Some(Timestamp(5000)));
         assert_eq!(
             store.list_targets().unwrap()[0].last_error.as_deref(),
             Some("boom")
+        );
+    }
+
+    #[test]
+    fn later_pages_are_stored_as_deltas_against_the_first() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (t, _) = store
+            .add_target(&settings("https://e.com/a"), Timestamp(0))
+            .unwrap();
+        let template: String = (0..2000)
+            .map(|i| format!("<div class=\"nav-{i}\">menu item {i}</div>\n"))
+            .collect();
+        let page =
+            |body: &str| format!("<html><body>{template}<article>{body}</article></body></html>");
+        for (n, body) in ["first text here", "second text now", "third text at last"]
+            .iter()
+            .enumerate()
+        {
+            let mut c = capture("T", body);
+            c.raw_html = page(body).into_bytes();
+            store_capture(&mut store, t.id, n as i64 + 1, &c);
+        }
+        let sizes: Vec<(i64, Option<i64>)> = store
+            .conn
+            .prepare("SELECT length(raw_html_zstd), raw_base FROM versions ORDER BY number")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(sizes[0].1, None);
+        assert_eq!(sizes[1].1, Some(1));
+        assert!(
+            sizes[1].0 * 5 < sizes[0].0,
+            "a delta is far smaller: {sizes:?}"
+        );
+        for (n, body) in [
+            (1, "first text here"),
+            (2, "second text now"),
+            (3, "third text at last"),
+        ] {
+            assert_eq!(
+                store.raw_html(t.id, n).unwrap().unwrap(),
+                page(body).into_bytes()
+            );
+        }
+    }
+
+    #[test]
+    fn first_and_latest_policy_drops_pages_in_between() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (t, _) = store
+            .add_target(&settings("https://e.com/a"), Timestamp(0))
+            .unwrap();
+        for n in 1..=4u32 {
+            let c = capture("T", &format!("text number {n}"));
+            store
+                .record_observation(
+                    t.id,
+                    &facts(n as i64),
+                    &c,
+                    &Followup {
+                        raw_html: crate::config::RawHtmlPolicy::FirstAndLatest,
+                        ..followup(0)
+                    },
+                    6,
+                    |recent| {
+                        let d = match recent.versions.first() {
+                            Some((_, prev)) => StoreDecision::Store {
+                                class: Some(ChangeClass::Substantive),
+                                revert_of: None,
+                                alert_paused: false,
+                                summary: Some(crate::diff::summarize(&prev.fields(), &c.fields())),
+                            },
+                            None => StoreDecision::Store {
+                                class: None,
+                                revert_of: None,
+                                alert_paused: false,
+                                summary: None,
+                            },
+                        };
+                        (d, Vec::new())
+                    },
+                )
+                .unwrap();
+        }
+        let kept: Vec<bool> = (1..=4)
+            .map(|n| store.raw_html(t.id, n).unwrap().is_some())
+            .collect();
+        assert_eq!(kept, vec![true, false, false, true]);
+        // The texts are all still there.
+        assert_eq!(
+            store.version(t.id, Some(2)).unwrap().unwrap().text,
+            "text number 2"
+        );
+    }
+
+    #[test]
+    fn claims_skip_busy_hosts_and_ask_about_each_candidate() {
+        let mut store = Store::open_in_memory().unwrap();
+        for (i, url) in [
+            "https://a.com/1",
+            "https://a.com/2",
+            "https://b.com:8080/1",
+            "https://c.com/1",
+        ]
+        .iter()
+        .enumerate()
+        {
+            store
+                .add_target(&settings(url), Timestamp(i as i64))
+                .unwrap();
+        }
+        let mut asked = Vec::new();
+        let claimed = store
+            .claim_due_targets(
+                Timestamp(10),
+                10,
+                Timestamp(1000),
+                &["c.com".to_string()],
+                |t| {
+                    asked.push(t.host.clone());
+                    // One request per host.
+                    asked.iter().filter(|h| **h == t.host).count() == 1
+                },
+            )
+            .unwrap();
+        assert_eq!(asked, vec!["a.com", "a.com", "b.com:8080"]);
+        let urls: Vec<&str> = claimed.iter().map(|t| t.url.as_str()).collect();
+        assert_eq!(urls, vec!["https://a.com/1", "https://b.com:8080/1"]);
+        // Claimed targets are leased; the others stay due.
+        let due: Vec<String> = store
+            .due_targets(Timestamp(10), 10)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.url.to_string())
+            .collect();
+        assert_eq!(due, vec!["https://a.com/2", "https://c.com/1"]);
+        let b = store.backlog(Timestamp(10)).unwrap();
+        assert_eq!((b.due, b.active, b.oldest_due), (2, 4, Some(Timestamp(1))));
+    }
+
+    #[test]
+    fn unchanged_without_reading_and_retirement() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (t, _) = store
+            .add_target(&settings("https://e.com/a"), Timestamp(0))
+            .unwrap();
+        let none = store
+            .record_unchanged(t.id, &facts(1), &followup(50), Vec::new)
+            .unwrap();
+        assert!(none.is_none(), "no version to match yet");
+        store_capture(&mut store, t.id, 2, &capture("T", "text"));
+        let out = store
+            .record_unchanged(
+                t.id,
+                &facts(3),
+                &Followup {
+                    next: Next::Retire("too old".into()),
+                    cache: PageCache {
+                        etag: Some("\"v2\"".into()),
+                        ..PageCache::default()
+                    },
+                    ..followup(0)
+                },
+                Vec::new,
+            )
+            .unwrap();
+        assert!(matches!(
+            out,
+            Some(CaptureOutcome::Unchanged { version: 1 })
+        ));
+        let t = store.target_by_url(&t.url).unwrap().unwrap();
+        assert_eq!(t.state, TargetState::Retired);
+        assert_eq!(t.retired_reason.as_deref(), Some("too old"));
+        // Config sync does not bring a retired target back; `add` does.
+        let s = settings("https://e.com/a");
+        store
+            .sync_config_targets(std::slice::from_ref(&s), Timestamp(9))
+            .unwrap();
+        assert_eq!(
+            store.target_by_url(&s.url).unwrap().unwrap().state,
+            TargetState::Retired
+        );
+        let (t, _) = store.add_target(&s, Timestamp(10)).unwrap();
+        assert_eq!((t.state, t.retired_reason), (TargetState::Active, None));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_writer_batches_calls_and_isolates_failures() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        let handle = StoreHandle::new(store);
+        let mut tasks = Vec::new();
+        for i in 0..50 {
+            let h = handle.clone();
+            tasks.push(tokio::spawn(async move {
+                h.call(move |s| {
+                    let (t, _) =
+                        s.add_target(&settings(&format!("https://e.com/{i}")), Timestamp(0))?;
+                    if i % 10 == 0 {
+                        // A failing call in the middle of a batch.
+                        s.conn
+                            .execute("INSERT INTO no_such_table VALUES (1)", [])
+                            .map_err(s.sql())?;
+                    }
+                    Ok(t.id)
+                })
+                .await
+            }));
+        }
+        let mut ok = 0;
+        for t in tasks {
+            if t.await.unwrap().is_ok() {
+                ok += 1;
+            }
+        }
+        assert_eq!(ok, 45);
+        let n = handle
+            .call(|s| Ok(s.active_targets()?.len()))
+            .await
+            .unwrap();
+        // A failing call's own writes are undone, and nobody else's.
+        assert_eq!(n, 45);
+        let panicked = handle
+            .call(|_| -> Result<(), StoreError> { panic!("boom") })
+            .await;
+        assert!(matches!(panicked, Err(StoreError::Task(_))));
+        assert!(
+            handle.call(|s| s.integrity_check()).await.is_ok(),
+            "the thread lives on"
         );
     }
 

@@ -436,7 +436,7 @@ fn sinks_filter_by_tags_and_targets() {
     let ws = Workspace::new();
     let (politics, sport) = (server.url("/politics"), server.url("/sport"));
     ws.write_config(&format!(
-        "[[target]]\nurl = \"{politics}\"\ntags = [\"politics\"]\n\n[[target]]\nurl = \"{sport}\"\ntags = [\"sport\"]\n\n{}",
+        "[[target]]\nurl = \"{politics}\"\ntags = [\"politics\"]\ninterval = \"1h\"\n\n[[target]]\nurl = \"{sport}\"\ntags = [\"sport\"]\ninterval = \"1h\"\n\n{}",
         webhook_config(&receiver, "tags = [\"politics\"]")
     ));
     edit(&server, "/politics", vec![]);

@@ -93,6 +93,8 @@ fn config_targets_live_in_the_database_and_keep_history_when_removed() {
     );
     let ws = Workspace::new();
     let (a, b) = (server.url("/a"), server.url("/b"));
+    // The fixture article is from 2022: past the age schedule, so B is
+    // retired after its first check (A has a fixed interval).
     ws.write_config(&format!(
         "[[target]]\nurl = \"{a}\"\nname = \"Story A\"\ninterval = \"10m\"\n\n[[target]]\nurl = \"{b}\"\n"
     ));

@@ -258,7 +258,7 @@ impl Workspace {
     /// Writes the config: quick fetch limits for tests plus `extra`.
     pub fn write_config(&self, extra: &str) {
         let text = format!(
-            "[storage]\ndatabase = \"{}\"\n\n[fetch]\ntimeout = \"2s\"\nmax_body_bytes = 1000000\n\n{extra}\n",
+            "[storage]\ndatabase = \"{}\"\n\n[fetch]\ntimeout = \"2s\"\nmax_body_bytes = 1000000\nper_host_gap = \"0s\"\n\n{extra}\n",
             self.db().display()
         );
         std::fs::write(self.config_path(), text).unwrap();

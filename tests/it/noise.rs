@@ -195,7 +195,7 @@ fn ignore_exclude_and_date_masks() {
     let ws = Workspace::new();
     let url = server.url("/a");
     ws.write_config(&format!(
-        "[defaults]\nmasks = [\"dates\"]\n\n[[target]]\nurl = \"{url}\"\nignore = [\"Reading time: \\\\d+ min\"]\nexclude = [\"div.live-box\"]\n"
+        "[defaults]\nmasks = [\"dates\"]\ninterval = \"1h\"\n\n[[target]]\nurl = \"{url}\"\nignore = [\"Reading time: \\\\d+ min\"]\nexclude = [\"div.live-box\"]\n"
     ));
     let page = |n: u64| {
         article::render(n, |p| {

@@ -305,6 +305,8 @@ struct Counts {
 
 fn page_response(url: &str, html: String) -> FetchedPage {
     FetchedPage {
+        etag: None,
+        last_modified: None,
         final_url: url.to_string(),
         status: 200,
         content_type: Some("text/html; charset=utf-8".into()),
@@ -340,6 +342,7 @@ fn a_thousand_noise_scenarios_through_the_pipeline() {
         };
         let url = format!("https://news.example/{}/{s}", page.name);
         let settings = TargetSettings {
+            robots_txt: None,
             url: TargetUrl::parse(&url).unwrap(),
             name: None,
             interval: None,

@@ -1,0 +1,35 @@
+-- Watching many targets politely: the host each target is on (for per-host
+-- limits), validators and a body hash for conditional requests, the age
+-- schedule's anchor, failure and 404 streaks for back-off and gone pages,
+-- retirement, a per-target robots.txt switch, and pages stored as deltas.
+
+-- Host (or host:port) of the URL, lower case. Redline fills it for rows
+-- written before this migration when it opens the database.
+ALTER TABLE targets ADD COLUMN host TEXT;
+-- Validators of the last page that gave (or matched) the latest version,
+-- sent as If-None-Match / If-Modified-Since.
+ALTER TABLE targets ADD COLUMN etag TEXT;
+ALTER TABLE targets ADD COLUMN last_modified TEXT;
+-- BLAKE3 over the extraction rules and that page's bytes: a byte-identical
+-- page is unchanged without parsing.
+ALTER TABLE targets ADD COLUMN body_hash BLOB;
+-- Fingerprint of the extraction rules the validators were taken under.
+ALTER TABLE targets ADD COLUMN cache_rules INTEGER;
+-- Published time of the latest version (ms), the age schedule's anchor.
+ALTER TABLE targets ADD COLUMN published_at INTEGER;
+-- Whether robots.txt is obeyed for this target; NULL follows the host and
+-- global settings.
+ALTER TABLE targets ADD COLUMN robots_txt INTEGER CHECK (robots_txt IS NULL OR robots_txt IN (0, 1));
+-- Failed checks in a row (back-off), and 404 answers in a row (gone).
+ALTER TABLE targets ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE targets ADD COLUMN misses INTEGER NOT NULL DEFAULT 0;
+-- When and why a target stopped being checked on its own: past the age
+-- schedule, or gone (410, or 404 several times).
+ALTER TABLE targets ADD COLUMN retired_at INTEGER;
+ALTER TABLE targets ADD COLUMN retired_reason TEXT;
+
+CREATE INDEX targets_host ON targets (host);
+
+-- A page stored as a zstd delta against another version's page (its number);
+-- NULL: compressed on its own. An empty blob: not kept (raw_html policy).
+ALTER TABLE versions ADD COLUMN raw_base INTEGER;

@@ -1,0 +1,339 @@
+//! Politeness: how hard Redline may press on each site.
+//!
+//! [`Politeness`] owns the global cap on requests in flight, and for every
+//! host (or host:port) a gate: at most `concurrency` requests in flight and
+//! at least `gap` between two request starts. Settings come from `[fetch]`
+//! and are overridden per host by `[[host]]`. A `429`/`503` with
+//! `Retry-After` closes a host's gate until then. The gates are in memory
+//! and hold a few words per host, never anything per target; a host's entry
+//! is dropped once it is idle.
+//!
+//! The daemon asks without waiting ([`Politeness::try_start`]) and leaves a
+//! busy host's targets in the database; the one-shot `redline check` waits
+//! ([`Politeness::start`]). robots.txt rules are cached here per origin.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+use crate::config::{Config, HostSpec};
+use crate::robots::Rules;
+use crate::types::TargetUrl;
+
+/// How long robots.txt rules are trusted.
+pub const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
+/// How long an unreachable robots.txt (5xx, network error) blocks a site
+/// before it is asked again.
+pub const ROBOTS_RETRY: Duration = Duration::from_secs(15 * 60);
+/// Hosts remembered before idle ones are swept.
+const SWEEP_AT: usize = 4096;
+
+/// The politeness settings of one host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostRules {
+    /// Requests in flight.
+    pub concurrency: u32,
+    /// Minimum time between request starts.
+    pub gap: Duration,
+    /// Whether robots.txt is obeyed.
+    pub robots_txt: bool,
+}
+
+#[derive(Debug)]
+struct Gate {
+    in_flight: u32,
+    /// No request may start before this.
+    next_start: Instant,
+}
+
+/// Why a host cannot take a request now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Busy {
+    /// Every request slot (all hosts together) is taken.
+    Global,
+    /// The host has its full number of requests in flight.
+    Full,
+    /// The host's gap (or `Retry-After`) runs until then.
+    Until(Instant),
+}
+
+/// Shared politeness state of a process.
+#[derive(Debug)]
+pub struct Politeness {
+    default: HostRules,
+    hosts: HashMap<String, HostSpec>,
+    global: Arc<Semaphore>,
+    gates: Mutex<HashMap<String, Gate>>,
+    released: Notify,
+    robots: Mutex<HashMap<String, (Arc<Rules>, Instant)>>,
+}
+
+/// A request slot on one host (and globally); freed on drop.
+#[derive(Debug)]
+pub struct HostPermit {
+    owner: Arc<Politeness>,
+    host: String,
+    _global: OwnedSemaphorePermit,
+}
+
+impl Drop for HostPermit {
+    fn drop(&mut self) {
+        let mut gates = self.owner.lock_gates();
+        if let Some(g) = gates.get_mut(&self.host) {
+            g.in_flight = g.in_flight.saturating_sub(1);
+        }
+        drop(gates);
+        self.owner.released.notify_waiters();
+    }
+}
+
+impl HostPermit {
+    /// The host this permit is for.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+}
+
+impl Politeness {
+    /// Politeness from `[fetch]` and `[[host]]`.
+    pub fn new(config: &Config) -> Arc<Self> {
+        Arc::new(Self {
+            default: HostRules {
+                concurrency: config.fetch.per_host_concurrency,
+                gap: config.fetch.per_host_gap,
+                robots_txt: config.fetch.robots_txt,
+            },
+            hosts: config
+                .hosts
+                .iter()
+                .map(|h| (h.host.clone(), h.clone()))
+                .collect(),
+            global: Arc::new(Semaphore::new(config.fetch.concurrency.max(1) as usize)),
+            gates: Mutex::new(HashMap::new()),
+            released: Notify::new(),
+            robots: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn lock_gates(&self) -> std::sync::MutexGuard<'_, HashMap<String, Gate>> {
+        self.gates.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The settings for a host key (`host` or `host:port`): a `[[host]]`
+    /// naming it with its port, else without, else `[fetch]`.
+    pub fn rules(&self, host: &str) -> HostRules {
+        let spec = self.hosts.get(host).or_else(|| {
+            host.rsplit_once(':')
+                .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|(name, _)| self.hosts.get(name))
+        });
+        match spec {
+            None => self.default,
+            Some(s) => HostRules {
+                concurrency: s.concurrency.unwrap_or(self.default.concurrency).max(1),
+                gap: s.gap.unwrap_or(self.default.gap),
+                robots_txt: s.robots_txt.unwrap_or(self.default.robots_txt),
+            },
+        }
+    }
+
+    /// Request slots free over all hosts.
+    pub fn free_slots(&self) -> usize {
+        self.global.available_permits()
+    }
+
+    /// Takes a request slot on `host` if it may start a request now.
+    pub fn try_start(self: &Arc<Self>, host: &str) -> Result<HostPermit, Busy> {
+        let rules = self.rules(host);
+        let now = Instant::now();
+        let mut gates = self.lock_gates();
+        if gates.len() > SWEEP_AT {
+            gates.retain(|_, g| g.in_flight > 0 || g.next_start > now);
+        }
+        let gate = gates.entry(host.to_string()).or_insert(Gate {
+            in_flight: 0,
+            next_start: now,
+        });
+        if gate.in_flight >= rules.concurrency {
+            return Err(Busy::Full);
+        }
+        if gate.next_start > now {
+            return Err(Busy::Until(gate.next_start));
+        }
+        let Ok(global) = Arc::clone(&self.global).try_acquire_owned() else {
+            return Err(Busy::Global);
+        };
+        gate.in_flight += 1;
+        gate.next_start = now + rules.gap;
+        Ok(HostPermit {
+            owner: Arc::clone(self),
+            host: host.to_string(),
+            _global: global,
+        })
+    }
+
+    /// Waits until `host` may start a request, then takes a slot.
+    pub async fn start(self: &Arc<Self>, host: &str) -> HostPermit {
+        loop {
+            let released = self.released.notified();
+            match self.try_start(host) {
+                Ok(p) => return p,
+                Err(Busy::Until(at)) => tokio::time::sleep_until(at).await,
+                Err(Busy::Full | Busy::Global) => {
+                    // Woken when any slot frees; a timer guards against a
+                    // wake-up missed between the check and the wait.
+                    let _ = tokio::time::timeout(Duration::from_millis(200), released).await;
+                }
+            }
+        }
+    }
+
+    /// Within a held slot, waits for the host's gap before a further
+    /// request (robots.txt first, then the page).
+    pub async fn pace(&self, permit: &HostPermit) {
+        let gap = self.rules(&permit.host).gap;
+        let at = {
+            let mut gates = self.lock_gates();
+            let now = Instant::now();
+            match gates.get_mut(&permit.host) {
+                Some(g) => {
+                    let at = g.next_start.max(now);
+                    g.next_start = at + gap;
+                    at
+                }
+                None => now,
+            }
+        };
+        tokio::time::sleep_until(at).await;
+    }
+
+    /// Closes a host's gate for `wait` (a server's `Retry-After`).
+    pub fn pause(&self, host: &str, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut gates = self.lock_gates();
+        let gate = gates.entry(host.to_string()).or_insert(Gate {
+            in_flight: 0,
+            next_start: until,
+        });
+        gate.next_start = gate.next_start.max(until);
+    }
+
+    /// Hosts that cannot start a request now, and the earliest time one of
+    /// the paced ones opens again.
+    pub fn busy_hosts(&self) -> (Vec<String>, Option<Instant>) {
+        let now = Instant::now();
+        let gates = self.lock_gates();
+        let mut busy = Vec::new();
+        let mut opens: Option<Instant> = None;
+        for (host, g) in gates.iter() {
+            let full = g.in_flight >= self.rules(host).concurrency;
+            if full || g.next_start > now {
+                busy.push(host.clone());
+                if !full {
+                    opens = Some(opens.map_or(g.next_start, |o| o.min(g.next_start)));
+                }
+            }
+        }
+        (busy, opens)
+    }
+
+    /// Whether robots.txt is obeyed for a target on `host`.
+    pub fn obeys_robots(&self, host: &str, target_setting: Option<bool>) -> bool {
+        target_setting.unwrap_or(self.rules(host).robots_txt)
+    }
+
+    /// Cached robots.txt rules of an origin, while fresh.
+    pub fn cached_robots(&self, origin: &str) -> Option<Arc<Rules>> {
+        let cache = self.robots.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .get(origin)
+            .filter(|(_, until)| *until > Instant::now())
+            .map(|(r, _)| Arc::clone(r))
+    }
+
+    /// Remembers an origin's rules for `ttl`.
+    pub fn remember_robots(&self, origin: &str, rules: Arc<Rules>, ttl: Duration) {
+        let mut cache = self.robots.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() > SWEEP_AT {
+            let now = Instant::now();
+            cache.retain(|_, (_, until)| *until > now);
+        }
+        cache.insert(origin.to_string(), (rules, Instant::now() + ttl));
+    }
+}
+
+/// The origin a robots.txt covers (`scheme://host[:port]`) and its URL.
+pub fn robots_location(url: &TargetUrl) -> (String, String) {
+    let u = url.as_url();
+    let origin = u.origin().ascii_serialization();
+    (origin.clone(), format!("{origin}/robots.txt"))
+}
+
+/// What robots.txt is matched against: the path and query.
+pub fn robots_path(url: &TargetUrl) -> String {
+    let u = url.as_url();
+    match u.query() {
+        Some(q) => format!("{}?{q}", u.path()),
+        None => u.path().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn politeness(toml: &str) -> Arc<Politeness> {
+        Politeness::new(&Config::from_toml(toml, std::path::Path::new("t.toml")).unwrap())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrency_and_gap_per_host() {
+        let p = politeness(
+            "[fetch]\nper_host_concurrency = 2\nper_host_gap = \"1s\"\n[[host]]\nmatch = \"fast.com\"\nconcurrency = 3\ngap = \"0s\"\n",
+        );
+        let a = p.try_start("slow.com").unwrap();
+        // The gap holds the second request back even with a slot free.
+        assert!(matches!(p.try_start("slow.com"), Err(Busy::Until(_))));
+        tokio::time::advance(Duration::from_millis(1001)).await;
+        let b = p.try_start("slow.com").unwrap();
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(p.try_start("slow.com").unwrap_err(), Busy::Full);
+        drop(a);
+        let _c = p.try_start("slow.com").unwrap();
+        drop(b);
+        let fast: Vec<_> = (0..3).map(|_| p.try_start("fast.com").unwrap()).collect();
+        assert_eq!(p.try_start("fast.com").unwrap_err(), Busy::Full);
+        assert_eq!(
+            p.rules("fast.com:8080").concurrency,
+            3,
+            "port falls back to the host"
+        );
+        let (busy, _) = p.busy_hosts();
+        assert!(busy.contains(&"fast.com".to_string()));
+        drop(fast);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_pauses_a_host_and_start_waits() {
+        let p = politeness("[fetch]\nper_host_gap = \"0s\"\n");
+        p.pause("a.com", Duration::from_secs(30));
+        assert!(matches!(p.try_start("a.com"), Err(Busy::Until(_))));
+        let t0 = Instant::now();
+        let permit = p.start("a.com").await;
+        assert!(t0.elapsed() >= Duration::from_secs(30));
+        assert_eq!(permit.host(), "a.com");
+        assert!(p.try_start("b.com").is_ok(), "other hosts are not held up");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn global_cap_holds() {
+        let p = politeness("[fetch]\nconcurrency = 2\nper_host_gap = \"0s\"\n");
+        let _a = p.try_start("a.com").unwrap();
+        let _b = p.try_start("b.com").unwrap();
+        assert_eq!(p.try_start("c.com").unwrap_err(), Busy::Global);
+        assert_eq!(p.free_slots(), 0);
+    }
+}
