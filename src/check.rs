@@ -320,6 +320,11 @@ impl Checker {
     /// fetched once a day per site and cached.
     async fn robots_allow(&self, target: &Target, permit: &HostPermit) -> Result<(), CheckError> {
         let (origin, robots_url) = robots_location(&target.url);
+        let lock = self.politeness.robots_lock(&origin);
+        let fetching = match self.politeness.cached_robots(&origin) {
+            Some(_) => None,
+            None => Some(lock.lock().await),
+        };
         let rules = match self.politeness.cached_robots(&origin) {
             Some(r) => r,
             None => {
@@ -361,6 +366,7 @@ impl Checker {
                 rules
             }
         };
+        drop(fetching);
         let path = robots_path(&target.url);
         if rules.allows(&path) {
             return Ok(());

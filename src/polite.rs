@@ -69,6 +69,8 @@ pub struct Politeness {
     gates: Mutex<HashMap<String, Gate>>,
     released: Notify,
     robots: Mutex<HashMap<String, (Arc<Rules>, Instant)>>,
+    /// One robots.txt fetch per origin at a time.
+    robots_fetching: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// A request slot on one host (and globally); freed on drop.
@@ -115,6 +117,7 @@ impl Politeness {
             gates: Mutex::new(HashMap::new()),
             released: Notify::new(),
             robots: Mutex::new(HashMap::new()),
+            robots_fetching: Mutex::new(HashMap::new()),
         })
     }
 
@@ -252,6 +255,19 @@ impl Politeness {
             .get(origin)
             .filter(|(_, until)| *until > Instant::now())
             .map(|(r, _)| Arc::clone(r))
+    }
+
+    /// A lock held while an origin's robots.txt is fetched, so concurrent
+    /// checks of one site read it once.
+    pub fn robots_lock(&self, origin: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .robots_fetching
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if locks.len() > SWEEP_AT {
+            locks.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+        Arc::clone(locks.entry(origin.to_string()).or_default())
     }
 
     /// Remembers an origin's rules for `ttl`.

@@ -977,8 +977,11 @@ impl Store {
                      next_check_at = CASE
                          WHEN targets.state = 'retired' THEN targets.next_check_at
                          WHEN targets.state <> 'active' THEN excluded.next_check_at
+                         -- A shortened interval pulls the next check in
+                         -- (beyond the jitter the schedule adds).
                          WHEN excluded.interval_ms IS NOT NULL
                               AND targets.next_check_at > ?5 + excluded.interval_ms
+                                  + MIN(excluded.interval_ms / 10, 300000)
                          THEN ?5 + excluded.interval_ms
                          ELSE targets.next_check_at END",
                 params![

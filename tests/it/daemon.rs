@@ -3,22 +3,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::harness::{PageServer, Route, Workspace, article};
-
-fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn sigterm(pid: u32) {
-    // SAFETY: kill(2) with a valid signal number has no memory effects; the
-    // pid is our own child, which has not been reaped yet.
-    let rc = unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
-    assert_eq!(rc, 0, "kill(SIGTERM) failed");
-}
+use crate::harness::{PageServer, Route, Workspace, article, sigterm, wait_for};
 
 #[test]
 fn sigterm_during_a_check_finishes_it_and_exits_0() {

@@ -27,6 +27,8 @@ pub struct Route {
     pub trickle: Option<Duration>,
     /// Omit Content-Length and close the connection to end the body.
     pub no_length: bool,
+    /// Sent as `ETag`; a request with a matching `If-None-Match` gets 304.
+    pub etag: Option<String>,
 }
 
 impl Route {
@@ -45,6 +47,7 @@ impl Route {
             delay: Duration::ZERO,
             trickle: None,
             no_length: false,
+            etag: None,
         }
     }
 
@@ -76,6 +79,30 @@ impl Route {
         self.no_length = true;
         self
     }
+
+    /// Adds a response header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Serves the page with an ETag and answers matching conditional
+    /// requests with 304.
+    pub fn etag(mut self, etag: &str) -> Self {
+        self.etag = Some(etag.into());
+        self
+    }
+}
+
+/// One request the server received.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub at: std::time::Instant,
+    pub path: String,
+    /// Header names in lower case.
+    pub headers: HashMap<String, String>,
+    /// The status it was answered with.
+    pub status: u16,
 }
 
 struct ServerState {
@@ -83,6 +110,8 @@ struct ServerState {
     hits: Mutex<HashMap<String, u64>>,
     stop: AtomicBool,
     in_flight: AtomicU64,
+    peak_in_flight: AtomicU64,
+    log: Mutex<Vec<Request>>,
 }
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 with programmable routes. Stops when
@@ -101,6 +130,8 @@ impl PageServer {
             hits: Mutex::new(HashMap::new()),
             stop: AtomicBool::new(false),
             in_flight: AtomicU64::new(0),
+            peak_in_flight: AtomicU64::new(0),
+            log: Mutex::new(Vec::new()),
         });
         let s = Arc::clone(&state);
         thread::spawn(move || {
@@ -145,6 +176,16 @@ impl PageServer {
     pub fn in_flight(&self) -> u64 {
         self.state.in_flight.load(Ordering::SeqCst)
     }
+
+    /// Most requests ever answered at once.
+    pub fn peak_in_flight(&self) -> u64 {
+        self.state.peak_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn requests(&self) -> Vec<Request> {
+        self.state.log.lock().unwrap().clone()
+    }
 }
 
 impl Drop for PageServer {
@@ -161,12 +202,18 @@ fn handle(mut stream: TcpStream, state: &ServerState) {
     if reader.read_line(&mut request_line).is_err() {
         return;
     }
+    let at = std::time::Instant::now();
+    let mut headers = HashMap::new();
     loop {
         let mut line = String::new();
         match reader.read_line(&mut line) {
             Ok(0) | Err(_) => return,
             Ok(_) if line == "\r\n" || line == "\n" => break,
-            Ok(_) => {}
+            Ok(_) => {
+                if let Some((k, v)) = line.split_once(':') {
+                    headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+                }
+            }
         }
     }
     let path = request_line
@@ -181,12 +228,33 @@ fn handle(mut stream: TcpStream, state: &ServerState) {
         *n
     };
     let route = state.routes.lock().unwrap().get(&path).cloned();
-    let route = route.unwrap_or_else(|| Route::status(404));
-    state.in_flight.fetch_add(1, Ordering::SeqCst);
+    let mut route = route.unwrap_or_else(|| Route::status(404));
+    let now_in_flight = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    state
+        .peak_in_flight
+        .fetch_max(now_in_flight, Ordering::SeqCst);
+    let not_modified = route
+        .etag
+        .as_ref()
+        .is_some_and(|e| headers.get("if-none-match") == Some(e));
+    if let Some(e) = &route.etag {
+        route.headers.push(("ETag".into(), e.clone()));
+    }
+    if not_modified {
+        route.status = 304;
+        route.body = Arc::new(|_| Vec::new());
+    }
+    state.log.lock().unwrap().push(Request {
+        at,
+        path: path.clone(),
+        headers,
+        status: route.status,
+    });
     thread::sleep(route.delay);
     let body = (route.body)(n);
     let reason = match route.status {
         200 => "OK",
+        304 => "Not Modified",
         404 => "Not Found",
         500 => "Internal Server Error",
         _ => "Status",
@@ -221,6 +289,29 @@ fn handle(mut stream: TcpStream, state: &ServerState) {
     let _ = stream.shutdown(std::net::Shutdown::Write);
     // Drain so the client sees a clean close.
     let _ = reader.read(&mut [0u8; 64]);
+}
+
+/// Polls `ok` every 50 ms until it holds, failing the test after `timeout`.
+pub fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Sends SIGTERM to a child process.
+pub fn sigterm(pid: u32) {
+    // SAFETY: kill(2) with a valid signal number has no memory effects; the
+    // pid is our own child, which has not been reaped yet.
+    let rc = unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+    assert_eq!(rc, 0, "kill(SIGTERM) failed");
+}
+
+/// A port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
 }
 
 /// An address on 127.0.0.1 where nothing listens.
@@ -312,6 +403,40 @@ impl Workspace {
             .into_iter()
             .map(|v| (v["url"].as_str().unwrap().to_string(), v))
             .collect()
+    }
+
+    /// Starts `redline run` in the background, its log captured.
+    pub fn start_daemon(&self) -> std::process::Child {
+        self.cmd(&["run"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start redline run")
+    }
+
+    /// Stops a daemon with SIGTERM; requires exit 0 and returns its log.
+    pub fn stop_daemon(&self, mut child: std::process::Child) -> String {
+        sigterm(child.id());
+        let start = std::time::Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "daemon did not stop"
+            );
+            thread::sleep(Duration::from_millis(50));
+        };
+        let mut log = String::new();
+        child
+            .stderr
+            .as_mut()
+            .unwrap()
+            .read_to_string(&mut log)
+            .unwrap();
+        assert_eq!(status.code(), Some(0), "exit 0 on SIGTERM; log:\n{log}");
+        log
     }
 
     /// `check --json` for one URL.

@@ -18,5 +18,8 @@ mod failures;
 mod noise;
 /// Versions, unchanged checks, edits, headline changes and page noise.
 mod pipeline;
+/// Many targets: politeness per host, Retry-After, robots.txt, conditional
+/// requests, the age schedule, gone pages, restarts and metrics.
+mod scale;
 /// The noise scenario generator: churn, edits, walls and reverts, counted.
 mod scenarios;
