@@ -30,6 +30,16 @@ ALTER TABLE targets ADD COLUMN retired_reason TEXT;
 
 CREATE INDEX targets_host ON targets (host);
 
--- A page stored as a zstd delta against another version's page (its number);
--- NULL: compressed on its own. An empty blob: not kept (raw_html policy).
-ALTER TABLE versions ADD COLUMN raw_base INTEGER;
+-- Pages of versions stored from now on, in a table of their own so that
+-- version rows stay small and pack densely (versions.raw_html_zstd is then
+-- empty; older versions keep their page there). `base`: the number of the
+-- version whose page served as the zstd dictionary (NULL: compressed on its
+-- own). A page not kept (raw_html = "first_and_latest") has no row.
+CREATE TABLE pages (
+    version_id  INTEGER PRIMARY KEY REFERENCES versions (id) ON DELETE CASCADE,
+    base        INTEGER,
+    zstd        BLOB    NOT NULL
+);
+-- A later version's text, zstd-compressed with version 1's text as the
+-- dictionary (then `text` is empty); NULL: the text is in `text`.
+ALTER TABLE versions ADD COLUMN text_zstd BLOB;

@@ -230,6 +230,13 @@ pub fn decide(
         Observed::Article(f) => f,
     };
 
+    // The common case, cheaply: the very same article as the latest version
+    // (masking could only confirm it).
+    if let Some(latest) = latest
+        && new == latest.fields
+    {
+        return Decision::Unchanged;
+    }
     let blocked = blocked_reason(new.title, new.text);
     let Some(latest) = latest else {
         if let Some(reason) = blocked {

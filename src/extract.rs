@@ -122,7 +122,7 @@ pub fn extract_with(
     exclude: &[BodySelector],
     base_url: Option<&str>,
 ) -> Result<Article, ExtractError> {
-    let doc = Html::parse_document(&flatten_deep_nesting(html));
+    let doc = Html::parse_document(&trim_for_parsing(html));
     let mut excluded = ExcludedSet::compute(&doc);
     for rule in exclude {
         excluded
@@ -200,18 +200,23 @@ pub fn extract_with(
 /// this (browsers flatten beyond 512).
 const MAX_PARSE_DEPTH: usize = 1024;
 
-/// Removes the tags (not the text) of elements nested deeper than
-/// [`MAX_PARSE_DEPTH`], so a hostile page of a million nested `<div>`s cannot
-/// stall a worker thread. Pages within the limit are returned untouched.
+/// Makes a page cheaper to parse without changing what can be extracted:
+/// drops comments and the content of `<style>` and of `<script>` other than
+/// JSON-LD (often half of a news page, and read by the tokenizer a character
+/// at a time), and removes the tags (not the text) of elements nested deeper
+/// than [`MAX_PARSE_DEPTH`], so a hostile page of a million nested `<div>`s
+/// cannot stall a worker thread. A page with none of these is returned
+/// untouched.
 ///
 /// Depth is estimated with a light scan: void elements and elements whose
 /// end tag is optional (`p`, `li`, cells…) do not count, comments and the
 /// content of `script`/`style` are skipped.
-fn flatten_deep_nesting(html: &str) -> std::borrow::Cow<'_, str> {
+fn trim_for_parsing(html: &str) -> std::borrow::Cow<'_, str> {
     let bytes = html.as_bytes();
     let mut depth = 0usize;
     let mut dropped = 0usize;
-    let mut cut: Vec<(usize, usize)> = Vec::new();
+    // Spans to drop, and whether a space stands in for them.
+    let mut cut: Vec<(usize, usize, bool)> = Vec::new();
     let mut i = 0;
     while let Some(off) = memchr::memchr(b'<', &bytes[i..]) {
         let start = i + off;
@@ -219,6 +224,8 @@ fn flatten_deep_nesting(html: &str) -> std::borrow::Cow<'_, str> {
         if rest.starts_with(b"<!--") {
             i = memchr::memmem::find(&bytes[start + 4..], b"-->")
                 .map_or(bytes.len(), |e| start + 4 + e + 3);
+            // Comments never hold article text.
+            cut.push((start, i, false));
             continue;
         }
         let end =
@@ -250,18 +257,27 @@ fn flatten_deep_nesting(html: &str) -> std::borrow::Cow<'_, str> {
             if counts_for_depth(name) {
                 if dropped > 0 {
                     dropped -= 1;
-                    cut.push((start, end));
+                    cut.push((start, end, true));
                 } else {
                     depth = depth.saturating_sub(1);
                 }
             }
         } else if matches!(name, b"script" | b"style" | b"textarea" | b"title" | b"xmp") {
             i = find_end_tag(bytes, end, name).unwrap_or(bytes.len());
+            // Scripts and style sheets are often half the page and the
+            // tokenizer reads them a character at a time; only JSON-LD
+            // (metadata) is ever read from them.
+            let open_tag = &bytes[start..end];
+            let json_ld =
+                memchr::memmem::find(&open_tag.to_ascii_lowercase(), b"ld+json").is_some();
+            if (name == b"style" || (name == b"script" && !json_ld)) && i > end {
+                cut.push((end, i, false));
+            }
             continue;
         } else if counts_for_depth(name) && !self_closing {
             if depth >= MAX_PARSE_DEPTH {
                 dropped += 1;
-                cut.push((start, end));
+                cut.push((start, end, true));
             } else {
                 depth += 1;
             }
@@ -273,10 +289,15 @@ fn flatten_deep_nesting(html: &str) -> std::borrow::Cow<'_, str> {
     }
     let mut out = String::with_capacity(html.len());
     let mut last = 0;
-    for (a, b) in cut {
+    for (a, b, space) in cut {
+        if a < last || !html.is_char_boundary(a) || !html.is_char_boundary(b) {
+            continue;
+        }
         out.push_str(&html[last..a]);
         // Keep a word boundary where a block tag stood.
-        out.push(' ');
+        if space {
+            out.push(' ');
+        }
         last = b;
     }
     out.push_str(&html[last..]);
@@ -1569,10 +1590,11 @@ mod tests {
         );
         page.push_str(&"</div>".repeat(3000));
         page.push_str("</body></html>");
-        let flat = flatten_deep_nesting(&page);
+        let flat = trim_for_parsing(&page);
         assert!(matches!(flat, std::borrow::Cow::Owned(_)));
-        // Plus the three inside the comment and the script, left alone.
-        assert_eq!(flat.matches("<div>").count(), MAX_PARSE_DEPTH + 3);
+        // The comment and the script's content are gone too.
+        assert_eq!(flat.matches("<div>").count(), MAX_PARSE_DEPTH);
+        assert!(flat.contains("<script></script>"));
         assert_eq!(flat.matches("</div>").count(), MAX_PARSE_DEPTH);
         assert!(flat.contains("The text at the bottom of the pile"));
         let a = extract(&page, None, None).unwrap();
@@ -1581,12 +1603,18 @@ mod tests {
             "{}",
             a.text
         );
-        // Ordinary pages pass through untouched.
-        let normal = include_str!("../tests/fixtures/wordpress-opengraph.html");
+        // Pages with nothing to trim pass through untouched.
+        let normal = "<html><body><p>Plain page.</p></body></html>";
         assert!(matches!(
-            flatten_deep_nesting(normal),
+            trim_for_parsing(normal),
             std::borrow::Cow::Borrowed(_)
         ));
+        // JSON-LD is kept; other scripts, styles and comments are emptied.
+        let page = "<head><script type=\"application/LD+JSON\">{\"a\":1}</script><style>p{}</style><!-- x --><script src=a.js>var x='</div>';</script></head>";
+        assert_eq!(
+            trim_for_parsing(page),
+            "<head><script type=\"application/LD+JSON\">{\"a\":1}</script><style></style><script src=a.js></script></head>"
+        );
     }
 
     #[test]

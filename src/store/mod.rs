@@ -34,6 +34,8 @@ use crate::types::{ContentHash, TargetId, TargetUrl, Timestamp};
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// zstd level for stored pages: fast, and about 6–10× on HTML alone.
 const PAGE_ZSTD_LEVEL: i32 = 3;
+/// zstd level for texts compressed against the first version's text.
+const TEXT_ZSTD_LEVEL: i32 = 9;
 /// Most calls the writer thread commits in one transaction.
 const MAX_BATCH: usize = 256;
 
@@ -647,31 +649,64 @@ impl std::fmt::Debug for Store {
 const VERSION_COLUMNS: &str = "v.number, v.captured_at,
     CASE WHEN v.revert_of IS NULL THEN v.title ELSE o.title END,
     CASE WHEN v.revert_of IS NULL THEN v.text ELSE o.text END,
+    CASE WHEN v.revert_of IS NULL THEN v.text_zstd ELSE o.text_zstd END, b.text,
     v.words, v.byline, v.published, v.modified, v.canonical, v.description,
     v.class, v.revert_of, v.alert_paused";
 
 /// The versions table with the version a revert returned to.
-const VERSION_FROM: &str =
-    "FROM versions v LEFT JOIN versions o ON o.target_id = v.target_id AND o.number = v.revert_of";
+const VERSION_FROM: &str = "FROM versions v
+    LEFT JOIN versions o ON o.target_id = v.target_id AND o.number = v.revert_of
+    LEFT JOIN versions b ON b.target_id = v.target_id AND b.number = 1";
+
+/// Compresses a later version's text against the first version's text as a
+/// zstd dictionary: an edited article costs about its edit. `None` when that
+/// would not be smaller.
+fn compress_text(text: &str, base: &str) -> Option<Vec<u8>> {
+    if text.is_empty() || base.is_empty() {
+        return None;
+    }
+    let mut c = zstd::bulk::Compressor::with_dictionary(TEXT_ZSTD_LEVEL, base.as_bytes()).ok()?;
+    c.compress(text.as_bytes())
+        .ok()
+        .filter(|z| z.len() < text.len())
+}
+
+/// Undoes [`compress_text`].
+fn decompress_text(blob: &[u8], base: &str) -> Result<String, String> {
+    let bytes = decompress_page(blob, Some(base.as_bytes())).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| e.to_string())
+}
 
 /// Reads a version selected with [`VERSION_COLUMNS`] starting at `at`.
 fn version_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Version> {
+    let number: u32 = r.get(at)?;
+    let mut text: String = r.get(at + 3)?;
+    if let Some(blob) = r.get::<_, Option<Vec<u8>>>(at + 4)? {
+        let base: Option<String> = r.get(at + 5)?;
+        text = decompress_text(&blob, base.as_deref().unwrap_or("")).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(
+                at + 4,
+                rusqlite::types::Type::Blob,
+                format!("text of version {number}: {e}").into(),
+            )
+        })?;
+    }
     Ok(Version {
-        number: r.get(at)?,
+        number,
         captured_at: Timestamp(r.get(at + 1)?),
         title: r.get(at + 2)?,
-        text: r.get(at + 3)?,
-        words: r.get::<_, i64>(at + 4)?.max(0) as u64,
-        byline: r.get(at + 5)?,
-        published: r.get(at + 6)?,
-        modified: r.get(at + 7)?,
-        canonical: r.get(at + 8)?,
-        description: r.get(at + 9)?,
+        text,
+        words: r.get::<_, i64>(at + 6)?.max(0) as u64,
+        byline: r.get(at + 7)?,
+        published: r.get(at + 8)?,
+        modified: r.get(at + 9)?,
+        canonical: r.get(at + 10)?,
+        description: r.get(at + 11)?,
         class: r
-            .get::<_, Option<String>>(at + 10)?
+            .get::<_, Option<String>>(at + 12)?
             .and_then(|c| ChangeClass::parse(&c)),
-        revert_of: r.get(at + 11)?,
-        alert_paused: r.get(at + 12)?,
+        revert_of: r.get(at + 13)?,
+        alert_paused: r.get(at + 14)?,
     })
 }
 
@@ -1076,6 +1111,64 @@ impl Store {
             .target_by_url(&t.url)?
             .ok_or_else(|| self.corrupt("target vanished after insert"))?;
         Ok((target, created))
+    }
+
+    /// Adds many command-line targets in one transaction (existing URLs
+    /// are left as they are). Returns how many were new.
+    pub fn add_targets(
+        &mut self,
+        targets: &[TargetSettings],
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let db = self.db.clone();
+        let sql = move |source| StoreError::Sql {
+            db: db.clone(),
+            source,
+        };
+        let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
+        let mut added = 0;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at,
+                                          ignore_json, exclude_json, tags_json, host, robots_txt)
+                     VALUES (?1, ?2, ?3, ?4, 'cli', 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10)
+                     ON CONFLICT (url) DO NOTHING",
+                )
+                .map_err(&sql)?;
+            for t in targets {
+                added += stmt
+                    .execute(params![
+                        t.url.as_str(),
+                        t.name,
+                        t.interval.map(millis),
+                        t.selector,
+                        now.millis(),
+                        rules_json(&t.ignore),
+                        rules_json(&t.exclude),
+                        rules_json(&t.tags),
+                        t.url.host_key(),
+                        t.robots_txt,
+                    ])
+                    .map_err(&sql)?;
+            }
+        }
+        tx.commit().map_err(&sql)?;
+        Ok(added)
+    }
+
+    /// Bytes the database occupies (pages in use and free, whether still in
+    /// the write-ahead log or already in the main file).
+    pub fn storage_bytes(&mut self) -> Result<u64, StoreError> {
+        let (pages, size): (i64, i64) = self
+            .conn
+            .query_row(
+                "SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(self.sql())?;
+        Ok((pages.max(0) * size.max(0)) as u64)
     }
 
     /// Whether a target came from the config file.
@@ -1551,6 +1644,21 @@ impl Store {
                 } else {
                     (capture.title.as_str(), capture.text.as_str())
                 };
+                // Later texts are stored against the first version's text.
+                let text_zstd = if number > 1 && !text.is_empty() {
+                    let base: Option<String> = tx
+                        .query_row(
+                            "SELECT text FROM versions WHERE target_id = ?1 AND number = 1 AND text_zstd IS NULL",
+                            [target.0],
+                            |r| r.get(0),
+                        )
+                        .optional()
+                        .map_err(&sql)?;
+                    base.and_then(|b| compress_text(text, &b))
+                } else {
+                    None
+                };
+                let text = if text_zstd.is_some() { "" } else { text };
                 let (raw, raw_base) = if revert_of.is_some() || capture.raw_html.is_empty() {
                     (Vec::new(), None)
                 } else {
@@ -1569,7 +1677,14 @@ impl Store {
                 if followup.raw_html == crate::config::RawHtmlPolicy::FirstAndLatest && number > 2 {
                     // Only the first and the latest page are kept.
                     tx.execute(
-                        "UPDATE versions SET raw_html_zstd = X'' WHERE target_id = ?1 AND number > 1 AND number < ?2",
+                        "DELETE FROM pages WHERE version_id IN
+                           (SELECT id FROM versions WHERE target_id = ?1 AND number > 1 AND number < ?2)",
+                        params![target.0, number],
+                    )
+                    .map_err(&sql)?;
+                    tx.execute(
+                        "UPDATE versions SET raw_html_zstd = X''
+                         WHERE target_id = ?1 AND number > 1 AND number < ?2 AND length(raw_html_zstd) > 0",
                         params![target.0, number],
                     )
                     .map_err(&sql)?;
@@ -1577,8 +1692,8 @@ impl Store {
                 tx.execute(
                     "INSERT INTO versions (target_id, number, captured_at, title, text, words, byline, published,
                                            modified, canonical, description, content_hash, final_url, raw_html_zstd,
-                                           class, revert_of, alert_paused, raw_base)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                                           class, revert_of, alert_paused, text_zstd)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, X'', ?14, ?15, ?16, ?17)",
                     params![
                         target.0,
                         number,
@@ -1593,15 +1708,21 @@ impl Store {
                         capture.description,
                         capture.hash.0.as_slice(),
                         capture.final_url,
-                        raw,
                         class.map(ChangeClass::as_str),
                         revert_of,
                         alert_paused,
-                        raw_base,
+                        text_zstd,
                     ],
                 )
                 .map_err(&sql)?;
                 let version_id = tx.last_insert_rowid();
+                if !raw.is_empty() {
+                    tx.execute(
+                        "INSERT INTO pages (version_id, base, zstd) VALUES (?1, ?2, ?3)",
+                        params![version_id, raw_base, raw],
+                    )
+                    .map_err(&sql)?;
+                }
                 match (recent.versions.first(), summary) {
                     (Some((prev_id, prev)), Some(summary)) => {
                         let changes_json =
@@ -1742,8 +1863,11 @@ impl Store {
     ) -> rusqlite::Result<Option<Vec<u8>>> {
         let row: Option<PageRow> = conn
             .query_row(
-                "SELECT v.raw_html_zstd, v.raw_base, b.raw_html_zstd FROM versions v
-                 LEFT JOIN versions b ON b.target_id = v.target_id AND b.number = v.raw_base
+                "SELECT COALESCE(p.zstd, v.raw_html_zstd), p.base, COALESCE(bp.zstd, b.raw_html_zstd)
+                 FROM versions v
+                 LEFT JOIN pages p ON p.version_id = v.id
+                 LEFT JOIN versions b ON b.target_id = v.target_id AND b.number = p.base
+                 LEFT JOIN pages bp ON bp.version_id = b.id
                  WHERE v.target_id = ?1 AND v.number = ?2",
                 params![target.0, number],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -2394,7 +2518,10 @@ mod tests {
         }
         let sizes: Vec<(i64, Option<i64>)> = store
             .conn
-            .prepare("SELECT length(raw_html_zstd), raw_base FROM versions ORDER BY number")
+            .prepare(
+                "SELECT length(p.zstd), p.base FROM versions v JOIN pages p ON p.version_id = v.id
+                 ORDER BY v.number",
+            )
             .unwrap()
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
