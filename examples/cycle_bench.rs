@@ -46,6 +46,7 @@ struct Args {
     per_host: u32,
     raw_html: String,
     db: Option<std::path::PathBuf>,
+    repeat: usize,
 }
 
 fn parse_args() -> Result<(Args, Option<Vec<String>>), String> {
@@ -58,6 +59,7 @@ fn parse_args() -> Result<(Args, Option<Vec<String>>), String> {
         per_host: 2,
         raw_html: "all".into(),
         db: None,
+        repeat: 3,
     };
     let mut it = std::env::args().skip(1);
     let mut serve = None;
@@ -76,6 +78,7 @@ fn parse_args() -> Result<(Args, Option<Vec<String>>), String> {
                 a.per_host = value()?.parse().map_err(|e| format!("--per-host: {e}"))?
             }
             "--raw-html" => a.raw_html = value()?,
+            "--repeat" => a.repeat = value()?.parse().map_err(|e| format!("--repeat: {e}"))?,
             "--db" => a.db = Some(value()?.into()),
             "--conditional" => a.conditional = true,
             "--serve" => {
@@ -85,7 +88,7 @@ fn parse_args() -> Result<(Args, Option<Vec<String>>), String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if a.targets == 0 || a.hosts == 0 {
+    if a.targets == 0 || a.hosts == 0 || a.repeat == 0 {
         return Err("--targets and --hosts must be at least 1".into());
     }
     Ok((a, serve))
@@ -542,12 +545,14 @@ fn bench(args: &Args) -> anyhow::Result<()> {
             "no validators: every page fully processed"
         }
     );
-    let plan: [(&'static str, f64); 4] = [
-        ("new", 0.0),
-        ("unchanged", 0.0),
-        ("changed", 1.0),
-        ("mixed", args.change),
-    ];
+    // The unchanged and changed rounds are repeated and their medians
+    // reported: the machine is shared, and one round can be unlucky.
+    let mut plan: Vec<(&'static str, f64)> = vec![("new", 0.0)];
+    for _ in 0..args.repeat {
+        plan.push(("unchanged", 0.0));
+        plan.push(("changed", 1.0));
+    }
+    plan.push(("mixed", args.change));
     let mut results = Vec::new();
     let mut bytes_before = empty_bytes;
     let mut bytes_after_new = 0;
@@ -629,6 +634,28 @@ fn bench(args: &Args) -> anyhow::Result<()> {
         s.next().unwrap_or(0),
     );
     let (_, rss_kib) = usage();
+    let median = |kind: &str| {
+        let mut v: Vec<f64> = results
+            .iter()
+            .filter(|r| r.name == kind)
+            .map(|r| r.cpu.as_secs_f64() * 1000.0 / r.checks.max(1) as f64)
+            .collect();
+        v.sort_by(|a, b| a.total_cmp(b));
+        (v[v.len() / 2], v[0], v[v.len() - 1])
+    };
+    let (u, u_lo, u_hi) = median("unchanged");
+    let (c, c_lo, c_hi) = median("changed");
+    println!(
+        "  CPU per check, median of {} rounds: unchanged {u:.3} ms (range {u_lo:.3}-{u_hi:.3}), changed {c:.3} ms (range {c_lo:.3}-{c_hi:.3})",
+        args.repeat
+    );
+    let first_unchanged = results.iter().find(|r| r.name == "unchanged").unwrap();
+    let first_changed = results.iter().find(|r| r.name == "changed").unwrap();
+    println!(
+        "  database growth: {:.0} bytes per unchanged check, {:.0} bytes per changed version",
+        first_unchanged.db_growth as f64 / first_unchanged.checks.max(1) as f64,
+        first_changed.db_growth as f64 / first_changed.versions.max(1) as f64
+    );
     let total_wall = started.elapsed();
     let final_bytes = bytes_before;
     let checks: u64 = results.iter().map(|r| r.checks).sum();
@@ -638,15 +665,16 @@ fn bench(args: &Args) -> anyhow::Result<()> {
     );
     println!("  peak RSS: {:.1} MB", rss_kib as f64 / 1024.0);
     println!(
-        "  database: {:.0} bytes per target after the first round (first version included); {:.0} bytes per later version (changed round); {:.1} MB in all",
+        "  database: {:.0} bytes per target after the first round (first version included); {:.1} MB in all",
         (bytes_after_new - empty_bytes) as f64 / args.targets as f64,
-        results[2].db_growth as f64 / results[2].versions.max(1) as f64,
         final_bytes as f64 / 1e6
     );
     println!(
         "  politeness (server side, last round): at most {peak} requests in flight to one host (limit {}); busiest host-second {busiest_second} requests; mean {:.1} requests per host per second",
         args.per_host,
-        results[3].checks as f64 / args.hosts as f64 / results[3].wall.as_secs_f64()
+        results.last().unwrap().checks as f64
+            / args.hosts as f64
+            / results.last().unwrap().wall.as_secs_f64()
     );
     println!("  versions stored: {total_versions}");
     Ok(())

@@ -29,7 +29,7 @@ use tokio_util::task::TaskTracker;
 use crate::check::Checker;
 use crate::polite::HostPermit;
 use crate::schedule::lease;
-use crate::store::{StoreError, Target};
+use crate::store::StoreError;
 
 /// Longest pause between looks at the schedule, so targets added by another
 /// process (`redline add`) are picked up without a restart.
@@ -64,6 +64,7 @@ pub async fn run(
     let finished = Arc::new(Notify::new());
     let slots = Arc::new(tokio::sync::Semaphore::new(options.checks_in_flight.max(1)));
     let lease = lease(options.fetch_timeout);
+    let claim_batch = (options.checks_in_flight / 8).clamp(1, 8);
     tracing::info!(
         checks_in_flight = options.checks_in_flight,
         "scheduler started"
@@ -112,6 +113,16 @@ pub async fn run(
         let free = slots
             .available_permits()
             .min(checker.politeness().free_slots());
+        // Claim in batches: under load, wait until a few slots are free
+        // rather than paying a claim for every finished check.
+        let running = checker.metrics().running();
+        if running > 0 && free < claim_batch {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = finished.notified() => continue,
+                _ = tokio::time::sleep(Duration::from_millis(200)) => continue,
+            }
+        }
         let (busy, opens) = checker.politeness().busy_hosts();
         let politeness = Arc::clone(checker.politeness());
         let claimed = checker
@@ -119,8 +130,8 @@ pub async fn run(
             .call(move |s| {
                 let mut permits: Vec<HostPermit> = Vec::new();
                 let targets =
-                    s.claim_due_targets(now, free, now.plus(lease), &busy, |t: &Target| {
-                        match politeness.try_start(&t.host) {
+                    s.claim_due_targets(now, free, now.plus(lease), &busy, |host: &str| {
+                        match politeness.try_start(host) {
                             Ok(p) => {
                                 permits.push(p);
                                 true

@@ -485,7 +485,7 @@ fn insert_deliveries(
     deliveries: &[NewDelivery],
 ) -> rusqlite::Result<()> {
     for d in deliveries {
-        tx.execute(
+        tx.run(
             "INSERT INTO deliveries (id, sink, target_id, url, event, payload, created_at, next_attempt_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
             params![d.id, d.sink, target.0, url, d.event, d.payload, now.millis()],
@@ -778,6 +778,34 @@ fn target_from_row(db: &str, row: &Row<'_>) -> rusqlite::Result<Result<Target, S
     }))
 }
 
+/// Statements run through SQLite's prepared-statement cache: the hot ones
+/// run thousands of times a minute, and parsing SQL each time would cost
+/// more than running it.
+trait Cached {
+    fn run(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize>;
+    fn row<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T>;
+}
+
+impl Cached for Connection {
+    fn run(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn row<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+}
+
 /// A write unit: a transaction of its own, or a savepoint inside the
 /// writer thread's batch transaction.
 enum Tx<'c> {
@@ -881,6 +909,7 @@ impl Store {
             source,
         };
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        conn.set_prepared_statement_cache_capacity(64);
         // WAL lets reports read while the daemon writes; FULL sync because a
         // lost version is the one failure users cannot forgive.
         conn.pragma_update(None, "journal_mode", "WAL")
@@ -918,7 +947,7 @@ impl Store {
         let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         for (id, url) in rows {
             if let Ok(u) = TargetUrl::parse(&url) {
-                tx.execute(
+                tx.run(
                     "UPDATE targets SET host = ?2 WHERE id = ?1",
                     params![id, u.host_key()],
                 )
@@ -986,7 +1015,7 @@ impl Store {
         let mut report = SyncReport::default();
         for t in targets {
             let existed: bool = tx
-                .query_row(
+                .row(
                     "SELECT 1 FROM targets WHERE url = ?1",
                     [t.url.as_str()],
                     |_| Ok(()),
@@ -994,7 +1023,7 @@ impl Store {
                 .optional()
                 .map_err(&sql)?
                 .is_some();
-            tx.execute(
+            tx.run(
                 "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at,
                                       ignore_json, exclude_json, tags_json, host, robots_txt)
                  VALUES (?1, ?2, ?3, ?4, 'config', 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -1055,7 +1084,7 @@ impl Store {
             }
         }
         for url in &stale {
-            tx.execute("UPDATE targets SET state = 'removed' WHERE url = ?1", [url])
+            tx.run("UPDATE targets SET state = 'removed' WHERE url = ?1", [url])
                 .map_err(&sql)?;
         }
         report.removed = stale;
@@ -1230,9 +1259,9 @@ impl Store {
         self.query_targets(&sql, params![now.millis(), limit as i64])
     }
 
-    /// Claims due targets for checking, most overdue first: each candidate
-    /// not on a host in `skip_hosts` is offered to `take`, and those it
-    /// accepts (at most `limit`) are returned with their next check time
+    /// Claims due targets for checking, most overdue first: the host of each
+    /// candidate not on a host in `skip_hosts` is offered to `take`, and the
+    /// targets it accepts (at most `limit`) are returned with their next check time
     /// moved to `lease_until`, in one transaction, so the same target is
     /// never handed out twice while its check runs.
     pub fn claim_due_targets(
@@ -1241,7 +1270,7 @@ impl Store {
         limit: usize,
         lease_until: Timestamp,
         skip_hosts: &[String],
-        mut take: impl FnMut(&Target) -> bool,
+        mut take: impl FnMut(&str) -> bool,
     ) -> Result<Vec<Target>, StoreError> {
         if limit == 0 {
             return Ok(Vec::new());
@@ -1264,14 +1293,15 @@ impl Store {
             );
             let mut stmt = tx.prepare_cached(&query).map_err(&sql)?;
             // Candidates beyond the limit, for hosts that turn out busy.
-            let candidates = (limit.saturating_mul(8)).max(64) as i64;
+            let candidates = (limit.saturating_mul(4)).max(16) as i64;
             let mut rows = stmt
                 .query(params![now.millis(), candidates, skip])
                 .map_err(&sql)?;
             while let Some(row) = rows.next().map_err(&sql)? {
-                let target = target_from_row(&dbname, row).map_err(&sql)??;
-                if take(&target) {
-                    claimed.push(target);
+                // Only the host is read until the target is taken.
+                let host: Option<String> = row.get(10).map_err(&sql)?;
+                if take(host.as_deref().unwrap_or("")) {
+                    claimed.push(target_from_row(&dbname, row).map_err(&sql)??);
                     if claimed.len() >= limit {
                         break;
                     }
@@ -1279,7 +1309,7 @@ impl Store {
             }
         }
         for t in &claimed {
-            tx.execute(
+            tx.run(
                 "UPDATE targets SET next_check_at = ?2 WHERE id = ?1",
                 params![t.id.0, lease_until.millis()],
             )
@@ -1383,7 +1413,7 @@ impl Store {
         version: Option<u32>,
         error: Option<&str>,
     ) -> rusqlite::Result<()> {
-        tx.execute(
+        tx.run(
             "INSERT INTO checks (target_id, started_at, duration_ms, http_status, bytes, outcome, version, error)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
@@ -1408,11 +1438,11 @@ impl Store {
         now: i64,
     ) -> rusqlite::Result<()> {
         match next {
-            Next::At(at) => tx.execute(
+            Next::At(at) => tx.run(
                 "UPDATE targets SET next_check_at = ?2 WHERE id = ?1",
                 params![target.0, at.millis()],
             )?,
-            Next::Retire(reason) => tx.execute(
+            Next::Retire(reason) => tx.run(
                 "UPDATE targets SET state = 'retired', retired_at = ?2, retired_reason = ?3,
                         etag = NULL, last_modified = NULL, body_hash = NULL
                  WHERE id = ?1",
@@ -1446,7 +1476,7 @@ impl Store {
         };
         let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         let (url, alerted): (String, bool) = tx
-            .query_row(
+            .row(
                 "SELECT url, failing_alerted FROM targets WHERE id = ?1",
                 [target.0],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -1456,13 +1486,13 @@ impl Store {
             .map_err(&sql)?;
         if let Some(deliveries) = failing(streak.failures, alerted) {
             insert_deliveries(&tx, target, &url, facts.started_at, &deliveries).map_err(&sql)?;
-            tx.execute(
+            tx.run(
                 "UPDATE targets SET failing_alerted = 1 WHERE id = ?1",
                 [target.0],
             )
             .map_err(&sql)?;
         }
-        tx.execute(
+        tx.run(
             "UPDATE targets SET last_check_at = ?2, last_error = ?3, failures = ?4, misses = ?5,
                     etag = NULL, last_modified = NULL, body_hash = NULL
              WHERE id = ?1",
@@ -1499,7 +1529,7 @@ impl Store {
         };
         let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         let (url, alerted, latest): (String, bool, Option<u32>) = tx
-            .query_row(
+            .row(
                 "SELECT url, failing_alerted, (SELECT MAX(number) FROM versions WHERE target_id = ?1)
                  FROM targets WHERE id = ?1",
                 [target.0],
@@ -1507,7 +1537,7 @@ impl Store {
             )
             .map_err(&sql)?;
         let Some(version) = latest else {
-            tx.execute(
+            tx.run(
                 "UPDATE targets SET etag = NULL, last_modified = NULL, body_hash = NULL WHERE id = ?1",
                 [target.0],
             )
@@ -1528,7 +1558,7 @@ impl Store {
             insert_deliveries(&tx, target, &url, facts.started_at, &recovered()).map_err(&sql)?;
         }
         let c = &followup.cache;
-        tx.execute(
+        tx.run(
             "UPDATE targets SET last_check_at = ?2, last_error = NULL, failures = 0, misses = 0,
                     failing_alerted = 0,
                     etag = COALESCE(?3, etag), last_modified = COALESCE(?4, last_modified)
@@ -1568,13 +1598,24 @@ impl Store {
                      WHERE v.target_id = ?1 ORDER BY v.number DESC LIMIT ?2"
                 ))
                 .map_err(&sql)?;
-            let versions = stmt
-                .query_map(params![target.0, window.max(1) as i64], |r| {
+            let mut read = |n: usize| {
+                stmt.query_map(params![target.0, n as i64], |r| {
                     Ok((r.get::<_, i64>(0)?, version_from_row(r, 1)?))
                 })
                 .map_err(&sql)?
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(&sql)?;
+                .map_err(&sql)
+            };
+            // Most checks find the latest version again: then the earlier
+            // ones (for reverts) are not read or decompressed.
+            let mut versions = read(1)?;
+            if window > 1
+                && versions
+                    .first()
+                    .is_some_and(|(_, v)| v.fields() != capture.fields())
+            {
+                versions = read(window)?;
+            }
             let mut stmt = tx
                 .prepare_cached(
                     "SELECT outcome, error FROM checks WHERE target_id = ?1
@@ -1589,7 +1630,7 @@ impl Store {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(&sql)?;
             let (url, failing_alerted): (String, bool) = tx
-                .query_row(
+                .row(
                     "SELECT url, failing_alerted FROM targets WHERE id = ?1",
                     [target.0],
                     |r| Ok((r.get(0)?, r.get(1)?)),
@@ -1647,7 +1688,7 @@ impl Store {
                 // Later texts are stored against the first version's text.
                 let text_zstd = if number > 1 && !text.is_empty() {
                     let base: Option<String> = tx
-                        .query_row(
+                        .row(
                             "SELECT text FROM versions WHERE target_id = ?1 AND number = 1 AND text_zstd IS NULL",
                             [target.0],
                             |r| r.get(0),
@@ -1676,20 +1717,20 @@ impl Store {
                 };
                 if followup.raw_html == crate::config::RawHtmlPolicy::FirstAndLatest && number > 2 {
                     // Only the first and the latest page are kept.
-                    tx.execute(
+                    tx.run(
                         "DELETE FROM pages WHERE version_id IN
                            (SELECT id FROM versions WHERE target_id = ?1 AND number > 1 AND number < ?2)",
                         params![target.0, number],
                     )
                     .map_err(&sql)?;
-                    tx.execute(
+                    tx.run(
                         "UPDATE versions SET raw_html_zstd = X''
                          WHERE target_id = ?1 AND number > 1 AND number < ?2 AND length(raw_html_zstd) > 0",
                         params![target.0, number],
                     )
                     .map_err(&sql)?;
                 }
-                tx.execute(
+                tx.run(
                     "INSERT INTO versions (target_id, number, captured_at, title, text, words, byline, published,
                                            modified, canonical, description, content_hash, final_url, raw_html_zstd,
                                            class, revert_of, alert_paused, text_zstd)
@@ -1717,7 +1758,7 @@ impl Store {
                 .map_err(&sql)?;
                 let version_id = tx.last_insert_rowid();
                 if !raw.is_empty() {
-                    tx.execute(
+                    tx.run(
                         "INSERT INTO pages (version_id, base, zstd) VALUES (?1, ?2, ?3)",
                         params![version_id, raw_base, raw],
                     )
@@ -1732,7 +1773,7 @@ impl Store {
                                     what: format!("cannot encode diff: {e}"),
                                 }
                             })?;
-                        tx.execute(
+                        tx.run(
                             "INSERT INTO diffs (target_id, from_version_id, to_version_id, added, removed, title_changed, changes_json)
                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                             params![
@@ -1773,7 +1814,7 @@ impl Store {
         Self::insert_check(&tx, target, facts, status, version, error.as_deref()).map_err(&sql)?;
         insert_deliveries(&tx, target, &recent.url, facts.started_at, &deliveries).map_err(&sql)?;
         if status != CheckStatus::Error && recent.failing_alerted {
-            tx.execute(
+            tx.run(
                 "UPDATE targets SET failing_alerted = 0 WHERE id = ?1",
                 [target.0],
             )
@@ -1789,7 +1830,7 @@ impl Store {
             CheckStatus::New | CheckStatus::Unchanged | CheckStatus::Changed
         );
         let c = &followup.cache;
-        tx.execute(
+        tx.run(
             "UPDATE targets SET last_check_at = ?2, last_error = ?3,
                     last_change_at = CASE WHEN ?4 THEN ?2 ELSE last_change_at END,
                     failures = CASE WHEN ?5 THEN failures + 1 ELSE 0 END, misses = 0,
@@ -2183,7 +2224,7 @@ impl Store {
                 params![id, now.millis()],
             )
             .map_err(&sql)?;
-        tx.execute(
+        tx.run(
             "DELETE FROM disabled_sinks WHERE name IN (SELECT sink FROM deliveries WHERE id = ?1)",
             [id],
         )
@@ -2288,20 +2329,20 @@ fn writer(mut store: Store, queue: std::sync::mpsc::Receiver<Job>) {
     while let Ok(first) = queue.recv() {
         // If the batch transaction cannot begin (another process holds the
         // lock past the busy timeout), each call runs on its own.
-        let batched = store.conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+        let batched = store.conn.run("BEGIN IMMEDIATE", []).is_ok();
         let mut finishers: Vec<Finish> = Vec::new();
         let mut next = Some(first);
         while let Some(job) = next.take() {
             // A panicking call loses its answer (its caller sees an error),
             // not the thread.
-            let savepoint = batched && store.conn.execute_batch("SAVEPOINT redline_call").is_ok();
+            let savepoint = batched && store.conn.run("SAVEPOINT redline_call", []).is_ok();
             let ran = catch_unwind(AssertUnwindSafe(|| job(&mut store)));
             let ok = matches!(ran, Ok((_, true)));
             if savepoint {
                 if !ok {
-                    let _ = store.conn.execute_batch("ROLLBACK TO redline_call");
+                    let _ = store.conn.run("ROLLBACK TO redline_call", []);
                 }
-                let _ = store.conn.execute_batch("RELEASE redline_call");
+                let _ = store.conn.run("RELEASE redline_call", []);
             }
             if let Ok((finish, _)) = ran {
                 finishers.push(finish);
@@ -2311,7 +2352,7 @@ fn writer(mut store: Store, queue: std::sync::mpsc::Receiver<Job>) {
             }
         }
         let commit = if batched {
-            store.conn.execute_batch("COMMIT").map_err(|e| {
+            store.conn.run("COMMIT", []).map(drop).map_err(|e| {
                 let _ = store.conn.execute_batch("ROLLBACK");
                 e.to_string()
             })
@@ -2617,10 +2658,10 @@ mod tests {
                 10,
                 Timestamp(1000),
                 &["c.com".to_string()],
-                |t| {
-                    asked.push(t.host.clone());
+                |host| {
+                    asked.push(host.to_string());
                     // One request per host.
-                    asked.iter().filter(|h| **h == t.host).count() == 1
+                    asked.iter().filter(|h| *h == host).count() == 1
                 },
             )
             .unwrap();
