@@ -18,7 +18,9 @@
 //! round's checks; the server's CPU is its own), and database growth per
 //! check. Then peak RSS, database bytes per target and per version, and what
 //! the server saw of politeness: most requests in flight to one host, and
-//! most requests to one host in one second. With `--conditional` the server
+//! most requests to one host in one second. `--hosts`, `--concurrency`,
+//! `--per-host` and `--gap` set the politeness; `--repeat` how many
+//! unchanged and changed rounds the medians are taken over. With `--conditional` the server
 //! also sends ETags and answers 304, and the unchanged round shows that path.
 
 use std::collections::HashMap;
@@ -44,6 +46,7 @@ struct Args {
     conditional: bool,
     concurrency: u32,
     per_host: u32,
+    gap: String,
     raw_html: String,
     db: Option<std::path::PathBuf>,
     repeat: usize,
@@ -57,6 +60,7 @@ fn parse_args() -> Result<(Args, Option<Vec<String>>), String> {
         conditional: false,
         concurrency: 32,
         per_host: 2,
+        gap: "0s".into(),
         raw_html: "all".into(),
         db: None,
         repeat: 3,
@@ -78,6 +82,7 @@ fn parse_args() -> Result<(Args, Option<Vec<String>>), String> {
                 a.per_host = value()?.parse().map_err(|e| format!("--per-host: {e}"))?
             }
             "--raw-html" => a.raw_html = value()?,
+            "--gap" => a.gap = value()?,
             "--repeat" => a.repeat = value()?.parse().map_err(|e| format!("--repeat: {e}"))?,
             "--db" => a.db = Some(value()?.into()),
             "--conditional" => a.conditional = true,
@@ -503,8 +508,8 @@ fn bench(args: &Args) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&db_path);
     let config = Config::from_toml(
         &format!(
-            "[storage]\nraw_html = \"{}\"\n[fetch]\nconcurrency = {}\nper_host_concurrency = {}\nper_host_gap = \"0s\"\ntimeout = \"60s\"\n[defaults]\ninterval = \"1h\"\n",
-            args.raw_html, args.concurrency, args.per_host
+            "[storage]\nraw_html = \"{}\"\n[fetch]\nconcurrency = {}\nper_host_concurrency = {}\nper_host_gap = \"{}\"\ntimeout = \"60s\"\n[defaults]\ninterval = \"1h\"\n",
+            args.raw_html, args.concurrency, args.per_host, args.gap
         ),
         std::path::Path::new("bench.toml"),
     )?;
@@ -533,11 +538,12 @@ fn bench(args: &Args) -> anyhow::Result<()> {
         .build()?;
     let checker = Arc::new(Checker::new(&config, handle.clone())?);
     println!(
-        "cycle_bench: {} targets on {} hosts, {} requests in flight ({} per host), raw pages: {}, {}",
+        "cycle_bench: {} targets on {} hosts, {} requests in flight ({} per host, {} apart), raw pages: {}, {}",
         args.targets,
         args.hosts,
         args.concurrency,
         args.per_host,
+        args.gap,
         args.raw_html,
         if args.conditional {
             "server sends ETags (304 path)"
@@ -670,8 +676,9 @@ fn bench(args: &Args) -> anyhow::Result<()> {
         final_bytes as f64 / 1e6
     );
     println!(
-        "  politeness (server side, last round): at most {peak} requests in flight to one host (limit {}); busiest host-second {busiest_second} requests; mean {:.1} requests per host per second",
+        "  politeness (server side, last round): at most {peak} requests in flight to one host (limit {}); busiest host-second {busiest_second} requests (gap {}); mean {:.1} requests per host per second",
         args.per_host,
+        args.gap,
         results.last().unwrap().checks as f64
             / args.hosts as f64
             / results.last().unwrap().wall.as_secs_f64()

@@ -151,5 +151,8 @@ fn report_line(r: &CheckReport) -> String {
         }
         _ => {}
     }
+    if let Some(reason) = &r.retired {
+        line.push_str(&format!("  [retired: {reason}]"));
+    }
     line
 }
