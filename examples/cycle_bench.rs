@@ -517,16 +517,9 @@ fn bench(args: &Args) -> anyhow::Result<()> {
     let settings: Vec<TargetSettings> = (0..args.targets)
         .map(|i| {
             let port = server.ports[i % server.ports.len()];
-            Ok(TargetSettings {
-                url: TargetUrl::parse(&format!("http://127.0.0.1:{port}/a/{i}"))?,
-                name: None,
-                interval: None,
-                selector: None,
-                ignore: Vec::new(),
-                exclude: Vec::new(),
-                tags: Vec::new(),
-                robots_txt: None,
-            })
+            Ok(TargetSettings::new(TargetUrl::parse(&format!(
+                "http://127.0.0.1:{port}/a/{i}"
+            ))?))
         })
         .collect::<anyhow::Result<_>>()?;
     store.add_targets(&settings, Timestamp::now())?;

@@ -492,6 +492,21 @@ impl Checker {
         }
     }
 
+    /// What a good check leaves on its target.
+    fn followup(
+        &self,
+        target: &Target,
+        cache: PageCache,
+        published: Option<Timestamp>,
+    ) -> Followup {
+        Followup {
+            next: self.next_after(target, published),
+            cache,
+            published_at: published,
+            raw_html: self.raw_html,
+        }
+    }
+
     /// When a target is next due after a failure: backed off.
     fn next_after_failure(
         &self,
@@ -521,19 +536,10 @@ impl Checker {
         cache: PageCache,
     ) -> Recorded {
         facts.duration = clock.elapsed();
-        let followup = Followup {
-            next: self.next_after(target, None),
-            cache,
-            published_at: None,
-            raw_html: self.raw_html,
-        };
+        let followup = self.followup(target, cache, None);
         let retired = retire_reason(&followup.next);
         let (id, f, alerter) = (target.id, facts.clone(), self.alerter.clone());
-        let (url, name, tags) = (
-            target.url.to_string(),
-            target.name.clone(),
-            target.tags.clone(),
-        );
+        let (url, name, tags) = labels(target);
         let recorded = self
             .store
             .call(move |s| {
@@ -587,22 +593,13 @@ impl Checker {
             .published
             .as_deref()
             .and_then(schedule::parse_published);
-        let followup = Followup {
-            next: self.next_after(target, published),
-            cache,
-            published_at: published,
-            raw_html: self.raw_html,
-        };
+        let followup = self.followup(target, cache, published);
         let retired = retire_reason(&followup.next);
         let (id, f) = (target.id, facts.clone());
         // Versions beyond the latest are read for revert detection.
         let window = policy.revert_window as usize + 1;
         let alerter = self.alerter.clone();
-        let (url, name, tags) = (
-            target.url.to_string(),
-            target.name.clone(),
-            target.tags.clone(),
-        );
+        let (url, name, tags) = labels(target);
         let outcome = self
             .store
             .call(move |s| {
@@ -660,11 +657,7 @@ impl Checker {
             raw_html: self.raw_html,
         };
         let (id, f, alerter) = (target.id, facts.clone(), self.alerter.clone());
-        let (url, name, tags) = (
-            target.url.to_string(),
-            target.name.clone(),
-            target.tags.clone(),
-        );
+        let (url, name, tags) = labels(target);
         let outcome = self
             .store
             .call(move |s| {
@@ -840,6 +833,16 @@ impl Checker {
         self.metrics.checked(report.status);
         report
     }
+}
+
+/// A target's URL, name and tags, owned, for alerts built on the store's
+/// thread.
+fn labels(target: &Target) -> (String, Option<String>, Vec<String>) {
+    (
+        target.url.to_string(),
+        target.name.clone(),
+        target.tags.clone(),
+    )
 }
 
 /// What recording a check did, and why the target retired if it did.

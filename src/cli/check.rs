@@ -22,16 +22,7 @@ pub(super) fn run(ctx: &Context, urls: Vec<TargetUrl>, json: bool) -> anyhow::Re
             let target = match store.target_by_url(&url)? {
                 Some(t) => t,
                 None => {
-                    let settings = TargetSettings {
-                        url: url.clone(),
-                        name: None,
-                        interval: None,
-                        selector: None,
-                        ignore: Vec::new(),
-                        exclude: Vec::new(),
-                        tags: Vec::new(),
-                        robots_txt: None,
-                    };
+                    let settings = TargetSettings::new(url.clone());
                     let (t, _) = store.add_target(&settings, Timestamp::now())?;
                     tracing::info!(url = %url, "added");
                     t

@@ -272,6 +272,39 @@ pub struct TargetSettings {
     pub robots_txt: Option<bool>,
 }
 
+impl TargetSettings {
+    /// Settings with nothing but the URL: the defaults for everything else.
+    pub fn new(url: TargetUrl) -> Self {
+        Self {
+            url,
+            name: None,
+            interval: None,
+            selector: None,
+            ignore: Vec::new(),
+            exclude: Vec::new(),
+            tags: Vec::new(),
+            robots_txt: None,
+        }
+    }
+}
+
+/// The values ?1 to ?10 of the statements that insert targets: url, name,
+/// interval, selector, now, ignore, exclude, tags, host, robots_txt.
+fn settings_row(t: &TargetSettings, now: Timestamp) -> impl rusqlite::Params + '_ {
+    (
+        t.url.as_str(),
+        t.name.as_deref(),
+        t.interval.map(millis),
+        t.selector.as_deref(),
+        now.millis(),
+        rules_json(&t.ignore),
+        rules_json(&t.exclude),
+        rules_json(&t.tags),
+        t.url.host_key(),
+        t.robots_txt,
+    )
+}
+
 fn rules_json(rules: &[String]) -> Option<String> {
     (!rules.is_empty()).then(|| serde_json::to_string(rules).expect("strings serialise"))
 }
@@ -1048,18 +1081,7 @@ impl Store {
                                   + MIN(excluded.interval_ms / 10, 300000)
                          THEN ?5 + excluded.interval_ms
                          ELSE targets.next_check_at END",
-                params![
-                    t.url.as_str(),
-                    t.name,
-                    t.interval.map(millis),
-                    t.selector,
-                    now.millis(),
-                    rules_json(&t.ignore),
-                    rules_json(&t.exclude),
-                    rules_json(&t.tags),
-                    t.url.host_key(),
-                    t.robots_txt,
-                ],
+                settings_row(t, now),
             )
             .map_err(&sql)?;
             if !existed {
@@ -1122,18 +1144,7 @@ impl Store {
                      next_check_at = CASE WHEN targets.state = 'active' THEN targets.next_check_at
                                           ELSE excluded.next_check_at END,
                      state = 'active'",
-                params![
-                    t.url.as_str(),
-                    t.name,
-                    t.interval.map(millis),
-                    t.selector,
-                    now.millis(),
-                    rules_json(&t.ignore),
-                    rules_json(&t.exclude),
-                    rules_json(&t.tags),
-                    t.url.host_key(),
-                    t.robots_txt,
-                ],
+                settings_row(t, now),
             )
             .map_err(self.sql())?;
         let target = self
@@ -1166,20 +1177,7 @@ impl Store {
                 )
                 .map_err(&sql)?;
             for t in targets {
-                added += stmt
-                    .execute(params![
-                        t.url.as_str(),
-                        t.name,
-                        t.interval.map(millis),
-                        t.selector,
-                        now.millis(),
-                        rules_json(&t.ignore),
-                        rules_json(&t.exclude),
-                        rules_json(&t.tags),
-                        t.url.host_key(),
-                        t.robots_txt,
-                    ])
-                    .map_err(&sql)?;
+                added += stmt.execute(settings_row(t, now)).map_err(&sql)?;
             }
         }
         tx.commit().map_err(&sql)?;
@@ -2373,16 +2371,7 @@ mod tests {
     use super::*;
 
     fn settings(url: &str) -> TargetSettings {
-        TargetSettings {
-            url: TargetUrl::parse(url).unwrap(),
-            name: None,
-            interval: None,
-            selector: None,
-            ignore: Vec::new(),
-            exclude: Vec::new(),
-            tags: Vec::new(),
-            robots_txt: None,
-        }
+        TargetSettings::new(TargetUrl::parse(url).unwrap())
     }
 
     fn followup(next: i64) -> Followup {
@@ -2420,8 +2409,19 @@ mod tests {
 
     /// Stores like the checker does, with the default detection policy.
     fn store_capture(store: &mut Store, id: TargetId, t: i64, c: &Capture) -> CaptureOutcome {
+        store_capture_with(store, id, t, c, &followup(t + 1000))
+    }
+
+    /// Stores like the checker does, with the given follow-up.
+    fn store_capture_with(
+        store: &mut Store,
+        id: TargetId,
+        t: i64,
+        c: &Capture,
+        followup: &Followup,
+    ) -> CaptureOutcome {
         store
-            .record_observation(id, &facts(t), c, &followup(t + 1000), 6, |recent| {
+            .record_observation(id, &facts(t), c, followup, 6, |recent| {
                 let d = match recent.versions.first() {
                     Some((_, prev)) if prev.fields() == c.fields() => StoreDecision::Unchanged,
                     Some((_, prev)) => StoreDecision::Store {
@@ -2592,37 +2592,13 @@ mod tests {
         let (t, _) = store
             .add_target(&settings("https://e.com/a"), Timestamp(0))
             .unwrap();
-        for n in 1..=4u32 {
+        let policy = Followup {
+            raw_html: crate::config::RawHtmlPolicy::FirstAndLatest,
+            ..followup(0)
+        };
+        for n in 1..=4i64 {
             let c = capture("T", &format!("text number {n}"));
-            store
-                .record_observation(
-                    t.id,
-                    &facts(n as i64),
-                    &c,
-                    &Followup {
-                        raw_html: crate::config::RawHtmlPolicy::FirstAndLatest,
-                        ..followup(0)
-                    },
-                    6,
-                    |recent| {
-                        let d = match recent.versions.first() {
-                            Some((_, prev)) => StoreDecision::Store {
-                                class: Some(ChangeClass::Substantive),
-                                revert_of: None,
-                                alert_paused: false,
-                                summary: Some(crate::diff::summarize(&prev.fields(), &c.fields())),
-                            },
-                            None => StoreDecision::Store {
-                                class: None,
-                                revert_of: None,
-                                alert_paused: false,
-                                summary: None,
-                            },
-                        };
-                        (d, Vec::new())
-                    },
-                )
-                .unwrap();
+            store_capture_with(&mut store, t.id, n, &c, &policy);
         }
         let kept: Vec<bool> = (1..=4)
             .map(|n| store.raw_html(t.id, n).unwrap().is_some())

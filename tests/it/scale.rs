@@ -410,16 +410,7 @@ fn age_tiers_move_a_target_between_intervals_and_retire_it() {
         .build()
         .unwrap();
     let add = |url: String, at: Timestamp| {
-        let settings = TargetSettings {
-            url: TargetUrl::parse(&url).unwrap(),
-            name: None,
-            interval: None,
-            selector: None,
-            ignore: Vec::new(),
-            exclude: Vec::new(),
-            tags: Vec::new(),
-            robots_txt: None,
-        };
+        let settings = TargetSettings::new(TargetUrl::parse(&url).unwrap());
         rt.block_on(handle.call(move |s| s.add_target(&settings, at)))
             .unwrap()
             .0

@@ -341,16 +341,7 @@ fn a_thousand_noise_scenarios_through_the_pipeline() {
             editable: base.editable.clone(),
         };
         let url = format!("https://news.example/{}/{s}", page.name);
-        let settings = TargetSettings {
-            robots_txt: None,
-            url: TargetUrl::parse(&url).unwrap(),
-            name: None,
-            interval: None,
-            selector: None,
-            ignore: Vec::new(),
-            exclude: Vec::new(),
-            tags: Vec::new(),
-        };
+        let settings = TargetSettings::new(TargetUrl::parse(&url).unwrap());
         let target = runtime
             .block_on(handle.call(move |st| st.add_target(&settings, Timestamp::now())))
             .unwrap()
