@@ -201,8 +201,8 @@ pub fn extract_with(
 const MAX_PARSE_DEPTH: usize = 1024;
 
 /// Makes a page cheaper to parse without changing what can be extracted:
-/// drops comments and the content of `<style>` and of `<script>` other than
-/// JSON-LD (often half of a news page, and read by the tokenizer a character
+/// drops comments and the content of `<style>`, inline `<svg>` and of
+/// `<script>` other than JSON-LD (often half of a news page, and read by the tokenizer a character
 /// at a time), and removes the tags (not the text) of elements nested deeper
 /// than [`MAX_PARSE_DEPTH`], so a hostile page of a million nested `<div>`s
 /// cannot stall a worker thread. A page with none of these is returned
@@ -271,6 +271,13 @@ fn trim_for_parsing(html: &str) -> std::borrow::Cow<'_, str> {
             let json_ld =
                 memchr::memmem::find(&open_tag.to_ascii_lowercase(), b"ld+json").is_some();
             if (name == b"style" || (name == b"script" && !json_ld)) && i > end {
+                cut.push((end, i, false));
+            }
+            continue;
+        } else if name == b"svg" && !self_closing {
+            // Inline icons and charts: paths, never article text.
+            i = find_end_tag(bytes, end, name).unwrap_or(bytes.len());
+            if i > end {
                 cut.push((end, i, false));
             }
             continue;
@@ -1610,10 +1617,10 @@ mod tests {
             std::borrow::Cow::Borrowed(_)
         ));
         // JSON-LD is kept; other scripts, styles and comments are emptied.
-        let page = "<head><script type=\"application/LD+JSON\">{\"a\":1}</script><style>p{}</style><!-- x --><script src=a.js>var x='</div>';</script></head>";
+        let page = "<head><script type=\"application/LD+JSON\">{\"a\":1}</script><style>p{}</style><!-- x --><script src=a.js>var x='</div>';</script></head><svg viewBox=\"0 0 9 9\"><path d=\"M0 0L9 9\"/></svg><svg/>";
         assert_eq!(
             trim_for_parsing(page),
-            "<head><script type=\"application/LD+JSON\">{\"a\":1}</script><style></style><script src=a.js></script></head>"
+            "<head><script type=\"application/LD+JSON\">{\"a\":1}</script><style></style><script src=a.js></script></head><svg viewBox=\"0 0 9 9\"></svg><svg/>"
         );
     }
 
