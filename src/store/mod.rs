@@ -35,7 +35,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// zstd level for stored pages: fast, and about 6–10× on HTML alone.
 const PAGE_ZSTD_LEVEL: i32 = 3;
 /// zstd level for texts compressed against the first version's text.
-const TEXT_ZSTD_LEVEL: i32 = 9;
+const TEXT_ZSTD_LEVEL: i32 = 3;
 /// Most calls the writer thread commits in one transaction.
 const MAX_BATCH: usize = 256;
 
@@ -692,14 +692,13 @@ const VERSION_FROM: &str = "FROM versions v
     LEFT JOIN versions b ON b.target_id = v.target_id AND b.number = 1";
 
 /// Compresses a later version's text against the first version's text as a
-/// zstd dictionary: an edited article costs about its edit. `None` when that
+/// zstd prefix: an edited article costs about its edit. `None` when that
 /// would not be smaller.
 fn compress_text(text: &str, base: &str) -> Option<Vec<u8>> {
     if text.is_empty() || base.is_empty() {
         return None;
     }
-    let mut c = zstd::bulk::Compressor::with_dictionary(TEXT_ZSTD_LEVEL, base.as_bytes()).ok()?;
-    c.compress(text.as_bytes())
+    compress_with_prefix(text.as_bytes(), base.as_bytes(), TEXT_ZSTD_LEVEL)
         .ok()
         .filter(|z| z.len() < text.len())
 }
@@ -876,31 +875,57 @@ impl Tx<'_> {
 
 /// Compresses a page for version `number`: on its own for the first
 /// version, else against the first version's page (`base`, decompressed)
-/// as a zstd dictionary. Returns the blob and the base used.
+/// as a zstd prefix. Returns the blob and the base used.
 fn compress_page(
     raw: &[u8],
     base: Option<(u32, Vec<u8>)>,
 ) -> std::io::Result<(Vec<u8>, Option<u32>)> {
     match base {
-        Some((n, dict)) if !dict.is_empty() => {
-            let mut c = zstd::bulk::Compressor::with_dictionary(PAGE_ZSTD_LEVEL, &dict)?;
-            Ok((c.compress(raw)?, Some(n)))
-        }
+        Some((n, prefix)) if !prefix.is_empty() => Ok((
+            compress_with_prefix(raw, &prefix, PAGE_ZSTD_LEVEL)?,
+            Some(n),
+        )),
         _ => Ok((zstd::bulk::compress(raw, PAGE_ZSTD_LEVEL)?, None)),
     }
 }
 
-/// Undoes [`compress_page`].
-fn decompress_page(blob: &[u8], dict: Option<&[u8]>) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    match dict {
-        Some(d) => {
-            let mut out = Vec::new();
-            zstd::stream::read::Decoder::with_dictionary(blob, d)?.read_to_end(&mut out)?;
-            Ok(out)
-        }
-        None => zstd::decode_all(blob),
-    }
+fn zstd_error(code: usize) -> std::io::Error {
+    std::io::Error::other(zstd::zstd_safe::get_error_name(code))
+}
+
+/// zstd with `prefix` as history the data may refer to: a delta. Unlike a
+/// dictionary, a prefix needs no digested copy built for each use.
+fn compress_with_prefix(data: &[u8], prefix: &[u8], level: i32) -> std::io::Result<Vec<u8>> {
+    use zstd::zstd_safe::{CCtx, CParameter};
+    let mut cctx = CCtx::create();
+    cctx.set_parameter(CParameter::CompressionLevel(level))
+        .map_err(zstd_error)?;
+    cctx.ref_prefix(prefix).map_err(zstd_error)?;
+    let mut out = Vec::with_capacity(zstd::zstd_safe::compress_bound(data.len()));
+    cctx.compress2(&mut out, data).map_err(zstd_error)?;
+    Ok(out)
+}
+
+/// Largest page or text decompressed (a stored frame claiming more is
+/// corrupt: pages are capped far below this when fetched).
+const MAX_DECOMPRESSED: u64 = 256 * 1024 * 1024;
+
+/// Undoes [`compress_page`] and [`compress_with_prefix`].
+fn decompress_page(blob: &[u8], prefix: Option<&[u8]>) -> std::io::Result<Vec<u8>> {
+    use zstd::zstd_safe::DCtx;
+    let Some(prefix) = prefix else {
+        return zstd::decode_all(blob);
+    };
+    let size = zstd::zstd_safe::get_frame_content_size(blob)
+        .ok()
+        .flatten()
+        .filter(|n| *n <= MAX_DECOMPRESSED)
+        .ok_or_else(|| std::io::Error::other("the stored frame does not say its size"))?;
+    let mut dctx = DCtx::create();
+    dctx.ref_prefix(prefix).map_err(zstd_error)?;
+    let mut out = Vec::with_capacity(size as usize);
+    dctx.decompress(&mut out, blob).map_err(zstd_error)?;
+    Ok(out)
 }
 
 fn millis(d: Duration) -> i64 {
@@ -1124,7 +1149,7 @@ impl Store {
         let existing = self.target_by_url(&t.url)?;
         let created = existing.is_none();
         self.conn
-            .execute(
+            .run(
                 "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at,
                                       ignore_json, exclude_json, tags_json, host, robots_txt)
                  VALUES (?1, ?2, ?3, ?4, 'cli', 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -1189,7 +1214,7 @@ impl Store {
     pub fn storage_bytes(&mut self) -> Result<u64, StoreError> {
         let (pages, size): (i64, i64) = self
             .conn
-            .query_row(
+            .row(
                 "SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -1202,7 +1227,7 @@ impl Store {
     pub fn target_origin(&self, id: TargetId) -> Result<Origin, StoreError> {
         let origin: String = self
             .conn
-            .query_row("SELECT origin FROM targets WHERE id = ?1", [id.0], |r| {
+            .row("SELECT origin FROM targets WHERE id = ?1", [id.0], |r| {
                 r.get(0)
             })
             .map_err(self.sql())?;
@@ -1218,9 +1243,9 @@ impl Store {
     pub fn remove_target(&mut self, url: &TargetUrl, purge: bool) -> Result<bool, StoreError> {
         let n = if purge {
             self.conn
-                .execute("DELETE FROM targets WHERE url = ?1", [url.as_str()])
+                .run("DELETE FROM targets WHERE url = ?1", [url.as_str()])
         } else {
-            self.conn.execute(
+            self.conn.run(
                 "UPDATE targets SET state = 'removed', origin = 'cli' WHERE url = ?1",
                 [url.as_str()],
             )
@@ -1321,7 +1346,7 @@ impl Store {
     pub fn backlog(&self, now: Timestamp) -> Result<Backlog, StoreError> {
         let (due, oldest): (i64, Option<i64>) = self
             .conn
-            .query_row(
+            .row(
                 "SELECT COUNT(*), MIN(next_check_at) FROM targets
                  WHERE state = 'active' AND next_check_at <= ?1",
                 [now.millis()],
@@ -1330,7 +1355,7 @@ impl Store {
             .map_err(self.sql())?;
         let active: i64 = self
             .conn
-            .query_row(
+            .row(
                 "SELECT COUNT(*) FROM targets WHERE state = 'active'",
                 [],
                 |r| r.get(0),
@@ -1346,7 +1371,7 @@ impl Store {
     /// Makes every active target due at `at` (benchmarks, `check --all`).
     pub fn schedule_all_at(&mut self, at: Timestamp) -> Result<usize, StoreError> {
         self.conn
-            .execute(
+            .run(
                 "UPDATE targets SET next_check_at = ?1 WHERE state = 'active'",
                 [at.millis()],
             )
@@ -1357,7 +1382,7 @@ impl Store {
     pub fn next_due_at(&self) -> Result<Option<Timestamp>, StoreError> {
         let t: Option<i64> = self
             .conn
-            .query_row(
+            .row(
                 "SELECT MIN(next_check_at) FROM targets WHERE state = 'active'",
                 [],
                 |r| r.get(0),
@@ -1864,12 +1889,12 @@ impl Store {
         number: Option<u32>,
     ) -> Result<Option<Version>, StoreError> {
         let result = match number {
-            Some(n) => self.conn.query_row(
+            Some(n) => self.conn.row(
                 &format!("SELECT {VERSION_COLUMNS} {VERSION_FROM} WHERE v.target_id = ?1 AND v.number = ?2"),
                 params![target.0, n],
                 |r| version_from_row(r, 0),
             ),
-            None => self.conn.query_row(
+            None => self.conn.row(
                 &format!(
                     "SELECT {VERSION_COLUMNS} {VERSION_FROM} WHERE v.target_id = ?1 ORDER BY v.number DESC LIMIT 1"
                 ),
@@ -1901,7 +1926,7 @@ impl Store {
         number: u32,
     ) -> rusqlite::Result<Option<Vec<u8>>> {
         let row: Option<PageRow> = conn
-            .query_row(
+            .row(
                 "SELECT COALESCE(p.zstd, v.raw_html_zstd), p.base, COALESCE(bp.zstd, b.raw_html_zstd)
                  FROM versions v
                  LEFT JOIN pages p ON p.version_id = v.id
@@ -1941,7 +1966,7 @@ impl Store {
     ) -> Result<Option<Vec<Change>>, StoreError> {
         let json: Option<String> = self
             .conn
-            .query_row(
+            .row(
                 "SELECT d.changes_json FROM diffs d JOIN versions v ON v.id = d.to_version_id
                  WHERE v.target_id = ?1 AND v.number = ?2",
                 params![target.0, to],
@@ -2070,7 +2095,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let url: String = self
             .conn
-            .query_row("SELECT url FROM targets WHERE id = ?1", [target.0], |r| {
+            .row("SELECT url FROM targets WHERE id = ?1", [target.0], |r| {
                 r.get(0)
             })
             .map_err(self.sql())?;
@@ -2113,7 +2138,7 @@ impl Store {
     pub fn next_delivery_at(&self) -> Result<Option<Timestamp>, StoreError> {
         let t: Option<i64> = self
             .conn
-            .query_row(
+            .row(
                 "SELECT MIN(next_attempt_at) FROM deliveries
                  WHERE state = 'pending' AND sink NOT IN (SELECT name FROM disabled_sinks)",
                 [],
@@ -2126,7 +2151,7 @@ impl Store {
     /// Records a successful delivery.
     pub fn mark_delivered(&mut self, seq: i64, now: Timestamp) -> Result<(), StoreError> {
         self.conn
-            .execute(
+            .run(
                 "UPDATE deliveries SET state = 'delivered', delivered_at = ?2, attempts = attempts + 1, last_error = NULL
                  WHERE seq = ?1",
                 params![seq, now.millis()],
@@ -2143,11 +2168,11 @@ impl Store {
         error: &str,
     ) -> Result<(), StoreError> {
         match retry_at {
-            Some(at) => self.conn.execute(
+            Some(at) => self.conn.run(
                 "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE seq = ?1",
                 params![seq, at.millis(), error],
             ),
-            None => self.conn.execute(
+            None => self.conn.run(
                 "UPDATE deliveries SET attempts = attempts + 1, state = 'failed', last_error = ?2 WHERE seq = ?1",
                 params![seq, error],
             ),
@@ -2164,7 +2189,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         self.conn
-            .execute(
+            .run(
                 "INSERT INTO disabled_sinks (name, disabled_at, reason) VALUES (?1, ?2, ?3)
                  ON CONFLICT (name) DO UPDATE SET disabled_at = excluded.disabled_at, reason = excluded.reason",
                 params![name, now.millis(), reason],
@@ -2235,13 +2260,13 @@ impl Store {
     pub fn retry_failed(&mut self, now: Timestamp) -> Result<usize, StoreError> {
         let n = self
             .conn
-            .execute(
+            .run(
                 "UPDATE deliveries SET state = 'pending', next_attempt_at = ?1, created_at = ?1 WHERE state = 'failed'",
                 [now.millis()],
             )
             .map_err(self.sql())?;
         self.conn
-            .execute("DELETE FROM disabled_sinks", [])
+            .run("DELETE FROM disabled_sinks", [])
             .map_err(self.sql())?;
         Ok(n)
     }
@@ -2250,7 +2275,7 @@ impl Store {
     pub fn integrity_check(&self) -> Result<(), StoreError> {
         let result: String = self
             .conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .row("PRAGMA integrity_check", [], |r| r.get(0))
             .map_err(self.sql())?;
         if result == "ok" {
             Ok(())
@@ -2717,7 +2742,7 @@ mod tests {
                     if i % 10 == 0 {
                         // A failing call in the middle of a batch.
                         s.conn
-                            .execute("INSERT INTO no_such_table VALUES (1)", [])
+                            .run("INSERT INTO no_such_table VALUES (1)", [])
                             .map_err(s.sql())?;
                     }
                     Ok(t.id)
