@@ -284,6 +284,7 @@ impl Checker {
         {
             self.robots_allow(target, permit).await?;
         }
+        self.politeness.before_send(permit).await;
         let validators = if target.cache.rules == Some(rules_fp) {
             Validators {
                 etag: target.cache.etag.as_deref(),
@@ -328,6 +329,7 @@ impl Checker {
         let rules = match self.politeness.cached_robots(&origin) {
             Some(r) => r,
             None => {
+                self.politeness.before_send(permit).await;
                 let (rules, ttl) =
                     match self.fetcher.fetch_text(&robots_url, MAX_ROBOTS_BYTES).await {
                         Ok((200..=299, body)) => (
@@ -361,8 +363,6 @@ impl Checker {
                 let rules = Arc::new(rules);
                 self.politeness
                     .remember_robots(&origin, Arc::clone(&rules), ttl);
-                // The page request keeps the host's gap after this one.
-                self.politeness.pace(permit).await;
                 rules
             }
         };

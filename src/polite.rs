@@ -45,8 +45,23 @@ pub struct HostRules {
 #[derive(Debug)]
 struct Gate {
     in_flight: u32,
-    /// No request may start before this.
+    /// No new slot is handed out before this.
     next_start: Instant,
+    /// When the last request to the host was actually sent.
+    last_send: Option<Instant>,
+    /// No request is sent before this (`Retry-After`).
+    hold_until: Option<Instant>,
+}
+
+impl Gate {
+    fn new(next_start: Instant) -> Self {
+        Self {
+            in_flight: 0,
+            next_start,
+            last_send: None,
+            hold_until: None,
+        }
+    }
 }
 
 /// Why a host cannot take a request now.
@@ -154,12 +169,13 @@ impl Politeness {
         let now = Instant::now();
         let mut gates = self.lock_gates();
         if gates.len() > SWEEP_AT {
-            gates.retain(|_, g| g.in_flight > 0 || g.next_start > now);
+            gates.retain(|_, g| {
+                g.in_flight > 0 || g.next_start > now || g.hold_until.is_some_and(|h| h > now)
+            });
         }
-        let gate = gates.entry(host.to_string()).or_insert(Gate {
-            in_flight: 0,
-            next_start: now,
-        });
+        let gate = gates
+            .entry(host.to_string())
+            .or_insert_with(|| Gate::new(now));
         if gate.in_flight >= rules.concurrency {
             return Err(Busy::Full);
         }
@@ -194,34 +210,45 @@ impl Politeness {
         }
     }
 
-    /// Within a held slot, waits for the host's gap before a further
-    /// request (robots.txt first, then the page).
-    pub async fn pace(&self, permit: &HostPermit) {
+    /// Within a held slot, waits until a request may be sent to the host
+    /// now: the gap after the last request actually sent, and any
+    /// `Retry-After`. Slots are handed out a gap apart already; this keeps
+    /// the gap between the requests themselves, whatever delays the tasks
+    /// met in between (and spaces robots.txt and the page).
+    pub async fn before_send(&self, permit: &HostPermit) {
         let gap = self.rules(&permit.host).gap;
-        let at = {
-            let mut gates = self.lock_gates();
-            let now = Instant::now();
-            match gates.get_mut(&permit.host) {
-                Some(g) => {
-                    let at = g.next_start.max(now);
-                    g.next_start = at + gap;
-                    at
+        loop {
+            let wait_until = {
+                let mut gates = self.lock_gates();
+                let now = Instant::now();
+                let gate = gates
+                    .entry(permit.host.clone())
+                    .or_insert_with(|| Gate::new(now));
+                let earliest = [gate.last_send.map(|t| t + gap), gate.hold_until]
+                    .into_iter()
+                    .flatten()
+                    .max();
+                match earliest {
+                    Some(t) if t > now => t,
+                    _ => {
+                        gate.last_send = Some(now);
+                        return;
+                    }
                 }
-                None => now,
-            }
-        };
-        tokio::time::sleep_until(at).await;
+            };
+            tokio::time::sleep_until(wait_until).await;
+        }
     }
 
     /// Closes a host's gate for `wait` (a server's `Retry-After`).
     pub fn pause(&self, host: &str, wait: Duration) {
         let until = Instant::now() + wait;
         let mut gates = self.lock_gates();
-        let gate = gates.entry(host.to_string()).or_insert(Gate {
-            in_flight: 0,
-            next_start: until,
-        });
+        let gate = gates
+            .entry(host.to_string())
+            .or_insert_with(|| Gate::new(until));
         gate.next_start = gate.next_start.max(until);
+        gate.hold_until = Some(gate.hold_until.map_or(until, |h| h.max(until)));
     }
 
     /// Hosts that cannot start a request now, and the earliest time one of
@@ -342,6 +369,32 @@ mod tests {
         assert!(t0.elapsed() >= Duration::from_secs(30));
         assert_eq!(permit.host(), "a.com");
         assert!(p.try_start("b.com").is_ok(), "other hosts are not held up");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_are_sent_a_gap_apart_and_held_by_retry_after() {
+        let p = politeness("[fetch]\nper_host_concurrency = 2\nper_host_gap = \"1s\"\n");
+        let a = p.try_start("a.com").unwrap();
+        tokio::time::advance(Duration::from_millis(1001)).await;
+        let b = p.try_start("a.com").unwrap();
+        let t0 = Instant::now();
+        p.before_send(&a).await;
+        // Both slots were granted a gap apart, but the first request went
+        // out late: the second still waits a full gap after it.
+        p.before_send(&b).await;
+        assert!(t0.elapsed() >= Duration::from_secs(1));
+        p.before_send(&b).await;
+        assert!(
+            t0.elapsed() >= Duration::from_secs(2),
+            "robots.txt, then the page"
+        );
+        p.pause("a.com", Duration::from_secs(30));
+        let t1 = Instant::now();
+        p.before_send(&a).await;
+        assert!(
+            t1.elapsed() >= Duration::from_secs(30),
+            "a slot held during the pause waits too"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -126,15 +126,23 @@ fn per_host_limit_and_gap_hold_with_many_targets_on_one_host() {
         // robots.txt, then the ten pages.
         assert_eq!(requests.len(), 11, "{requests:?}");
         assert_eq!(requests[0].path, "/robots.txt");
+        // Requests leave Redline at least 100 ms apart; the server reads
+        // them with its own scheduling delays, so single gaps are allowed
+        // some slack while the whole run must span the gaps in full.
         for pair in requests.windows(2) {
             let gap = pair[1].at.duration_since(pair[0].at);
             assert!(
-                gap >= Duration::from_millis(90),
+                gap >= Duration::from_millis(50),
                 "requests {} and {} started {gap:?} apart",
                 pair[0].path,
                 pair[1].path
             );
         }
+        let span = requests[10].at.duration_since(requests[0].at);
+        assert!(
+            span >= Duration::from_millis(990),
+            "11 requests in {span:?}"
+        );
         assert!(
             requests
                 .iter()
