@@ -10,7 +10,9 @@
 //!
 //! The daemon asks without waiting ([`Politeness::try_start`]) and leaves a
 //! busy host's targets in the database; the one-shot `redline check` waits
-//! ([`Politeness::start`]). robots.txt rules are cached here per origin.
+//! ([`Politeness::start`]). Slots are handed out a gap apart, and
+//! [`Politeness::before_send`] keeps the gap between the requests actually
+//! sent as well. robots.txt rules are cached here per origin.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -928,6 +928,16 @@ fn decompress_page(blob: &[u8], prefix: Option<&[u8]>) -> std::io::Result<Vec<u8
     Ok(out)
 }
 
+/// Maps a SQLite error to [`StoreError::Sql`] naming the database, without
+/// borrowing the store (transactions hold it mutably).
+fn sql_error(db: &str) -> impl Fn(rusqlite::Error) -> StoreError + use<> {
+    let db = db.to_string();
+    move |source| StoreError::Sql {
+        db: db.clone(),
+        source,
+    }
+}
+
 fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
@@ -997,11 +1007,7 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
-        let db = self.db.clone();
-        let sql = move |source| StoreError::Sql {
-            db: db.clone(),
-            source,
-        };
+        let sql = sql_error(&self.db);
         let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         for (id, url) in rows {
             if let Ok(u) = TargetUrl::parse(&url) {
@@ -1064,11 +1070,7 @@ impl Store {
         targets: &[TargetSettings],
         now: Timestamp,
     ) -> Result<SyncReport, StoreError> {
-        let db = self.db.clone();
-        let sql = move |source| StoreError::Sql {
-            db: db.clone(),
-            source,
-        };
+        let sql = sql_error(&self.db);
         let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         let mut report = SyncReport::default();
         for t in targets {
@@ -1185,11 +1187,7 @@ impl Store {
         targets: &[TargetSettings],
         now: Timestamp,
     ) -> Result<usize, StoreError> {
-        let db = self.db.clone();
-        let sql = move |source| StoreError::Sql {
-            db: db.clone(),
-            source,
-        };
+        let sql = sql_error(&self.db);
         let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         let mut added = 0;
         {
@@ -1299,11 +1297,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let dbname = self.db.clone();
-        let db = self.db.clone();
-        let sql = move |source| StoreError::Sql {
-            db: db.clone(),
-            source,
-        };
+        let sql = sql_error(&self.db);
         let skip = serde_json::to_string(skip_hosts).expect("strings serialise");
         let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         let mut claimed = Vec::new();
@@ -1492,11 +1486,7 @@ impl Store {
         next: &Next,
         failing: impl FnOnce(u32, bool) -> Option<Vec<NewDelivery>>,
     ) -> Result<(), StoreError> {
-        let db = self.db.clone();
-        let sql = move |source| StoreError::Sql {
-            db: db.clone(),
-            source,
-        };
+        let sql = sql_error(&self.db);
         let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         let (url, alerted): (String, bool) = tx
             .row(
@@ -1545,11 +1535,7 @@ impl Store {
         followup: &Followup,
         recovered: impl FnOnce() -> Vec<NewDelivery>,
     ) -> Result<Option<CaptureOutcome>, StoreError> {
-        let db = self.db.clone();
-        let sql = move |source| StoreError::Sql {
-            db: db.clone(),
-            source,
-        };
+        let sql = sql_error(&self.db);
         let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         let (url, alerted, latest): (String, bool, Option<u32>) = tx
             .row(
@@ -1608,11 +1594,7 @@ impl Store {
         window: usize,
         decide: impl FnOnce(&Recent) -> (StoreDecision, Vec<NewDelivery>),
     ) -> Result<CaptureOutcome, StoreError> {
-        let db = self.db.clone();
-        let sql = move |source| StoreError::Sql {
-            db: db.clone(),
-            source,
-        };
+        let sql = sql_error(&self.db);
         let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         let recent = {
             let mut stmt = tx
@@ -2099,11 +2081,7 @@ impl Store {
                 r.get(0)
             })
             .map_err(self.sql())?;
-        let db = self.db.clone();
-        let sql = move |source| StoreError::Sql {
-            db: db.clone(),
-            source,
-        };
+        let sql = sql_error(&self.db);
         let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         insert_deliveries(&tx, target, &url, Timestamp::now(), deliveries).map_err(&sql)?;
         tx.commit().map_err(&sql)
@@ -2234,11 +2212,7 @@ impl Store {
     /// Puts a failed (or pending) delivery back in line now, and switches its
     /// sink back on. Returns whether the delivery exists.
     pub fn retry_delivery(&mut self, id: &str, now: Timestamp) -> Result<bool, StoreError> {
-        let db = self.db.clone();
-        let sql = move |source| StoreError::Sql {
-            db: db.clone(),
-            source,
-        };
+        let sql = sql_error(&self.db);
         let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         let n = tx
             .execute(
