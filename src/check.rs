@@ -95,6 +95,9 @@ struct ScheduleSettings {
     gone_after: u32,
 }
 
+/// What a source's documents are fetched with: feeds, sitemaps, pages.
+const LISTING_ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5";
+
 /// The time source of checks and schedules; tests drive their own.
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
@@ -282,7 +285,7 @@ impl Checker {
             .politeness
             .obeys_robots(&target.host, target.robots_txt)
         {
-            self.robots_allow(target, permit).await?;
+            self.robots_allow(&target.url, permit).await?;
         }
         self.politeness.before_send(permit).await;
         let validators = if target.cache.rules == Some(rules_fp) {
@@ -317,10 +320,78 @@ impl Checker {
         }
     }
 
+    /// Fetches a source's document (feed, sitemap, page) as politely as a
+    /// target: the host's gate, robots.txt when obeyed, a conditional
+    /// request, and a `Retry-After` pause for the whole host. The error is
+    /// the message to record on the source.
+    pub async fn fetch_listing(
+        &self,
+        url: &TargetUrl,
+        robots_txt: Option<bool>,
+        validators: Validators<'_>,
+    ) -> Result<Fetched, String> {
+        self.fetch_listing_inner(url, robots_txt, validators)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn fetch_listing_inner(
+        &self,
+        url: &TargetUrl,
+        robots_txt: Option<bool>,
+        validators: Validators<'_>,
+    ) -> Result<Fetched, CheckError> {
+        let host = url.host_key();
+        let permit = self.politeness.start(&host).await;
+        if self.politeness.obeys_robots(&host, robots_txt) {
+            self.robots_allow(url, &permit).await?;
+        }
+        self.politeness.before_send(&permit).await;
+        match self
+            .fetcher
+            .fetch_document(url, validators, LISTING_ACCEPT)
+            .await
+        {
+            Err(
+                e @ FetchError::Status {
+                    status: 429 | 503,
+                    retry_after,
+                    ..
+                },
+            ) => {
+                let wait = retry_after
+                    .unwrap_or(Duration::from_secs(60))
+                    .min(schedule::MAX_RETRY_AFTER);
+                self.politeness.pause(&host, wait);
+                tracing::warn!(host = %host, wait_s = wait.as_secs(), "host asked us to wait (Retry-After); pausing it");
+                Err(e.into())
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// How long after publication a discovered article is worth tracking:
+    /// the source's `track_for`, else the end of the age schedule; `None`
+    /// when its targets have a fixed interval and no `track_for` (tracked
+    /// until removed).
+    pub fn tracking_window(
+        &self,
+        track_for: Option<Duration>,
+        fixed: Option<Duration>,
+    ) -> Option<Duration> {
+        if track_for.is_some() {
+            return track_for;
+        }
+        if fixed.or(self.schedule.fixed_default).is_some() {
+            return None;
+        }
+        self.schedule.tiers.last().map(|t| t.until)
+    }
+
     /// Whether robots.txt lets Redline fetch the target; the rules are
     /// fetched once a day per site and cached.
-    async fn robots_allow(&self, target: &Target, permit: &HostPermit) -> Result<(), CheckError> {
-        let (origin, robots_url) = robots_location(&target.url);
+    async fn robots_allow(&self, url: &TargetUrl, permit: &HostPermit) -> Result<(), CheckError> {
+        let (origin, robots_url) = robots_location(url);
         let lock = self.politeness.robots_lock(&origin);
         let fetching = match self.politeness.cached_robots(&origin) {
             Some(_) => None,
@@ -346,14 +417,14 @@ impl Checker {
                         // check's failure, told against the article's URL.
                         Err(FetchError::Connect { reason, .. }) => {
                             return Err(FetchError::Connect {
-                                url: target.url.to_string(),
+                                url: url.to_string(),
                                 reason,
                             }
                             .into());
                         }
                         Err(FetchError::Timeout { after, .. }) => {
                             return Err(FetchError::Timeout {
-                                url: target.url.to_string(),
+                                url: url.to_string(),
                                 after,
                             }
                             .into());
@@ -367,7 +438,7 @@ impl Checker {
             }
         };
         drop(fetching);
-        let path = robots_path(&target.url);
+        let path = robots_path(url);
         if rules.allows(&path) {
             return Ok(());
         }
@@ -483,7 +554,24 @@ impl Checker {
     /// When a target is next due after a good check, or that it retires.
     fn next_after(&self, target: &Target, published: Option<Timestamp>) -> Next {
         let now = self.now();
-        match self.interval_now(target, now, published) {
+        let (interval, age) = self.interval_now(target, now, published);
+        if let Some(track) = target.track_for {
+            if age >= track {
+                return Next::Retire(format!(
+                    "tracked for {} as its source asks (track_for); the article is {} old",
+                    format_duration(track),
+                    format_duration(age)
+                ));
+            }
+            // Past the age tiers but inside the window: the last tier's pace.
+            let every = interval
+                .or_else(|| self.schedule.tiers.last().map(|t| t.every))
+                .unwrap_or(Duration::from_secs(86_400));
+            // One last check when the window closes, which retires it.
+            let deadline = now.plus(track - age);
+            return Next::At(next_check_at(now, every, target.id).min(deadline));
+        }
+        match (interval, age) {
             (Some(interval), _) => Next::At(next_check_at(now, interval, target.id)),
             (None, age) => Next::Retire(format!(
                 "past the age schedule: the article is {} old; give it an `interval` to keep checking it",
@@ -516,6 +604,9 @@ impl Checker {
     ) -> Next {
         let now = self.now();
         match self.interval_now(target, now, None) {
+            (_, age) if target.track_for.is_some_and(|t| age >= t) => {
+                self.next_after(target, None)
+            }
             (Some(interval), _) => Next::At(now.plus(schedule::backoff(
                 interval,
                 failures,
@@ -539,7 +630,7 @@ impl Checker {
         let followup = self.followup(target, cache, None);
         let retired = retire_reason(&followup.next);
         let (id, f, alerter) = (target.id, facts.clone(), self.alerter.clone());
-        let (url, name, tags) = labels(target);
+        let (url, name, tags, source) = labels(target);
         let recorded = self
             .store
             .call(move |s| {
@@ -550,6 +641,7 @@ impl Checker {
                         &url,
                         name.as_deref(),
                         &tags,
+                        source.as_deref(),
                         serde_json::json!({}),
                     )
                 })
@@ -599,18 +691,24 @@ impl Checker {
         // Versions beyond the latest are read for revert detection.
         let window = policy.revert_window as usize + 1;
         let alerter = self.alerter.clone();
-        let (url, name, tags) = labels(target);
+        let (url, name, tags, source) = labels(target);
         let outcome = self
             .store
             .call(move |s| {
-                s.record_observation(id, &f, &prepared.capture, &followup, window, |recent| {
+                let canonical = prepared
+                    .capture
+                    .canonical
+                    .as_deref()
+                    .and_then(crate::discover::canon::key_of);
+                let title = prepared.capture.title.clone();
+                let outcome = s.record_observation(id, &f, &prepared.capture, &followup, window, |recent| {
                     let decision = decide_for_store(&policy, &prepared, recent);
                     let mut deliveries = outbox_for(
                         &alerter,
                         &decision,
                         recent,
                         &prepared,
-                        (&url, name.as_deref(), &tags),
+                        (&url, name.as_deref(), &tags, source.as_deref()),
                         f.started_at,
                     );
                     if recent.failing_alerted && !matches!(decision, StoreDecision::Error { .. }) {
@@ -620,13 +718,35 @@ impl Checker {
                             &url,
                             name.as_deref(),
                             &tags,
+                            source.as_deref(),
                             serde_json::json!({}),
                         ));
                     }
                     (decision, deliveries)
-                })
+                })?;
+                // A page declaring a canonical URL already watched: one
+                // article, watched once.
+                let merged = match (&outcome, canonical) {
+                    (CaptureOutcome::New { .. } | CaptureOutcome::Changed { .. }, Some(key)) => {
+                        s.merge_canonical(id, &key, &title, f.started_at)?
+                    }
+                    _ => None,
+                };
+                Ok((outcome, merged))
             })
             .await?;
+        let (outcome, merged) = outcome;
+        if let Some((dup, kept)) = merged {
+            tracing::info!(url = %dup, kept = %kept, "duplicate target retired: both pages declare the same rel=canonical URL");
+            if dup == target.url.as_str() {
+                return Ok((
+                    outcome,
+                    Some(format!(
+                        "duplicate of {kept}: both pages declare the same rel=canonical URL"
+                    )),
+                ));
+            }
+        }
         Ok((outcome, retired))
     }
 
@@ -657,7 +777,7 @@ impl Checker {
             raw_html: self.raw_html,
         };
         let (id, f, alerter) = (target.id, facts.clone(), self.alerter.clone());
-        let (url, name, tags) = labels(target);
+        let (url, name, tags, source) = labels(target);
         let outcome = self
             .store
             .call(move |s| {
@@ -676,7 +796,7 @@ impl Checker {
                         &decision,
                         recent,
                         &prepared,
-                        (&url, name.as_deref(), &tags),
+                        (&url, name.as_deref(), &tags, source.as_deref()),
                         f.started_at,
                     );
                     (decision, deliveries)
@@ -777,6 +897,7 @@ impl Checker {
                     paused: alert_paused,
                     summary: &summary,
                     tags: &target.tags,
+                    source: target.source.as_deref(),
                 });
                 report.summary = Some(summary);
             }
@@ -803,7 +924,8 @@ impl Checker {
             }
             let (id, f, m) = (target.id, facts, message.clone());
             let (alerter, failing_after) = (self.alerter.clone(), self.failing_after);
-            let (url, name, tags) = (target.url.clone(), target.name.clone(), target.tags.clone());
+            let (name, tags, source) = (target.name.clone(), target.tags.clone(), target.source.clone());
+            let url = target.url.clone();
             let recorded = self
                 .store
                 .call(move |s| {
@@ -815,6 +937,7 @@ impl Checker {
                                 url.as_str(),
                                 name.as_deref(),
                                 &tags,
+                                source.as_deref(),
                                 serde_json::json!({ "failures": failures, "error": m }),
                             )
                         })
@@ -835,13 +958,14 @@ impl Checker {
     }
 }
 
-/// A target's URL, name and tags, owned, for alerts built on the store's
-/// thread.
-fn labels(target: &Target) -> (String, Option<String>, Vec<String>) {
+/// A target's URL, name, tags and source, owned, for alerts built on the
+/// store's thread.
+fn labels(target: &Target) -> (String, Option<String>, Vec<String>, Option<String>) {
     (
         target.url.to_string(),
         target.name.clone(),
         target.tags.clone(),
+        target.source.clone(),
     )
 }
 
@@ -928,7 +1052,7 @@ fn outbox_for(
     decision: &StoreDecision,
     recent: &Recent,
     prepared: &Prepared,
-    (url, name, tags): (&str, Option<&str>, &[String]),
+    (url, name, tags, source): (&str, Option<&str>, &[String], Option<&str>),
     now: Timestamp,
 ) -> Vec<NewDelivery> {
     let StoreDecision::Store {
@@ -955,6 +1079,7 @@ fn outbox_for(
             revert_of: *revert_of,
             summary,
             tags,
+            source,
         },
         *alert_paused,
     )

@@ -20,6 +20,7 @@ use toml::Spanned;
 use crate::detect::{
     ChangeClass, DEFAULT_FLAP_LIMIT, DEFAULT_REVERT_WINDOW, DEFAULT_SUSPECT_AFTER, Masks,
 };
+use crate::discover::{SourceKind, SourceSettings};
 use crate::extract::BodySelector;
 use crate::types::{TargetUrl, parse_duration};
 
@@ -86,6 +87,19 @@ pub struct Config {
     pub schedule: ScheduleConfig,
     /// `[metrics]`.
     pub metrics: MetricsConfig,
+    /// `[[source]]`, in file order, without duplicates.
+    pub sources: Vec<SourceSpec>,
+}
+
+/// One `[[source]]`: a feed, sitemap or page to discover articles from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceSpec {
+    /// Where it is.
+    pub url: TargetUrl,
+    /// What it is.
+    pub kind: SourceKind,
+    /// Filters, caps, tracking window, target defaults (validated).
+    pub settings: SourceSettings,
 }
 
 /// One `[[host]]`: politeness settings for one host.
@@ -360,6 +374,8 @@ pub struct AlertFilter {
     pub targets: Vec<TargetUrl>,
     /// Only targets with one of these tags (empty: all).
     pub tags: Vec<String>,
+    /// Only targets discovered from one of these sources (empty: all).
+    pub sources: Vec<TargetUrl>,
 }
 
 impl Default for AlertFilter {
@@ -372,6 +388,7 @@ impl Default for AlertFilter {
             min_words: 0,
             targets: Vec::new(),
             tags: Vec::new(),
+            sources: Vec::new(),
         }
     }
 }
@@ -383,9 +400,11 @@ impl AlertFilter {
     }
 
     /// Whether the sink wants events about this target at all.
-    pub fn covers(&self, url: &str, tags: &[String]) -> bool {
+    pub fn covers(&self, url: &str, tags: &[String], source: Option<&str>) -> bool {
         (self.targets.is_empty() || self.targets.iter().any(|t| t.as_str() == url))
             && (self.tags.is_empty() || self.tags.iter().any(|t| tags.contains(t)))
+            && (self.sources.is_empty()
+                || source.is_some_and(|s| self.sources.iter().any(|f| f.as_str() == s)))
     }
 }
 
@@ -432,6 +451,7 @@ impl Config {
             hosts: Vec::new(),
             schedule: ScheduleConfig::default(),
             metrics: MetricsConfig::default(),
+            sources: Vec::new(),
         }
     }
 
@@ -746,6 +766,117 @@ impl Config {
             });
         }
 
+        for src in &raw.sources {
+            let url = TargetUrl::parse(src.url.get_ref())
+                .map_err(|e| err(Some(src.url.span()), format!("`url`: {e}")))?;
+            if config.sources.iter().any(|o: &SourceSpec| o.url == url) {
+                return Err(err(
+                    Some(src.url.span()),
+                    format!("source `{url}` is listed twice"),
+                ));
+            }
+            let kind = SourceKind::parse(src.kind.get_ref().trim()).ok_or_else(|| {
+                err(
+                    Some(src.kind.span()),
+                    format!(
+                        "unknown source kind `{}`: use \"feed\", \"sitemap\" or \"page\"",
+                        src.kind.get_ref()
+                    ),
+                )
+            })?;
+            let patterns = |list: &Option<Vec<Spanned<String>>>, key: &str| {
+                list.iter()
+                    .flatten()
+                    .map(|r| {
+                        regex::Regex::new(r.get_ref())
+                            .map(|_| r.get_ref().clone())
+                            .map_err(|e| err(Some(r.span()), format!("`{key}`: {e}")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            };
+            let mut settings = SourceSettings {
+                include: patterns(&src.include, "include")?,
+                exclude: patterns(&src.exclude, "exclude")?,
+                robots_txt: src.robots_txt,
+                ..SourceSettings::default()
+            };
+            if let Some(v) = &src.interval {
+                settings.interval_ms = duration(v, "interval")?.as_millis() as u64;
+            }
+            if let Some(l) = &src.links {
+                scraper::Selector::parse(l.get_ref()).map_err(|e| {
+                    err(Some(l.span()), format!("`links`: `{}` is not a valid CSS selector: {e}", l.get_ref()))
+                })?;
+                settings.links = Some(l.get_ref().clone());
+            }
+            for h in src.hosts.iter().flatten() {
+                let host = h.get_ref().trim().to_ascii_lowercase();
+                if host.is_empty() || host.contains(['/', ' ']) {
+                    return Err(err(
+                        Some(h.span()),
+                        "`hosts` takes host names (or host:port), or \"*\" for any host".into(),
+                    ));
+                }
+                settings.hosts.push(host);
+            }
+            let cap = |v: &Option<Spanned<u64>>, key: &str, default: u32| match v {
+                None => Ok(default),
+                Some(v) if (1..=1_000_000).contains(v.get_ref()) => Ok(*v.get_ref() as u32),
+                Some(v) => Err(err(
+                    Some(v.span()),
+                    format!("`{key}` must be between 1 and 1000000"),
+                )),
+            };
+            settings.max_new_per_poll = cap(
+                &src.max_new_per_poll,
+                "max_new_per_poll",
+                crate::discover::DEFAULT_MAX_NEW_PER_POLL,
+            )?;
+            settings.max_targets = cap(
+                &src.max_targets,
+                "max_targets",
+                crate::discover::DEFAULT_MAX_TARGETS,
+            )?;
+            if let Some(v) = &src.track_for {
+                let d = duration(v, "track_for")?;
+                if d < MIN_INTERVAL {
+                    return Err(err(Some(v.span()), "`track_for` must be at least 1s".into()));
+                }
+                settings.track_for_ms = Some(d.as_millis() as u64);
+            }
+            if let Some(t) = &src.targets {
+                let t = t.get_ref();
+                if let Some(s) = &t.selector {
+                    BodySelector::parse(s.get_ref())
+                        .map_err(|e| err(Some(s.span()), format!("`selector`: {e}")))?;
+                    settings.targets.selector = Some(s.get_ref().clone());
+                }
+                settings.targets.interval_ms = t
+                    .interval
+                    .as_ref()
+                    .map(interval)
+                    .transpose()?
+                    .map(|d| d.as_millis() as u64);
+                settings.targets.ignore = ignore_rules(&t.ignore)?
+                    .iter()
+                    .map(|r| r.as_str().to_string())
+                    .collect();
+                settings.targets.exclude = exclude_rules(&t.exclude)?
+                    .iter()
+                    .map(|e| e.as_str().to_string())
+                    .collect();
+                settings.targets.tags = tag_list(&t.tags)?;
+            }
+            settings
+                .validate(kind)
+                .map_err(|m| err(Some(src.url.span()), format!("source `{url}`: {m}")))?;
+            config.sources.push(SourceSpec {
+                url,
+                kind,
+                settings,
+            });
+        }
+
         if !raw.alerts.is_empty() {
             config.alerts.clear();
             for a in &raw.alerts {
@@ -772,6 +903,12 @@ impl Config {
                     filter.targets.push(
                         TargetUrl::parse(t.get_ref())
                             .map_err(|e| err(Some(t.span()), format!("`targets`: {e}")))?,
+                    );
+                }
+                for t in a.sources.iter().flatten() {
+                    filter.sources.push(
+                        TargetUrl::parse(t.get_ref())
+                            .map_err(|e| err(Some(t.span()), format!("`sources`: {e}")))?,
                     );
                 }
                 filter.tags = a
@@ -983,6 +1120,8 @@ struct RawConfig {
     targets: Vec<RawTarget>,
     #[serde(default, rename = "alert")]
     alerts: Vec<RawAlert>,
+    #[serde(default, rename = "source")]
+    sources: Vec<RawSource>,
     #[serde(default)]
     noise: RawNoise,
     #[serde(default, rename = "host")]
@@ -1077,12 +1216,40 @@ struct RawTarget {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawSource {
+    url: Spanned<String>,
+    kind: Spanned<String>,
+    interval: Option<Spanned<String>>,
+    include: Option<Vec<Spanned<String>>>,
+    exclude: Option<Vec<Spanned<String>>>,
+    links: Option<Spanned<String>>,
+    hosts: Option<Vec<Spanned<String>>>,
+    max_new_per_poll: Option<Spanned<u64>>,
+    max_targets: Option<Spanned<u64>>,
+    track_for: Option<Spanned<String>>,
+    robots_txt: Option<bool>,
+    targets: Option<Spanned<RawSourceTargets>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSourceTargets {
+    interval: Option<Spanned<String>>,
+    selector: Option<Spanned<String>>,
+    exclude: Option<Vec<Spanned<String>>>,
+    ignore: Option<Vec<Spanned<String>>>,
+    tags: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawAlert {
     kind: Spanned<String>,
     classes: Option<Vec<Spanned<String>>>,
     min_words: Option<u64>,
     targets: Option<Vec<Spanned<String>>>,
     tags: Option<Vec<Spanned<String>>>,
+    sources: Option<Vec<Spanned<String>>>,
     name: Option<Spanned<String>>,
     url: Option<Spanned<String>>,
     secret: Option<Spanned<String>>,
@@ -1333,10 +1500,10 @@ targets = ["https://e.com/a"]
         assert!(!f.accepts(ChangeClass::Minor, 10));
         assert!(!AlertFilter::default().accepts(ChangeClass::Cosmetic, 10));
         assert_eq!(c.targets[0].tags, vec!["politics".to_string()]);
-        assert!(f.covers("https://e.com/a", &["politics".into()]));
-        assert!(!f.covers("https://e.com/a", &["sport".into()]));
-        assert!(!f.covers("https://e.com/b", &["politics".into()]));
-        assert!(AlertFilter::default().covers("https://e.com/b", &[]));
+        assert!(f.covers("https://e.com/a", &["politics".into()], None));
+        assert!(!f.covers("https://e.com/a", &["sport".into()], None));
+        assert!(!f.covers("https://e.com/b", &["politics".into()], None));
+        assert!(AlertFilter::default().covers("https://e.com/b", &[], None));
 
         let (line, _, msg) =
             error_at("[[target]]\nurl = \"https://e.com/\"\nignore = [\"(unclosed\"]\n");

@@ -2,7 +2,8 @@
 //! scheduler loop that claims due targets and starts their checks, and an
 //! orderly shutdown.
 //!
-//! Beside the scheduler run the alert dispatcher, a summary line every
+//! Beside the scheduler run the discovery loop (sources polled for new
+//! articles, see [`crate::discover`]), the alert dispatcher, a summary line every
 //! minute (checks per minute, errors, queue depth, lag behind schedule) and,
 //! when `[metrics] listen` is set, the Prometheus endpoint.
 //!
@@ -84,6 +85,17 @@ pub async fn run(
             tracing::error!(error = %e, "cannot set up webhook delivery; alerts stay in the outbox")
         }
     }
+    // Sources are polled by their own loop; the targets they create wake
+    // the scheduler.
+    let discoverer = Arc::new(crate::discover::Discoverer::new(
+        Arc::clone(&checker),
+        Arc::clone(&finished),
+    ));
+    tracker.spawn(crate::discover::run(
+        discoverer,
+        cancel.clone(),
+        options.fetch_timeout,
+    ));
     if let Some(listener) = options.metrics {
         if let Ok(addr) = listener.local_addr() {
             tracing::info!(%addr, "serving /metrics and /healthz");

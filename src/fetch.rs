@@ -182,7 +182,32 @@ impl Fetcher {
         validators: Validators<'_>,
     ) -> Result<Fetched, FetchError> {
         let started = Instant::now();
-        match tokio::time::timeout(self.timeout, self.fetch_inner(url, validators, started)).await {
+        match tokio::time::timeout(self.timeout, self.fetch_inner(url, validators, None, started))
+            .await
+        {
+            Ok(result) => result,
+            Err(_) => Err(FetchError::Timeout {
+                url: url.to_string(),
+                after: self.timeout,
+            }),
+        }
+    }
+
+    /// Fetches a document of any type (a feed, a sitemap) within the same
+    /// budget, conditionally when `validators` has any, sending `accept`.
+    pub async fn fetch_document(
+        &self,
+        url: &TargetUrl,
+        validators: Validators<'_>,
+        accept: &'static str,
+    ) -> Result<Fetched, FetchError> {
+        let started = Instant::now();
+        match tokio::time::timeout(
+            self.timeout,
+            self.fetch_inner(url, validators, Some(accept), started),
+        )
+        .await
+        {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout {
                 url: url.to_string(),
@@ -228,10 +253,14 @@ impl Fetcher {
         &self,
         url: &TargetUrl,
         validators: Validators<'_>,
+        accept: Option<&'static str>,
         started: Instant,
     ) -> Result<Fetched, FetchError> {
         let u = url.to_string();
         let mut request = self.client.get(url.as_url().clone());
+        if let Some(accept) = accept {
+            request = request.header(ACCEPT, accept);
+        }
         if let Some(etag) = validators.etag {
             request = request.header(IF_NONE_MATCH, etag);
         }
@@ -271,6 +300,7 @@ impl Fetcher {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         if let Some(ct) = &content_type
+            && accept.is_none()
             && !is_html_like(ct)
         {
             return Err(FetchError::NotHtml {

@@ -22,6 +22,8 @@
 //!   fixed intervals, back-off and retirement;
 //! - [`alert`] tells the configured sinks about each change: log events, and
 //!   signed webhooks delivered from a durable outbox;
+//! - [`discover`] polls sources (feeds, sitemaps, section pages) for new
+//!   article URLs and turns them into targets, once per article;
 //! - [`daemon`] supervises the long-running tasks of `redline run` and shuts
 //!   them down cleanly;
 //! - [`metrics`] keeps the counters behind the summary line and the
@@ -37,6 +39,7 @@ pub mod daemon;
 pub mod decode;
 pub mod detect;
 pub mod diff;
+pub mod discover;
 pub mod eval;
 pub mod extract;
 pub mod fetch;

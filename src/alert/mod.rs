@@ -62,6 +62,8 @@ pub struct ChangeEvent<'a> {
     pub summary: &'a DiffSummary,
     /// The target's tags.
     pub tags: &'a [String],
+    /// The source the target was discovered from.
+    pub source: Option<&'a str>,
 }
 
 /// Everything a webhook change payload says.
@@ -87,6 +89,8 @@ pub struct ChangeFacts<'a> {
     pub summary: &'a DiffSummary,
     /// The target's tags.
     pub tags: &'a [String],
+    /// The source the target was discovered from.
+    pub source: Option<&'a str>,
 }
 
 /// Sends change events to every configured sink.
@@ -151,7 +155,7 @@ impl Alerter {
         if self
             .logs
             .iter()
-            .any(|f| f.accepts(event.class, words) && f.covers(event.url.as_str(), event.tags))
+            .any(|f| f.accepts(event.class, words) && f.covers(event.url.as_str(), event.tags, event.source))
         {
             log_change(event);
         }
@@ -177,7 +181,7 @@ impl Alerter {
         };
         self.webhooks
             .iter()
-            .filter(|w| w.filter.accepts(c.class, words) && w.filter.covers(c.url, c.tags))
+            .filter(|w| w.filter.accepts(c.class, words) && w.filter.covers(c.url, c.tags, c.source))
             .map(|w| {
                 let id = message_id(&[&w.name, c.url, event, &c.to.0.to_string()]);
                 let payload = render(w.format, || change_json(&id, event, c), || change_text(c));
@@ -199,11 +203,12 @@ impl Alerter {
         url: &str,
         name: Option<&str>,
         tags: &[String],
+        source: Option<&str>,
         detail: serde_json::Value,
     ) -> Vec<NewDelivery> {
         self.webhooks
             .iter()
-            .filter(|w| w.filter.covers(url, tags))
+            .filter(|w| w.filter.covers(url, tags, source))
             .map(|w| {
                 let id = message_id(&[&w.name, url, event]);
                 let text = match event {
@@ -221,7 +226,7 @@ impl Alerter {
                             "id": id,
                             "type": event,
                             "timestamp": Timestamp::now().rfc3339(),
-                            "data": { "url": url, "name": name, "detail": detail },
+                            "data": { "url": url, "name": name, "source": source, "detail": detail },
                         })
                         .to_string()
                     },
@@ -275,6 +280,8 @@ fn change_json(id: &str, event: &str, c: &ChangeFacts<'_>) -> String {
         "data": {
             "url": c.url,
             "name": c.name,
+            "source": c.source,
+            "tags": c.tags,
             "from": { "version": c.from.0, "captured_at": c.from.1.rfc3339() },
             "to": { "version": c.to.0, "captured_at": c.to.1.rfc3339() },
             "title_from": c.title_from,
@@ -302,6 +309,9 @@ fn change_text(c: &ChangeFacts<'_>) -> String {
         c.summary.added,
         c.summary.removed
     );
+    if let Some(source) = c.source {
+        s.push_str(&format!("\nFound in {source}"));
+    }
     if c.title_from != c.title_to {
         s.push_str(&format!(
             "\nHeadline: “{}” → “{}”",
@@ -331,6 +341,7 @@ fn log_change(e: &ChangeEvent<'_>) {
         removed = e.summary.removed,
         headline_changed = e.summary.title_changed,
         title = e.title,
+        source = e.source.unwrap_or_default(),
         excerpt = %e.summary.excerpt(EXCERPT_CHARS),
         "article changed"
     );

@@ -1,8 +1,10 @@
-//! `redline add`: watch a URL (or update one already watched).
+//! `redline add`: watch a URL (or update one already watched), or add a
+//! source that articles are discovered from.
 
 use std::io::Write;
 
 use super::Context;
+use crate::discover::{SourceKind, SourceSettings};
 use crate::store::TargetSettings;
 use crate::types::{Timestamp, format_duration};
 
@@ -21,5 +23,33 @@ pub(super) fn run(ctx: &Context, settings: TargetSettings) -> anyhow::Result<()>
     };
     let verb = if created { "added" } else { "updated" };
     writeln!(std::io::stdout().lock(), "{verb} {} ({every})", target.url)?;
+    Ok(())
+}
+
+/// `redline add --feed/--sitemap/--page URL`: a source the daemon polls.
+pub(super) fn run_source(
+    ctx: &Context,
+    url: crate::types::TargetUrl,
+    kind: SourceKind,
+    settings: SourceSettings,
+) -> anyhow::Result<()> {
+    if let crate::config::ConfigOrigin::File(path) = &ctx.config.origin
+        && ctx.config.sources.iter().any(|s| s.url == url)
+    {
+        return Err(super::UsageError(format!(
+            "{url} is a [[source]] in {}: change it there",
+            path.display()
+        ))
+        .into());
+    }
+    let mut store = ctx.open_synced_store()?;
+    let created = store.add_source(&url, kind, &settings, Timestamp::now())?;
+    let verb = if created { "added" } else { "updated" };
+    writeln!(
+        std::io::stdout().lock(),
+        "{verb} {} source {url} (polled every {}; `redline run` picks it up)",
+        kind.as_str(),
+        format_duration(settings.interval())
+    )?;
     Ok(())
 }

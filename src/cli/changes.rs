@@ -6,11 +6,28 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{Context, json_line};
-use crate::types::{Timestamp, format_duration};
+use crate::types::{TargetUrl, Timestamp, format_duration};
 
-pub(super) fn run(ctx: &Context, since: Duration, json: bool) -> anyhow::Result<()> {
+pub(super) fn run(
+    ctx: &Context,
+    since: Duration,
+    source: Option<&TargetUrl>,
+    tags: &[String],
+    json: bool,
+) -> anyhow::Result<()> {
     let store = ctx.open_store()?;
-    let rows = store.changes_since(Timestamp::now().minus(since))?;
+    if let Some(source) = source
+        && store.source_by_url(source)?.is_none()
+    {
+        return Err(anyhow::anyhow!(
+            "{source} is not a source (see `redline sources`)"
+        ));
+    }
+    let mut rows = store.changes_since(Timestamp::now().minus(since))?;
+    rows.retain(|c| {
+        source.is_none_or(|s| c.source.as_deref() == Some(s.as_str()))
+            && (tags.is_empty() || tags.iter().any(|t| c.tags.contains(t)))
+    });
     let mut out = std::io::stdout().lock();
     if json {
         for c in &rows {
@@ -25,13 +42,24 @@ pub(super) fn run(ctx: &Context, since: Duration, json: bool) -> anyhow::Result<
                     "added": c.added,
                     "removed": c.removed,
                     "title": c.title,
+                    "source": c.source,
+                    "tags": c.tags,
                 }),
             )?;
         }
         return Ok(());
     }
     if rows.is_empty() {
-        writeln!(out, "no changes in the last {}", format_duration(since))?;
+        let filtered = if source.is_some() || !tags.is_empty() {
+            " matching the filter"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "no changes{filtered} in the last {}",
+            format_duration(since)
+        )?;
         return Ok(());
     }
     for c in &rows {

@@ -5,11 +5,19 @@ use std::io::Write;
 use serde_json::json;
 
 use super::{Context, json_line, time_or_dash};
-use crate::types::{Timestamp, format_duration};
+use crate::types::{TargetUrl, Timestamp, format_duration};
 
-pub(super) fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
+pub(super) fn run(ctx: &Context, source: Option<&TargetUrl>, json: bool) -> anyhow::Result<()> {
     let store = ctx.open_synced_store()?;
-    let targets = store.list_targets()?;
+    let mut targets = store.list_targets()?;
+    if let Some(source) = source {
+        if store.source_by_url(source)?.is_none() {
+            return Err(anyhow::anyhow!(
+                "{source} is not a source (see `redline sources`)"
+            ));
+        }
+        targets.retain(|s| s.target.source.as_deref() == Some(source.as_str()));
+    }
     let now = Timestamp::now();
     let interval = |t: &crate::store::Target| {
         super::current_interval(&ctx.config, t, now).map(format_duration)
@@ -29,7 +37,7 @@ pub(super) fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
                     "last_check": s.last_check.map(|t| t.rfc3339()),
                     "last_change": s.last_change.map(|t| t.rfc3339()),
                     "last_error": s.last_error,
-                    "source": null,
+                    "source": t.source,
                 }),
             )?;
         }
@@ -64,6 +72,9 @@ pub(super) fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
             time_or_dash(s.last_change),
             t.url,
         )?;
+        if let Some(src) = &t.source {
+            writeln!(out, "{:>8} from {src}", "")?;
+        }
         if let Some(r) = &t.retired_reason {
             writeln!(out, "{:>8} retired: {r}", "")?;
         }

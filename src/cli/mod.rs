@@ -16,6 +16,7 @@ mod list;
 mod remove;
 mod run;
 mod show;
+mod sources;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -26,6 +27,7 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{Config, ConfigError, ConfigOrigin, IgnoreRule};
+use crate::discover::{SourceKind, SourceSettings, TargetDefaults};
 use crate::extract::BodySelector;
 use crate::store::{Store, Target, TargetSettings};
 use crate::types::{TargetUrl, Timestamp, parse_duration};
@@ -99,13 +101,48 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Watch a URL.
+    /// Watch a URL, or discover articles from a feed, sitemap or section page.
+    #[command(group(clap::ArgGroup::new("what").required(true).args(["url", "feed", "sitemap", "page"])))]
     Add {
+        /// The article URL.
         #[arg(value_parser = parse_url)]
-        url: TargetUrl,
-        /// Fixed check interval, like "15m".
+        url: Option<TargetUrl>,
+        /// Discover articles from an RSS, Atom or JSON feed.
+        #[arg(long, value_name = "URL", value_parser = parse_url)]
+        feed: Option<TargetUrl>,
+        /// Discover articles from a sitemap, news sitemap or sitemap index.
+        #[arg(long, value_name = "URL", value_parser = parse_url)]
+        sitemap: Option<TargetUrl>,
+        /// Discover articles linked from a section or home page (needs --include or --links).
+        #[arg(long, value_name = "URL", value_parser = parse_url)]
+        page: Option<TargetUrl>,
+        /// Fixed check interval, like "15m"; for a source, how often it is polled.
         #[arg(long, value_parser = parse_interval)]
         interval: Option<Duration>,
+        /// Source: fixed check interval of the targets it creates.
+        #[arg(long, value_parser = parse_interval)]
+        target_interval: Option<Duration>,
+        /// Source: URL regex an article link must match (repeatable).
+        #[arg(long, value_name = "REGEX")]
+        include: Vec<String>,
+        /// Source: URL regex that rules a link out (repeatable).
+        #[arg(long, value_name = "REGEX")]
+        exclude_url: Vec<String>,
+        /// Page source: CSS selector of the elements holding article links.
+        #[arg(long, value_name = "CSS")]
+        links: Option<String>,
+        /// Source: another host its links may point to (repeatable; "*" for any).
+        #[arg(long, value_name = "HOST")]
+        host: Vec<String>,
+        /// Source: how long each article is checked after publication, like "30d".
+        #[arg(long, value_parser = parse_interval)]
+        track_for: Option<Duration>,
+        /// Source: most targets created by one poll.
+        #[arg(long)]
+        max_new_per_poll: Option<u32>,
+        /// Source: most active targets from it.
+        #[arg(long)]
+        max_targets: Option<u32>,
         /// CSS selector of the article body.
         #[arg(long, value_parser = parse_selector)]
         selector: Option<BodySelector>,
@@ -125,7 +162,7 @@ pub enum Command {
         #[arg(long)]
         ignore_robots: bool,
     },
-    /// Stop watching a URL (its history is kept unless --purge).
+    /// Stop watching a URL (its history is kept unless --purge), or stop polling a source.
     Remove {
         #[arg(value_parser = parse_url)]
         url: TargetUrl,
@@ -135,7 +172,16 @@ pub enum Command {
     },
     /// List watched URLs.
     List {
+        /// Only targets discovered from this source.
+        #[arg(long, value_name = "URL", value_parser = parse_url)]
+        source: Option<TargetUrl>,
         /// One JSON object per target.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the sources articles are discovered from.
+    Sources {
+        /// One JSON object per source.
         #[arg(long)]
         json: bool,
     },
@@ -177,6 +223,12 @@ pub enum Command {
         /// How far back, like "24h" or "7d".
         #[arg(long, default_value = "24h", value_parser = parse_period)]
         since: Duration,
+        /// Only targets discovered from this source.
+        #[arg(long, value_name = "URL", value_parser = parse_url)]
+        source: Option<TargetUrl>,
+        /// Only targets with this tag (repeatable: any of them).
+        #[arg(long, value_name = "TAG")]
+        tag: Vec<String>,
         /// One JSON object per change.
         #[arg(long)]
         json: bool,
@@ -315,6 +367,24 @@ impl Context {
                     "target no longer in the config: not checked any more, history kept"
                 );
             }
+            let sources: Vec<_> = self
+                .config
+                .sources
+                .iter()
+                .map(|s| (s.url.clone(), s.kind, s.settings.clone()))
+                .collect();
+            let report = store
+                .sync_config_sources(&sources, Timestamp::now())
+                .with_context(|| format!("applying the sources of {}", path.display()))?;
+            for url in &report.added {
+                tracing::info!(url, "source added from the config");
+            }
+            for url in &report.removed {
+                tracing::info!(
+                    url,
+                    "source no longer in the config: not polled any more; its targets run out their tracking"
+                );
+            }
         }
         Ok(store)
     }
@@ -332,11 +402,20 @@ pub(crate) fn current_interval(
         return None;
     }
     let anchor = crate::schedule::age_anchor(t.published_at, t.created_at, now);
-    crate::schedule::interval_for(
+    let age = anchor.until(now);
+    let interval = crate::schedule::interval_for(
         config.fixed_interval(t.interval),
         &config.schedule.tiers,
-        anchor.until(now),
-    )
+        age,
+    );
+    match t.track_for {
+        // Inside a source's tracking window, past the tiers: the last pace.
+        Some(track) if age < track => {
+            interval.or_else(|| config.schedule.tiers.last().map(|tier| tier.every))
+        }
+        Some(_) => None,
+        None => interval,
+    }
 }
 
 /// Looks a watched target up, or explains that the URL is not watched.
@@ -354,32 +433,116 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check { urls, json } => check::run(&ctx, urls, json),
         Command::Add {
             url,
+            feed,
+            sitemap,
+            page,
             interval,
+            target_interval,
+            include,
+            exclude_url,
+            links,
+            host,
+            track_for,
+            max_new_per_poll,
+            max_targets,
             selector,
             name,
             ignore,
             exclude,
             tag,
             ignore_robots,
-        } => add::run(
-            &ctx,
-            TargetSettings {
-                url,
-                name: name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
-                interval,
-                selector: selector.map(|s| s.as_str().to_string()),
-                ignore: ignore.iter().map(|r| r.as_str().to_string()).collect(),
-                exclude: exclude.iter().map(|e| e.as_str().to_string()).collect(),
-                tags: tag
-                    .iter()
-                    .map(|t| t.trim().to_string())
-                    .filter(|t| !t.is_empty())
-                    .collect(),
-                robots_txt: ignore_robots.then_some(false),
-            },
-        ),
+        } => {
+            let tags: Vec<String> = tag
+                .iter()
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect();
+            let selector = selector.map(|s| s.as_str().to_string());
+            let ignore: Vec<String> = ignore.iter().map(|r| r.as_str().to_string()).collect();
+            let exclude: Vec<String> = exclude.iter().map(|e| e.as_str().to_string()).collect();
+            let source = [
+                (feed, SourceKind::Feed),
+                (sitemap, SourceKind::Sitemap),
+                (page, SourceKind::Page),
+            ]
+            .into_iter()
+            .find_map(|(u, k)| u.map(|u| (u, k)));
+            match (url, source) {
+                (Some(url), None) => {
+                    let source_only = [
+                        ("--target-interval", target_interval.is_some()),
+                        ("--include", !include.is_empty()),
+                        ("--exclude-url", !exclude_url.is_empty()),
+                        ("--links", links.is_some()),
+                        ("--host", !host.is_empty()),
+                        ("--track-for", track_for.is_some()),
+                        ("--max-new-per-poll", max_new_per_poll.is_some()),
+                        ("--max-targets", max_targets.is_some()),
+                    ];
+                    if let Some((flag, _)) = source_only.iter().find(|(_, given)| *given) {
+                        return Err(UsageError(format!(
+                            "{flag} applies to sources: use it with --feed, --sitemap or --page"
+                        ))
+                        .into());
+                    }
+                    add::run(
+                        &ctx,
+                        TargetSettings {
+                            url,
+                            name: name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
+                            interval,
+                            selector,
+                            ignore,
+                            exclude,
+                            tags,
+                            robots_txt: ignore_robots.then_some(false),
+                        },
+                    )
+                }
+                (None, Some((url, kind))) => {
+                    if name.is_some() {
+                        return Err(UsageError(
+                            "--name applies to targets, not to sources".into(),
+                        )
+                        .into());
+                    }
+                    let mut settings = SourceSettings {
+                        include,
+                        exclude: exclude_url,
+                        links,
+                        hosts: host.iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
+                        track_for_ms: track_for.map(|d| d.as_millis() as u64),
+                        robots_txt: ignore_robots.then_some(false),
+                        targets: TargetDefaults {
+                            interval_ms: target_interval.map(|d| d.as_millis() as u64),
+                            selector,
+                            exclude,
+                            ignore,
+                            tags,
+                        },
+                        ..SourceSettings::default()
+                    };
+                    if let Some(i) = interval {
+                        settings.interval_ms = i.as_millis() as u64;
+                    }
+                    if let Some(n) = max_new_per_poll {
+                        settings.max_new_per_poll = n;
+                    }
+                    if let Some(n) = max_targets {
+                        settings.max_targets = n;
+                    }
+                    settings.validate(kind).map_err(UsageError)?;
+                    add::run_source(&ctx, url, kind, settings)
+                }
+                _ => Err(UsageError(
+                    "give one of: an article URL, --feed URL, --sitemap URL or --page URL".into(),
+                )
+                .into()),
+            }
+        }
         Command::Remove { url, purge } => remove::run(&ctx, &url, purge),
-        Command::List { json } => list::run(&ctx, json),
+        Command::List { source, json } => list::run(&ctx, source.as_ref(), json),
+        Command::Sources { json } => sources::run(&ctx, json),
         Command::History { url, json } => history::run(&ctx, &url, json),
         Command::Diff {
             url,
@@ -388,7 +551,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             format,
         } => diff::run(&ctx, &url, from, to, format),
         Command::Show { url, version, json } => show::run(&ctx, &url, version, json),
-        Command::Changes { since, json } => changes::run(&ctx, since, json),
+        Command::Changes {
+            since,
+            source,
+            tag,
+            json,
+        } => changes::run(&ctx, since, source.as_ref(), &tag, json),
         Command::Alerts {
             action,
             pending,

@@ -1,4 +1,5 @@
-//! `redline remove`: stop watching a URL, keeping its history unless `--purge`.
+//! `redline remove`: stop watching a URL, keeping its history unless
+//! `--purge`; or stop polling a source.
 
 use std::io::Write;
 
@@ -17,7 +18,24 @@ pub(super) fn run(ctx: &Context, url: &TargetUrl, purge: bool) -> anyhow::Result
         ))
         .into());
     }
+    if let ConfigOrigin::File(path) = &ctx.config.origin
+        && ctx.config.sources.iter().any(|s| &s.url == url)
+    {
+        return Err(UsageError(format!(
+            "{url} is a [[source]] in {}: delete it there (its targets are kept)",
+            path.display()
+        ))
+        .into());
+    }
     let mut store = ctx.open_synced_store()?;
+    if store.source_by_url(url)?.is_some() && store.target_by_url(url)?.is_none() {
+        store.remove_source(url)?;
+        writeln!(
+            std::io::stdout().lock(),
+            "removed source {url}: it is not polled any more; the articles found in it are checked until they retire"
+        )?;
+        return Ok(());
+    }
     find_target(&store, url)?;
     store.remove_target(url, purge)?;
     let mut out = std::io::stdout().lock();

@@ -46,6 +46,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "scale_and_politeness",
         sql: include_str!("../../migrations/0005_scale_and_politeness.sql"),
     },
+    Migration {
+        version: 6,
+        name: "sources",
+        sql: include_str!("../../migrations/0006_sources.sql"),
+    },
 ];
 
 fn checksum(sql: &str) -> String {

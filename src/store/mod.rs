@@ -20,6 +20,9 @@
 //! little more than what changed in the page.
 
 mod migrate;
+mod sources;
+
+pub use sources::{Discovered, PollReport, Source, SourceSummary, SourceSyncReport};
 
 use std::path::Path;
 use std::time::Duration;
@@ -177,6 +180,11 @@ pub struct Target {
     pub misses: u32,
     /// Why it was retired, when it was.
     pub retired_reason: Option<String>,
+    /// How long it is checked from its published time (else first seen);
+    /// `None` follows the age schedule.
+    pub track_for: Option<Duration>,
+    /// The feed, sitemap or page it was discovered from.
+    pub source: Option<String>,
 }
 
 /// What is remembered of the last page that gave (or matched) the latest
@@ -288,8 +296,8 @@ impl TargetSettings {
     }
 }
 
-/// The values ?1 to ?10 of the statements that insert targets: url, name,
-/// interval, selector, now, ignore, exclude, tags, host, robots_txt.
+/// The values ?1 to ?11 of the statements that insert targets: url, name,
+/// interval, selector, now, ignore, exclude, tags, host, robots_txt, url_key.
 fn settings_row(t: &TargetSettings, now: Timestamp) -> impl rusqlite::Params + '_ {
     (
         t.url.as_str(),
@@ -302,6 +310,7 @@ fn settings_row(t: &TargetSettings, now: Timestamp) -> impl rusqlite::Params + '
         rules_json(&t.tags),
         t.url.host_key(),
         t.robots_txt,
+        crate::discover::canon::key(t.url.as_url()),
     )
 }
 
@@ -663,6 +672,10 @@ pub struct ChangeRow {
     pub title_changed: bool,
     /// Class of the change.
     pub class: Option<ChangeClass>,
+    /// The target's tags.
+    pub tags: Vec<String>,
+    /// The source the target was discovered from.
+    pub source: Option<String>,
 }
 
 /// The SQLite store.
@@ -807,6 +820,10 @@ fn target_from_row(db: &str, row: &Row<'_>) -> rusqlite::Result<Result<Target, S
         failures: row.get::<_, i64>(18)?.clamp(0, u32::MAX as i64) as u32,
         misses: row.get::<_, i64>(19)?.clamp(0, u32::MAX as i64) as u32,
         retired_reason: row.get(20)?,
+        track_for: row
+            .get::<_, Option<i64>>(21)?
+            .map(|ms| Duration::from_millis(ms.max(1) as u64)),
+        source: row.get(22)?,
     }))
 }
 
@@ -989,6 +1006,7 @@ impl Store {
         migrate::run(&mut conn, &db)?;
         let mut store = Self { conn, db };
         store.fill_hosts()?;
+        store.fill_url_keys()?;
         Ok(store)
     }
 
@@ -1041,9 +1059,10 @@ impl Store {
     }
 
     const TARGET_COLUMNS: &'static str = "id, url, name, interval_ms, selector, state, next_check_at, ignore_json, exclude_json, tags_json,
-        host, created_at, published_at, etag, last_modified, body_hash, cache_rules, robots_txt, failures, misses, retired_reason";
+        host, created_at, published_at, etag, last_modified, body_hash, cache_rules, robots_txt, failures, misses, retired_reason,
+        track_for_ms, (SELECT s.url FROM sources s WHERE s.id = targets.source_id)";
     /// How many columns [`Self::TARGET_COLUMNS`] lists.
-    const TARGET_COLUMN_COUNT: usize = 21;
+    const TARGET_COLUMN_COUNT: usize = 23;
 
     fn query_targets(
         &self,
@@ -1085,8 +1104,8 @@ impl Store {
                 .is_some();
             tx.run(
                 "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at,
-                                      ignore_json, exclude_json, tags_json, host, robots_txt)
-                 VALUES (?1, ?2, ?3, ?4, 'config', 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10)
+                                      ignore_json, exclude_json, tags_json, host, robots_txt, url_key)
+                 VALUES (?1, ?2, ?3, ?4, 'config', 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (url) DO UPDATE SET
                      name = excluded.name,
                      interval_ms = excluded.interval_ms,
@@ -1153,8 +1172,8 @@ impl Store {
         self.conn
             .run(
                 "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at,
-                                      ignore_json, exclude_json, tags_json, host, robots_txt)
-                 VALUES (?1, ?2, ?3, ?4, 'cli', 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10)
+                                      ignore_json, exclude_json, tags_json, host, robots_txt, url_key)
+                 VALUES (?1, ?2, ?3, ?4, 'cli', 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (url) DO UPDATE SET
                      name = COALESCE(excluded.name, targets.name),
                      robots_txt = COALESCE(excluded.robots_txt, targets.robots_txt),
@@ -1194,8 +1213,8 @@ impl Store {
             let mut stmt = tx
                 .prepare_cached(
                     "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at,
-                                          ignore_json, exclude_json, tags_json, host, robots_txt)
-                     VALUES (?1, ?2, ?3, ?4, 'cli', 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10)
+                                          ignore_json, exclude_json, tags_json, host, robots_txt, url_key)
+                     VALUES (?1, ?2, ?3, ?4, 'cli', 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                      ON CONFLICT (url) DO NOTHING",
                 )
                 .map_err(&sql)?;
@@ -2022,7 +2041,8 @@ impl Store {
             .conn
             .prepare(
                 "SELECT t.url, t.name, f.number, v.number, v.captured_at, d.added, d.removed,
-                        CASE WHEN v.revert_of IS NULL THEN v.title ELSE o.title END, d.title_changed, v.class
+                        CASE WHEN v.revert_of IS NULL THEN v.title ELSE o.title END, d.title_changed, v.class,
+                        t.tags_json, (SELECT s.url FROM sources s WHERE s.id = t.source_id)
                  FROM diffs d
                  JOIN versions v ON v.id = d.to_version_id
                  LEFT JOIN versions o ON o.target_id = v.target_id AND o.number = v.revert_of
@@ -2045,13 +2065,32 @@ impl Store {
                     r.get::<_, String>(7)?,
                     r.get::<_, bool>(8)?,
                     r.get::<_, Option<String>>(9)?,
+                    r.get::<_, Option<String>>(10)?,
+                    r.get::<_, Option<String>>(11)?,
                 ))
             })
             .map_err(self.sql())?;
         let mut out = Vec::new();
         for row in rows {
-            let (url, name, from, to, captured_at, added, removed, title, title_changed, class) =
-                row.map_err(self.sql())?;
+            let (
+                url,
+                name,
+                from,
+                to,
+                captured_at,
+                added,
+                removed,
+                title,
+                title_changed,
+                class,
+                tags,
+                source,
+            ) = row.map_err(self.sql())?;
+            let tags: Vec<String> = match tags {
+                Some(j) => serde_json::from_str(&j)
+                    .map_err(|e| self.corrupt(format!("target tags: {e}")))?,
+                None => Vec::new(),
+            };
             out.push(ChangeRow {
                 url: TargetUrl::parse(&url)
                     .map_err(|e| self.corrupt(format!("target url: {e}")))?,
@@ -2064,6 +2103,8 @@ impl Store {
                 title,
                 title_changed,
                 class: class.and_then(|c| ChangeClass::parse(&c)),
+                tags,
+                source,
             });
         }
         Ok(out)
@@ -2439,6 +2480,165 @@ mod tests {
                 (d, Vec::new())
             })
             .unwrap()
+    }
+
+    fn discovered(url: &str, published: Option<i64>) -> Discovered {
+        let url = TargetUrl::parse(url).unwrap();
+        Discovered {
+            key: crate::discover::canon::key(url.as_url()),
+            url,
+            published: published.map(Timestamp),
+        }
+    }
+
+    fn add_feed(store: &mut Store, s: crate::discover::SourceSettings) -> Source {
+        let url = TargetUrl::parse("https://e.com/feed.xml").unwrap();
+        store
+            .add_source(&url, crate::discover::SourceKind::Feed, &s, Timestamp(0))
+            .unwrap();
+        store.source_by_url(&url).unwrap().unwrap()
+    }
+
+    #[test]
+    fn polls_create_each_article_once_within_the_caps() {
+        let mut store = Store::open_in_memory().unwrap();
+        let src = add_feed(
+            &mut store,
+            crate::discover::SourceSettings {
+                max_new_per_poll: 2,
+                max_targets: 3,
+                track_for_ms: Some(3_600_000),
+                targets: crate::discover::TargetDefaults {
+                    tags: vec!["world".into()],
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        );
+        let claimed = store
+            .claim_due_sources(Timestamp(0), 10, Timestamp(500))
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert!(
+            store
+                .claim_due_sources(Timestamp(0), 10, Timestamp(500))
+                .unwrap()
+                .is_empty(),
+            "a claimed source is leased"
+        );
+        let links = [
+            discovered("https://e.com/a", Some(5)),
+            discovered("https://e.com/b", None),
+            discovered("https://e.com/c", None),
+        ];
+        let r = store
+            .record_poll(&src, Timestamp(1), Timestamp(100), &PageCache::default(), &links)
+            .unwrap();
+        assert_eq!(r.created, ["https://e.com/a", "https://e.com/b"]);
+        assert_eq!(r.capped_per_poll, 1);
+        // The same links again, one spelled differently: only c is new,
+        // then the total cap holds.
+        let links = [
+            discovered("https://e.com/a/", None),
+            discovered("https://e.com/c", None),
+            discovered("https://e.com/d", None),
+        ];
+        let r = store
+            .record_poll(&src, Timestamp(2), Timestamp(100), &PageCache::default(), &links)
+            .unwrap();
+        assert_eq!(r.created, ["https://e.com/c"]);
+        assert_eq!((r.known, r.capped_total), (1, 1));
+        let a = store
+            .target_by_url(&TargetUrl::parse("https://e.com/a").unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.source.as_deref(), Some("https://e.com/feed.xml"));
+        assert_eq!(a.published_at, Some(Timestamp(5)));
+        assert_eq!(a.tags, ["world"]);
+        assert_eq!(a.track_for, Some(Duration::from_secs(3600)));
+        let summary = &store.list_sources().unwrap()[0];
+        assert_eq!((summary.articles, summary.active_articles), (3, 3));
+        assert_eq!(summary.last_poll, Some(Timestamp(2)));
+
+        store
+            .record_poll_failure(src.id, Timestamp(3), Timestamp(200), "not a readable feed")
+            .unwrap();
+        let summary = &store.list_sources().unwrap()[0];
+        assert_eq!(summary.last_error.as_deref(), Some("not a readable feed"));
+        assert_eq!(summary.source.failures, 1);
+    }
+
+    #[test]
+    fn changed_source_defaults_reach_its_targets() {
+        let mut store = Store::open_in_memory().unwrap();
+        let src = add_feed(&mut store, crate::discover::SourceSettings::default());
+        store
+            .record_poll(
+                &src,
+                Timestamp(1),
+                Timestamp(100),
+                &PageCache::default(),
+                &[discovered("https://e.com/a", None)],
+            )
+            .unwrap();
+        let mut changed = src.settings.clone();
+        changed.targets.selector = Some("article".into());
+        changed.track_for_ms = Some(60_000);
+        store
+            .add_source(&src.url, src.kind, &changed, Timestamp(2))
+            .unwrap();
+        let a = store
+            .target_by_url(&TargetUrl::parse("https://e.com/a").unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.selector.as_deref(), Some("article"));
+        assert_eq!(a.track_for, Some(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn a_shared_canonical_retires_the_newer_target() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (a, _) = store
+            .add_target(&settings("https://e.com/story"), Timestamp(0))
+            .unwrap();
+        let (b, _) = store
+            .add_target(&settings("https://e.com/story?ref=home"), Timestamp(0))
+            .unwrap();
+        let (c, _) = store
+            .add_target(&settings("https://e.com/other?ref=home"), Timestamp(0))
+            .unwrap();
+        store_capture(&mut store, a.id, 1, &capture("Story", "a b c"));
+        store_capture(&mut store, b.id, 2, &capture("Story", "a b c"));
+        store_capture(&mut store, c.id, 3, &capture("Another story", "x y"));
+        // A root canonical names no article.
+        assert_eq!(
+            store
+                .merge_canonical(b.id, "e.com/", "Story", Timestamp(4))
+                .unwrap(),
+            None
+        );
+        // A different headline is not the same story.
+        assert_eq!(
+            store
+                .merge_canonical(c.id, "e.com/story", "Another story", Timestamp(4))
+                .unwrap(),
+            None
+        );
+        let merged = store
+            .merge_canonical(b.id, "e.com/story", "Story", Timestamp(4))
+            .unwrap();
+        assert_eq!(
+            merged,
+            Some((
+                "https://e.com/story?ref=home".to_string(),
+                "https://e.com/story".to_string()
+            ))
+        );
+        let b = store.target_by_url(&b.url).unwrap().unwrap();
+        assert_eq!(b.state, TargetState::Retired);
+        assert!(b.retired_reason.unwrap().contains("duplicate of https://e.com/story"));
+        let a = store.target_by_url(&a.url).unwrap().unwrap();
+        assert_eq!(a.state, TargetState::Active);
     }
 
     #[test]
