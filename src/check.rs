@@ -604,9 +604,7 @@ impl Checker {
     ) -> Next {
         let now = self.now();
         match self.interval_now(target, now, None) {
-            (_, age) if target.track_for.is_some_and(|t| age >= t) => {
-                self.next_after(target, None)
-            }
+            (_, age) if target.track_for.is_some_and(|t| age >= t) => self.next_after(target, None),
             (Some(interval), _) => Next::At(now.plus(schedule::backoff(
                 interval,
                 failures,
@@ -924,7 +922,11 @@ impl Checker {
             }
             let (id, f, m) = (target.id, facts, message.clone());
             let (alerter, failing_after) = (self.alerter.clone(), self.failing_after);
-            let (name, tags, source) = (target.name.clone(), target.tags.clone(), target.source.clone());
+            let (name, tags, source) = (
+                target.name.clone(),
+                target.tags.clone(),
+                target.source.clone(),
+            );
             let url = target.url.clone();
             let recorded = self
                 .store

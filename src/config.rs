@@ -805,7 +805,13 @@ impl Config {
             }
             if let Some(l) = &src.links {
                 scraper::Selector::parse(l.get_ref()).map_err(|e| {
-                    err(Some(l.span()), format!("`links`: `{}` is not a valid CSS selector: {e}", l.get_ref()))
+                    err(
+                        Some(l.span()),
+                        format!(
+                            "`links`: `{}` is not a valid CSS selector: {e}",
+                            l.get_ref()
+                        ),
+                    )
                 })?;
                 settings.links = Some(l.get_ref().clone());
             }
@@ -840,7 +846,10 @@ impl Config {
             if let Some(v) = &src.track_for {
                 let d = duration(v, "track_for")?;
                 if d < MIN_INTERVAL {
-                    return Err(err(Some(v.span()), "`track_for` must be at least 1s".into()));
+                    return Err(err(
+                        Some(v.span()),
+                        "`track_for` must be at least 1s".into(),
+                    ));
                 }
                 settings.track_for_ms = Some(d.as_millis() as u64);
             }
@@ -1290,6 +1299,86 @@ mod tests {
             "the example config shows a target"
         );
         assert_eq!(config.alerts, vec![AlertSpec::Log(AlertFilter::default())]);
+    }
+
+    #[test]
+    fn sources_are_read_with_their_target_defaults() {
+        let c = parse(
+            r#"
+[[source]]
+url = "https://news.example/rss.xml"
+kind = "feed"
+interval = "5m"
+include = ["/world/"]
+exclude = ["/video/"]
+hosts = ["CDN.news.example"]
+track_for = "14d"
+max_new_per_poll = 10
+max_targets = 50
+
+[source.targets]
+interval = "15m"
+selector = "article"
+exclude = ["aside"]
+ignore = ["Updated \\d+ minutes ago"]
+tags = ["world"]
+
+[[source]]
+url = "https://news.example/world"
+kind = "page"
+links = "main h2 a"
+
+[[alert]]
+kind = "log"
+sources = ["https://news.example/rss.xml"]
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.sources.len(), 2);
+        let s = &c.sources[0].settings;
+        assert_eq!(c.sources[0].kind, SourceKind::Feed);
+        assert_eq!(s.interval_ms, 300_000);
+        assert_eq!(s.include, ["/world/"]);
+        assert_eq!(s.exclude, ["/video/"]);
+        assert_eq!(s.hosts, ["cdn.news.example"]);
+        assert_eq!(s.track_for_ms, Some(14 * 86_400_000));
+        assert_eq!((s.max_new_per_poll, s.max_targets), (10, 50));
+        assert_eq!(s.targets.interval_ms, Some(900_000));
+        assert_eq!(s.targets.selector.as_deref(), Some("article"));
+        assert_eq!(s.targets.tags, ["world"]);
+        assert_eq!(s.targets.ignore, ["Updated \\d+ minutes ago"]);
+        assert_eq!(c.sources[1].settings.links.as_deref(), Some("main h2 a"));
+        assert_eq!(c.sources[1].settings.interval_ms, 600_000, "default poll");
+        let AlertSpec::Log(f) = &c.alerts[0] else {
+            panic!("a log sink")
+        };
+        assert!(f.covers(
+            "https://news.example/a",
+            &[],
+            Some("https://news.example/rss.xml")
+        ));
+        assert!(!f.covers("https://news.example/a", &[], None));
+    }
+
+    #[test]
+    fn bad_sources_are_named_where_they_stand() {
+        let (line, _, msg) = error_at("[[source]]\nurl = \"https://e.com/f\"\nkind = \"rss\"\n");
+        assert_eq!(line, 3);
+        assert!(msg.contains("unknown source kind `rss`"), "{msg}");
+        let (line, _, msg) = error_at("[[source]]\nurl = \"https://e.com/\"\nkind = \"page\"\n");
+        assert_eq!(line, 2);
+        assert!(msg.contains("needs `include`"), "{msg}");
+        let (line, _, msg) =
+            error_at("[[source]]\nurl = \"https://e.com/f\"\nkind = \"feed\"\nexclude = [\"[\"]\n");
+        assert_eq!(line, 4);
+        assert!(msg.contains("`exclude`"), "{msg}");
+        let (_, _, msg) = error_at(
+            "[[source]]\nurl = \"https://e.com/f\"\nkind = \"feed\"\nfrequency = \"5m\"\n",
+        );
+        assert!(msg.contains("frequency"), "{msg}");
+        let (_, _, msg) =
+            error_at("[[source]]\nurl = \"https://e.com/f\"\nkind = \"feed\"\nmax_targets = 0\n");
+        assert!(msg.contains("between 1 and"), "{msg}");
     }
 
     #[test]

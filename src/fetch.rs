@@ -182,8 +182,11 @@ impl Fetcher {
         validators: Validators<'_>,
     ) -> Result<Fetched, FetchError> {
         let started = Instant::now();
-        match tokio::time::timeout(self.timeout, self.fetch_inner(url, validators, None, started))
-            .await
+        match tokio::time::timeout(
+            self.timeout,
+            self.fetch_inner(url, validators, None, started),
+        )
+        .await
         {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout {

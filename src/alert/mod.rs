@@ -152,11 +152,9 @@ impl Alerter {
             return;
         }
         let words = (event.summary.added + event.summary.removed) as u64;
-        if self
-            .logs
-            .iter()
-            .any(|f| f.accepts(event.class, words) && f.covers(event.url.as_str(), event.tags, event.source))
-        {
+        if self.logs.iter().any(|f| {
+            f.accepts(event.class, words) && f.covers(event.url.as_str(), event.tags, event.source)
+        }) {
             log_change(event);
         }
     }
@@ -181,7 +179,9 @@ impl Alerter {
         };
         self.webhooks
             .iter()
-            .filter(|w| w.filter.accepts(c.class, words) && w.filter.covers(c.url, c.tags, c.source))
+            .filter(|w| {
+                w.filter.accepts(c.class, words) && w.filter.covers(c.url, c.tags, c.source)
+            })
             .map(|w| {
                 let id = message_id(&[&w.name, c.url, event, &c.to.0.to_string()]);
                 let payload = render(w.format, || change_json(&id, event, c), || change_text(c));

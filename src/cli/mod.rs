@@ -501,10 +501,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 (None, Some((url, kind))) => {
                     if name.is_some() {
-                        return Err(UsageError(
-                            "--name applies to targets, not to sources".into(),
-                        )
-                        .into());
+                        return Err(
+                            UsageError("--name applies to targets, not to sources".into()).into(),
+                        );
                     }
                     let mut settings = SourceSettings {
                         include,

@@ -137,18 +137,24 @@ pub fn sitemap(body: &[u8], base: &Url) -> Result<Sitemap, ParseError> {
     let mut news_date = String::new();
     let mut lastmod = String::new();
     let mut entries = Vec::new();
-    let text_into = |path: &[String], s: &str, loc: &mut String, news: &mut String, lm: &mut String| {
-        match path.last().map(String::as_str) {
+    let text_into =
+        |path: &[String], s: &str, loc: &mut String, news: &mut String, lm: &mut String| match path
+            .last()
+            .map(String::as_str)
+        {
             Some("loc") if path.len() == 2 => loc.push_str(s),
             Some("lastmod") if path.len() == 2 => lm.push_str(s),
             Some("publication_date") => news.push_str(s),
             _ => {}
-        }
-    };
+        };
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| bad(format!("{e} at byte {}; {}", reader.buffer_position(), looks_like(body))))?;
+        let event = reader.read_event().map_err(|e| {
+            bad(format!(
+                "{e} at byte {}; {}",
+                reader.buffer_position(),
+                looks_like(body)
+            ))
+        })?;
         match event {
             Event::Start(e) => {
                 let name = e.local_name().into_inner().to_string();
@@ -198,12 +204,20 @@ pub fn sitemap(body: &[u8], base: &Url) -> Result<Sitemap, ParseError> {
                 }
                 path.pop();
             }
-            Event::Text(t) => {
-                text_into(&path, &t.xml10_content(), &mut loc, &mut news_date, &mut lastmod)
-            }
-            Event::CData(t) => {
-                text_into(&path, &t.xml10_content(), &mut loc, &mut news_date, &mut lastmod)
-            }
+            Event::Text(t) => text_into(
+                &path,
+                &t.xml10_content(),
+                &mut loc,
+                &mut news_date,
+                &mut lastmod,
+            ),
+            Event::CData(t) => text_into(
+                &path,
+                &t.xml10_content(),
+                &mut loc,
+                &mut news_date,
+                &mut lastmod,
+            ),
             Event::GeneralRef(r) => {
                 let ch = match r.resolve_char_ref() {
                     Ok(Some(c)) => Some(c),
@@ -217,7 +231,13 @@ pub fn sitemap(body: &[u8], base: &Url) -> Result<Sitemap, ParseError> {
                     },
                 };
                 if let Some(c) = ch {
-                    text_into(&path, c.encode_utf8(&mut [0; 4]), &mut loc, &mut news_date, &mut lastmod);
+                    text_into(
+                        &path,
+                        c.encode_utf8(&mut [0; 4]),
+                        &mut loc,
+                        &mut news_date,
+                        &mut lastmod,
+                    );
                 }
             }
             Event::Eof => break,
@@ -402,7 +422,10 @@ mod tests {
             <main><h2><a href="story-1">One</a></h2><div class="teaser"><a href="https://other.example/x">X</a></div>
             <a href="#top">top</a><a href="mailto:x@y">mail</a></main></body></html>"##;
         let page_url = Url::parse("https://news.example/world").unwrap();
-        let all: Vec<String> = page(html, &page_url, None).into_iter().map(|e| e.url).collect();
+        let all: Vec<String> = page(html, &page_url, None)
+            .into_iter()
+            .map(|e| e.url)
+            .collect();
         assert_eq!(
             all,
             [
@@ -412,7 +435,10 @@ mod tests {
             ]
         );
         let sel = Selector::parse("main h2").unwrap();
-        let some: Vec<String> = page(html, &page_url, Some(&sel)).into_iter().map(|e| e.url).collect();
+        let some: Vec<String> = page(html, &page_url, Some(&sel))
+            .into_iter()
+            .map(|e| e.url)
+            .collect();
         assert_eq!(some, ["https://news.example/world/story-1"]);
     }
 }

@@ -213,7 +213,7 @@ impl Discoverer {
             Fetched::Page(p) => p,
         };
         let hash = document_hash(s, &page.body);
-        let cache = PageCache {
+        let mut cache = PageCache {
             etag: page.etag.clone(),
             last_modified: page.last_modified.clone(),
             body_hash: Some(hash),
@@ -224,16 +224,26 @@ impl Discoverer {
         }
         let base = Url::parse(&page.final_url).unwrap_or_else(|_| source.url.as_url().clone());
         let entries = match source.kind {
-            SourceKind::Feed => blocking(move || {
-                let body = parse::gunzip_if_needed(page.body).map_err(|e| e.to_string())?;
-                parse::feed(&body, &base).map_err(|e| e.to_string())
-            })
-            .await?,
+            SourceKind::Feed => {
+                blocking(move || {
+                    let body = parse::gunzip_if_needed(page.body).map_err(|e| e.to_string())?;
+                    parse::feed(&body, &base).map_err(|e| e.to_string())
+                })
+                .await?
+            }
             SourceKind::Page => {
                 let links = s.links.clone();
                 blocking(move || page_links(page, &base, links.as_deref())).await?
             }
-            SourceKind::Sitemap => self.sitemap_entries(source, page, base, &rules).await?,
+            SourceKind::Sitemap => {
+                let (entries, index) = self.sitemap_entries(source, page, base, &rules).await?;
+                if index {
+                    // An index may stay the same while its children change:
+                    // it is read in full every poll.
+                    cache = PageCache::default();
+                }
+                entries
+            }
         };
         let mut summary = PollSummary {
             listed: entries.len(),
@@ -248,21 +258,22 @@ impl Discoverer {
     }
 
     /// A sitemap's entries; for an index, the entries of its newest child
-    /// sitemaps (those on allowed hosts, not older than the window).
+    /// sitemaps (those on allowed hosts, not older than the window), and
+    /// `true`.
     async fn sitemap_entries(
         &self,
         source: &Source,
         page: FetchedPage,
         base: Url,
         rules: &Rules,
-    ) -> Result<Vec<Entry>, String> {
+    ) -> Result<(Vec<Entry>, bool), String> {
         let parsed = blocking(move || {
             let body = parse::gunzip_if_needed(page.body).map_err(|e| e.to_string())?;
             parse::sitemap(&body, &base).map_err(|e| e.to_string())
         })
         .await?;
         let children = match parsed {
-            Sitemap::Urls(entries) => return Ok(entries),
+            Sitemap::Urls(entries) => return Ok((entries, false)),
             Sitemap::Index(children) => children,
         };
         let mut children: Vec<Entry> = children
@@ -320,7 +331,7 @@ impl Discoverer {
         for e in &errors {
             tracing::warn!(source = %source.url, error = %e, "child sitemap skipped");
         }
-        Ok(entries)
+        Ok((entries, true))
     }
 }
 
@@ -360,7 +371,11 @@ fn page_links(page: FetchedPage, base: &Url, links: Option<&str>) -> Result<Vec<
 /// under the same rules need no parsing.
 fn document_hash(settings: &SourceSettings, body: &[u8]) -> [u8; 32] {
     let mut h = blake3::Hasher::new();
-    h.update(serde_json::to_string(settings).unwrap_or_default().as_bytes());
+    h.update(
+        serde_json::to_string(settings)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     h.update(&[0]);
     h.update(body);
     *h.finalize().as_bytes()
@@ -501,7 +516,9 @@ pub async fn run(discoverer: Arc<Discoverer>, cancel: CancellationToken, grace: 
     if !polls.is_empty() {
         let drain = async { while polls.join_next().await.is_some() {} };
         if tokio::time::timeout(grace, drain).await.is_err() {
-            tracing::warn!("source polls still running at shutdown; they are polled again after their lease");
+            tracing::warn!(
+                "source polls still running at shutdown; they are polled again after their lease"
+            );
         }
     }
 }

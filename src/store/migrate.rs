@@ -88,7 +88,13 @@ pub(crate) fn run(conn: &mut Connection, db: &str) -> Result<(), StoreError> {
         });
     }
     for m in MIGRATIONS {
-        let recorded: Option<String> = conn
+        // Checked inside a write transaction: two processes opening a new
+        // database at once (the daemon and a CLI command) must not both
+        // apply the same migration.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql_err)?;
+        let recorded: Option<String> = tx
             .query_row(
                 "SELECT checksum FROM schema_migrations WHERE version = ?1",
                 [m.version],
@@ -107,7 +113,6 @@ pub(crate) fn run(conn: &mut Connection, db: &str) -> Result<(), StoreError> {
             }
             None => {}
         }
-        let tx = conn.transaction().map_err(sql_err)?;
         tx.execute_batch(m.sql)
             .map_err(|source| StoreError::Migration {
                 db: db.to_string(),

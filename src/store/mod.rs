@@ -997,8 +997,24 @@ impl Store {
         conn.set_prepared_statement_cache_capacity(64);
         // WAL lets reports read while the daemon writes; FULL sync because a
         // lost version is the one failure users cannot forgive.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(open_err)?;
+        // Switching to WAL needs the file to itself and does not wait for
+        // the busy timeout: a CLI command opening a new database while the
+        // daemon creates it retries here instead of failing.
+        let started = std::time::Instant::now();
+        loop {
+            match conn.pragma_update(None, "journal_mode", "WAL") {
+                Ok(()) => break,
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if matches!(
+                        e.code,
+                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                    ) && started.elapsed() < BUSY_TIMEOUT =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => return Err(open_err(e)),
+            }
+        }
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
@@ -2532,7 +2548,13 @@ mod tests {
             discovered("https://e.com/c", None),
         ];
         let r = store
-            .record_poll(&src, Timestamp(1), Timestamp(100), &PageCache::default(), &links)
+            .record_poll(
+                &src,
+                Timestamp(1),
+                Timestamp(100),
+                &PageCache::default(),
+                &links,
+            )
             .unwrap();
         assert_eq!(r.created, ["https://e.com/a", "https://e.com/b"]);
         assert_eq!(r.capped_per_poll, 1);
@@ -2544,7 +2566,13 @@ mod tests {
             discovered("https://e.com/d", None),
         ];
         let r = store
-            .record_poll(&src, Timestamp(2), Timestamp(100), &PageCache::default(), &links)
+            .record_poll(
+                &src,
+                Timestamp(2),
+                Timestamp(100),
+                &PageCache::default(),
+                &links,
+            )
             .unwrap();
         assert_eq!(r.created, ["https://e.com/c"]);
         assert_eq!((r.known, r.capped_total), (1, 1));
@@ -2596,17 +2624,33 @@ mod tests {
     }
 
     #[test]
-    fn a_shared_canonical_retires_the_newer_target() {
+    fn a_shared_canonical_retires_the_discovered_duplicate() {
         let mut store = Store::open_in_memory().unwrap();
+        let src = add_feed(&mut store, crate::discover::SourceSettings::default());
+        // The canonical story was added by hand; the others discovered.
         let (a, _) = store
             .add_target(&settings("https://e.com/story"), Timestamp(0))
             .unwrap();
-        let (b, _) = store
-            .add_target(&settings("https://e.com/story?ref=home"), Timestamp(0))
+        store
+            .record_poll(
+                &src,
+                Timestamp(0),
+                Timestamp(100),
+                &PageCache::default(),
+                &[
+                    discovered("https://e.com/story?ref=home", None),
+                    discovered("https://e.com/other?ref=home", None),
+                ],
+            )
             .unwrap();
-        let (c, _) = store
-            .add_target(&settings("https://e.com/other?ref=home"), Timestamp(0))
-            .unwrap();
+        let find = |store: &Store, u: &str| {
+            store
+                .target_by_url(&TargetUrl::parse(u).unwrap())
+                .unwrap()
+                .unwrap()
+        };
+        let b = find(&store, "https://e.com/story?ref=home");
+        let c = find(&store, "https://e.com/other?ref=home");
         store_capture(&mut store, a.id, 1, &capture("Story", "a b c"));
         store_capture(&mut store, b.id, 2, &capture("Story", "a b c"));
         store_capture(&mut store, c.id, 3, &capture("Another story", "x y"));
@@ -2636,9 +2680,25 @@ mod tests {
         );
         let b = store.target_by_url(&b.url).unwrap().unwrap();
         assert_eq!(b.state, TargetState::Retired);
-        assert!(b.retired_reason.unwrap().contains("duplicate of https://e.com/story"));
+        assert!(
+            b.retired_reason
+                .unwrap()
+                .contains("duplicate of https://e.com/story")
+        );
         let a = store.target_by_url(&a.url).unwrap().unwrap();
         assert_eq!(a.state, TargetState::Active);
+
+        // Two targets added by hand are both kept, whatever they declare.
+        let (d, _) = store
+            .add_target(&settings("https://e.com/copy"), Timestamp(0))
+            .unwrap();
+        store_capture(&mut store, d.id, 5, &capture("Story", "a b c"));
+        assert_eq!(
+            store
+                .merge_canonical(d.id, "e.com/story", "Story", Timestamp(6))
+                .unwrap(),
+            None
+        );
     }
 
     #[test]

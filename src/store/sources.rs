@@ -82,7 +82,8 @@ pub struct SourceSyncReport {
     pub removed: Vec<String>,
 }
 
-const SOURCE_COLUMNS: &str = "id, url, kind, settings_json, host, failures, etag, last_modified, body_hash, state, origin";
+const SOURCE_COLUMNS: &str =
+    "id, url, kind, settings_json, host, failures, etag, last_modified, body_hash, state, origin";
 
 fn source_from_row(db: &str, r: &Row<'_>) -> rusqlite::Result<Result<Source, StoreError>> {
     let corrupt = |what: String| StoreError::Corrupt {
@@ -206,7 +207,14 @@ impl Store {
                             last_modified = CASE WHEN ?5 THEN NULL ELSE last_modified END,
                             body_hash = CASE WHEN ?5 THEN NULL ELSE body_hash END
                      WHERE id = ?1",
-                    params![id, kind.as_str(), json, origin, changed || state != "active", now.millis()],
+                    params![
+                        id,
+                        kind.as_str(),
+                        json,
+                        origin,
+                        changed || state != "active",
+                        now.millis()
+                    ],
                 )?;
                 Ok((id, false, changed))
             }
@@ -447,6 +455,10 @@ impl Store {
             active += 1;
             report.created.push(link.url.to_string());
         }
+        // A poll that left links for later keeps no validators: the next
+        // poll must read the document again, unchanged or not.
+        let capped = report.capped_per_poll + report.capped_total > 0;
+        let cache = if capped { &PageCache::default() } else { cache };
         tx.run(
             "UPDATE sources SET last_poll_at = ?2, next_poll_at = ?3, last_error = NULL, failures = 0,
                     etag = ?4, last_modified = ?5, body_hash = ?6
@@ -506,8 +518,11 @@ impl Store {
     /// After a target's page declared `canonical` (its identity
     /// `canonical_key`): remembers it, and when another target already
     /// watches that article — its URL or its declared canonical URL has the
-    /// same identity, and its latest headline is `title` — retires the
-    /// newer of the two as a duplicate of the older. Returns the retired
+    /// same identity, and its latest headline is `title` — retires one of
+    /// the two as a duplicate. Only targets discovered from a source are
+    /// retired this way (one added by hand or in the config stays); between
+    /// two discovered ones, the one at the canonical URL itself is kept,
+    /// else the older. Returns the retired
     /// target's URL and the one it duplicates, when a merge happened.
     ///
     /// A canonical URL that is a site's root names no article (a common
@@ -531,39 +546,59 @@ impl Store {
             params![target.0, canonical_key],
         )
         .map_err(&sql)?;
-        let other: Option<(i64, String, Option<String>)> = tx
+        let other: Option<(i64, String, Option<String>, bool, Option<String>)> = tx
             .row(
-                "SELECT t.id, t.url,
+                "SELECT t.id, t.url, t.url_key, t.source_id IS NOT NULL,
                         (SELECT v.title FROM versions v WHERE v.target_id = t.id ORDER BY v.number DESC LIMIT 1)
                  FROM targets t
                  WHERE t.id <> ?1 AND t.state <> 'removed'
                    AND (t.url_key = ?2 OR t.canonical_key = ?2)
                  ORDER BY t.id LIMIT 1",
                 params![target.0, canonical_key],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()
             .map_err(&sql)?;
-        let Some((other_id, other_url, other_title)) = other else {
+        let Some((other_id, other_url, other_key, other_found, other_title)) = other else {
             tx.commit().map_err(&sql)?;
             return Ok(None);
         };
-        let same_story = other_title.is_some_and(|t| {
-            crate::text::normalize_line(&t) == crate::text::normalize_line(title)
-        });
+        let same_story = other_title
+            .is_some_and(|t| crate::text::normalize_line(&t) == crate::text::normalize_line(title));
         if !same_story {
             tx.commit().map_err(&sql)?;
             return Ok(None);
         }
-        let own_url: String = tx
-            .row("SELECT url FROM targets WHERE id = ?1", [target.0], |r| {
-                r.get(0)
-            })
+        let (own_url, own_key, own_found): (String, Option<String>, bool) = tx
+            .row(
+                "SELECT url, url_key, source_id IS NOT NULL FROM targets WHERE id = ?1",
+                [target.0],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .map_err(&sql)?;
-        let (dup, dup_url, kept_url) = if other_id < target.0 {
-            (target.0, own_url, other_url)
-        } else {
+        // Only a discovered target is ever retired as a duplicate: a URL a
+        // user added on purpose stays watched. Between two discovered
+        // targets, the one at the canonical URL itself is kept, else the
+        // older.
+        let own_is_canonical = own_key.as_deref() == Some(canonical_key);
+        let other_is_canonical = other_key.as_deref() == Some(canonical_key);
+        let keep_own = match (own_found, other_found) {
+            (false, false) => {
+                tx.commit().map_err(&sql)?;
+                return Ok(None);
+            }
+            (false, true) => true,
+            (true, false) => false,
+            (true, true) => match (own_is_canonical, other_is_canonical) {
+                (true, false) => true,
+                (false, true) => false,
+                _ => target.0 < other_id,
+            },
+        };
+        let (dup, dup_url, kept_url) = if keep_own {
             (other_id, other_url, own_url)
+        } else {
+            (target.0, own_url, other_url)
         };
         tx.run(
             "UPDATE targets SET state = 'retired', retired_at = ?2, retired_reason = ?3,

@@ -12,6 +12,8 @@ mod charsets;
 mod cli;
 /// `redline run`: scheduling and clean shutdown on SIGTERM.
 mod daemon;
+/// Discovery: feeds, sitemaps and section pages becoming targets once.
+mod discovery;
 /// Failing targets: HTTP errors, refused connections, timeouts, huge bodies.
 mod failures;
 /// Noise, suspect pages, flapping, user rules, classes and readable diffs.
