@@ -102,66 +102,7 @@ pub enum Command {
         json: bool,
     },
     /// Watch a URL, or discover articles from a feed, sitemap or section page.
-    #[command(group(clap::ArgGroup::new("what").required(true).args(["url", "feed", "sitemap", "page"])))]
-    Add {
-        /// The article URL.
-        #[arg(value_parser = parse_url)]
-        url: Option<TargetUrl>,
-        /// Discover articles from an RSS, Atom or JSON feed.
-        #[arg(long, value_name = "URL", value_parser = parse_url)]
-        feed: Option<TargetUrl>,
-        /// Discover articles from a sitemap, news sitemap or sitemap index.
-        #[arg(long, value_name = "URL", value_parser = parse_url)]
-        sitemap: Option<TargetUrl>,
-        /// Discover articles linked from a section or home page (needs --include or --links).
-        #[arg(long, value_name = "URL", value_parser = parse_url)]
-        page: Option<TargetUrl>,
-        /// Fixed check interval, like "15m"; for a source, how often it is polled.
-        #[arg(long, value_parser = parse_interval)]
-        interval: Option<Duration>,
-        /// Source: fixed check interval of the targets it creates.
-        #[arg(long, value_parser = parse_interval)]
-        target_interval: Option<Duration>,
-        /// Source: URL regex an article link must match (repeatable).
-        #[arg(long, value_name = "REGEX")]
-        include: Vec<String>,
-        /// Source: URL regex that rules a link out (repeatable).
-        #[arg(long, value_name = "REGEX")]
-        exclude_url: Vec<String>,
-        /// Page source: CSS selector of the elements holding article links.
-        #[arg(long, value_name = "CSS")]
-        links: Option<String>,
-        /// Source: another host its links may point to (repeatable; "*" for any).
-        #[arg(long, value_name = "HOST")]
-        host: Vec<String>,
-        /// Source: how long each article is checked after publication, like "30d".
-        #[arg(long, value_parser = parse_interval)]
-        track_for: Option<Duration>,
-        /// Source: most targets created by one poll.
-        #[arg(long)]
-        max_new_per_poll: Option<u32>,
-        /// Source: most active targets from it.
-        #[arg(long)]
-        max_targets: Option<u32>,
-        /// CSS selector of the article body.
-        #[arg(long, value_parser = parse_selector)]
-        selector: Option<BodySelector>,
-        /// A short label.
-        #[arg(long)]
-        name: Option<String>,
-        /// Regex masked before comparison (repeatable), e.g. "Reading time: \d+ min".
-        #[arg(long, value_name = "REGEX", value_parser = parse_ignore)]
-        ignore: Vec<IgnoreRule>,
-        /// CSS selector removed before extraction (repeatable).
-        #[arg(long, value_name = "CSS", value_parser = parse_selector)]
-        exclude: Vec<BodySelector>,
-        /// A tag for alert filters (repeatable).
-        #[arg(long, value_name = "TAG")]
-        tag: Vec<String>,
-        /// Check this page even where robots.txt disallows it.
-        #[arg(long)]
-        ignore_robots: bool,
-    },
+    Add(Box<AddArgs>),
     /// Stop watching a URL (its history is kept unless --purge), or stop polling a source.
     Remove {
         #[arg(value_parser = parse_url)]
@@ -259,6 +200,69 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `redline add …`: an article URL, or one source with its settings.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["url", "feed", "sitemap", "page"])))]
+pub struct AddArgs {
+    /// The article URL.
+    #[arg(value_parser = parse_url)]
+    pub url: Option<TargetUrl>,
+    /// Discover articles from an RSS, Atom or JSON feed.
+    #[arg(long, value_name = "URL", value_parser = parse_url)]
+    pub feed: Option<TargetUrl>,
+    /// Discover articles from a sitemap, news sitemap or sitemap index.
+    #[arg(long, value_name = "URL", value_parser = parse_url)]
+    pub sitemap: Option<TargetUrl>,
+    /// Discover articles linked from a section or home page (needs --include or --links).
+    #[arg(long, value_name = "URL", value_parser = parse_url)]
+    pub page: Option<TargetUrl>,
+    /// Fixed check interval, like "15m"; for a source, how often it is polled.
+    #[arg(long, value_parser = parse_interval)]
+    pub interval: Option<Duration>,
+    /// Source: fixed check interval of the targets it creates.
+    #[arg(long, value_parser = parse_interval)]
+    pub target_interval: Option<Duration>,
+    /// Source: URL regex an article link must match (repeatable).
+    #[arg(long, value_name = "REGEX")]
+    pub include: Vec<String>,
+    /// Source: URL regex that rules a link out (repeatable).
+    #[arg(long, value_name = "REGEX")]
+    pub exclude_url: Vec<String>,
+    /// Page source: CSS selector of the elements holding article links.
+    #[arg(long, value_name = "CSS")]
+    pub links: Option<String>,
+    /// Source: another host its links may point to (repeatable; "*" for any).
+    #[arg(long, value_name = "HOST")]
+    pub host: Vec<String>,
+    /// Source: how long each article is checked after publication, like "30d".
+    #[arg(long, value_parser = parse_interval)]
+    pub track_for: Option<Duration>,
+    /// Source: most targets created by one poll.
+    #[arg(long)]
+    pub max_new_per_poll: Option<u32>,
+    /// Source: most active targets from it.
+    #[arg(long)]
+    pub max_targets: Option<u32>,
+    /// CSS selector of the article body.
+    #[arg(long, value_parser = parse_selector)]
+    pub selector: Option<BodySelector>,
+    /// A short label.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Regex masked before comparison (repeatable), e.g. "Reading time: \d+ min".
+    #[arg(long, value_name = "REGEX", value_parser = parse_ignore)]
+    pub ignore: Vec<IgnoreRule>,
+    /// CSS selector removed before extraction (repeatable).
+    #[arg(long, value_name = "CSS", value_parser = parse_selector)]
+    pub exclude: Vec<BodySelector>,
+    /// A tag for alert filters (repeatable).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// Check this page even where robots.txt disallows it.
+    #[arg(long)]
+    pub ignore_robots: bool,
 }
 
 /// `redline alerts …`
@@ -431,27 +435,28 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run => run::run(&ctx),
         Command::Check { urls, json } => check::run(&ctx, urls, json),
-        Command::Add {
-            url,
-            feed,
-            sitemap,
-            page,
-            interval,
-            target_interval,
-            include,
-            exclude_url,
-            links,
-            host,
-            track_for,
-            max_new_per_poll,
-            max_targets,
-            selector,
-            name,
-            ignore,
-            exclude,
-            tag,
-            ignore_robots,
-        } => {
+        Command::Add(args) => {
+            let AddArgs {
+                url,
+                feed,
+                sitemap,
+                page,
+                interval,
+                target_interval,
+                include,
+                exclude_url,
+                links,
+                host,
+                track_for,
+                max_new_per_poll,
+                max_targets,
+                selector,
+                name,
+                ignore,
+                exclude,
+                tag,
+                ignore_robots,
+            } = *args;
             let tags: Vec<String> = tag
                 .iter()
                 .map(|t| t.trim().to_string())

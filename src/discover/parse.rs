@@ -137,16 +137,16 @@ pub fn sitemap(body: &[u8], base: &Url) -> Result<Sitemap, ParseError> {
     let mut news_date = String::new();
     let mut lastmod = String::new();
     let mut entries = Vec::new();
-    let text_into =
-        |path: &[String], s: &str, loc: &mut String, news: &mut String, lm: &mut String| match path
-            .last()
-            .map(String::as_str)
-        {
-            Some("loc") if path.len() == 2 => loc.push_str(s),
-            Some("lastmod") if path.len() == 2 => lm.push_str(s),
-            Some("publication_date") => news.push_str(s),
-            _ => {}
-        };
+    let text_into = |path: &[String],
+                     s: &str,
+                     loc: &mut String,
+                     news: &mut String,
+                     lm: &mut String| match path.last().map(String::as_str) {
+        Some("loc") if path.len() == 2 => loc.push_str(s),
+        Some("lastmod") if path.len() == 2 => lm.push_str(s),
+        Some("publication_date") => news.push_str(s),
+        _ => {}
+    };
     loop {
         let event = reader.read_event().map_err(|e| {
             bad(format!(
@@ -169,16 +169,14 @@ pub fn sitemap(body: &[u8], base: &Url) -> Result<Sitemap, ParseError> {
                     path.push(name);
                 }
             }
-            Event::Empty(e) => {
-                if root.is_none() {
-                    let name = e.local_name().into_inner().to_string();
-                    if name == "urlset" || name == "sitemapindex" {
-                        root = Some(name);
-                    } else {
-                        return Err(bad(format!(
-                            "the root element is <{name}/>, not <urlset> or <sitemapindex>"
-                        )));
-                    }
+            Event::Empty(e) if root.is_none() => {
+                let name = e.local_name().into_inner().to_string();
+                if name == "urlset" || name == "sitemapindex" {
+                    root = Some(name);
+                } else {
+                    return Err(bad(format!(
+                        "the root element is <{name}/>, not <urlset> or <sitemapindex>"
+                    )));
                 }
             }
             Event::End(_) => {

@@ -284,7 +284,7 @@ impl Discoverer {
                 _ => true,
             })
             .collect();
-        children.sort_by(|a, b| b.published.cmp(&a.published));
+        children.sort_by_key(|c| std::cmp::Reverse(c.published));
         let skipped = children.len().saturating_sub(MAX_CHILD_SITEMAPS);
         if skipped > 0 {
             tracing::info!(source = %source.url, skipped, "sitemap index lists more child sitemaps than one poll reads; the newest {MAX_CHILD_SITEMAPS} are read");

@@ -82,6 +82,16 @@ pub struct SourceSyncReport {
     pub removed: Vec<String>,
 }
 
+/// The target another one may duplicate, as [`Store::merge_canonical`]
+/// reads it.
+struct OtherTarget {
+    id: i64,
+    url: String,
+    key: Option<String>,
+    discovered: bool,
+    title: Option<String>,
+}
+
 const SOURCE_COLUMNS: &str =
     "id, url, kind, settings_json, host, failures, etag, last_modified, body_hash, state, origin";
 
@@ -546,7 +556,7 @@ impl Store {
             params![target.0, canonical_key],
         )
         .map_err(&sql)?;
-        let other: Option<(i64, String, Option<String>, bool, Option<String>)> = tx
+        let other: Option<OtherTarget> = tx
             .row(
                 "SELECT t.id, t.url, t.url_key, t.source_id IS NOT NULL,
                         (SELECT v.title FROM versions v WHERE v.target_id = t.id ORDER BY v.number DESC LIMIT 1)
@@ -555,11 +565,26 @@ impl Store {
                    AND (t.url_key = ?2 OR t.canonical_key = ?2)
                  ORDER BY t.id LIMIT 1",
                 params![target.0, canonical_key],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                |r| {
+                    Ok(OtherTarget {
+                        id: r.get(0)?,
+                        url: r.get(1)?,
+                        key: r.get(2)?,
+                        discovered: r.get(3)?,
+                        title: r.get(4)?,
+                    })
+                },
             )
             .optional()
             .map_err(&sql)?;
-        let Some((other_id, other_url, other_key, other_found, other_title)) = other else {
+        let Some(OtherTarget {
+            id: other_id,
+            url: other_url,
+            key: other_key,
+            discovered: other_found,
+            title: other_title,
+        }) = other
+        else {
             tx.commit().map_err(&sql)?;
             return Ok(None);
         };
