@@ -253,6 +253,8 @@ async fn summary(checker: Arc<Checker>, every: Duration, cancel: CancellationTok
             versions = now.versions - last.versions,
             not_modified = now.not_modified - last.not_modified,
             identical = now.identical - last.identical,
+            source_polls = now.polls - last.polls,
+            discovered = now.discovered - last.discovered,
             in_flight = m.running(),
             queue = m.due(),
             lag_s = m.lag().as_secs(),

@@ -31,6 +31,9 @@ pub struct Metrics {
     gone: AtomicU64,
     retired: AtomicU64,
     bytes: AtomicU64,
+    polls: AtomicU64,
+    poll_errors: AtomicU64,
+    discovered: AtomicU64,
     in_flight: AtomicI64,
     due: AtomicU64,
     active: AtomicU64,
@@ -63,9 +66,22 @@ pub struct Snapshot {
     pub not_modified: u64,
     /// Pages byte-identical to the last one.
     pub identical: u64,
+    /// Source polls finished, failed ones included.
+    pub polls: u64,
+    /// Targets created by discovery.
+    pub discovered: u64,
 }
 
 impl Metrics {
+    /// Counts a source poll: whether it failed, and targets it created.
+    pub fn polled(&self, failed: bool, created: usize) {
+        self.polls.fetch_add(1, Ordering::Relaxed);
+        if failed {
+            self.poll_errors.fetch_add(1, Ordering::Relaxed);
+        }
+        self.discovered.fetch_add(created as u64, Ordering::Relaxed);
+    }
+
     /// Counts a finished check.
     pub fn checked(&self, status: CheckStatus) {
         self.by_status[index(status)].fetch_add(1, Ordering::Relaxed);
@@ -130,6 +146,8 @@ impl Metrics {
             versions: n(CheckStatus::New) + n(CheckStatus::Changed),
             not_modified: self.not_modified.load(Ordering::Relaxed),
             identical: self.identical.load(Ordering::Relaxed),
+            polls: self.polls.load(Ordering::Relaxed),
+            discovered: self.discovered.load(Ordering::Relaxed),
         }
     }
 
@@ -187,6 +205,24 @@ impl Metrics {
             "counter",
             "Pages found gone (410, or 404 repeatedly).",
             one(&self.gone),
+        );
+        metric(
+            "redline_source_polls_total",
+            "counter",
+            "Source polls (feeds, sitemaps, pages) finished, failed ones included.",
+            one(&self.polls),
+        );
+        metric(
+            "redline_source_poll_errors_total",
+            "counter",
+            "Source polls that failed.",
+            one(&self.poll_errors),
+        );
+        metric(
+            "redline_discovered_targets_total",
+            "counter",
+            "Targets created from sources.",
+            one(&self.discovered),
         );
         metric(
             "redline_retired_total",
@@ -305,6 +341,8 @@ mod tests {
         m.checked(CheckStatus::Unchanged);
         m.checked(CheckStatus::Error);
         m.not_modified();
+        m.polled(false, 3);
+        m.polled(true, 0);
         m.schedule(7, 100, Duration::from_secs(42), Timestamp(1_000));
         let text = m.render();
         assert!(
@@ -314,8 +352,12 @@ mod tests {
         assert!(text.contains("redline_checks_total{status=\"error\"} 1\n"));
         assert!(text.contains("# TYPE redline_targets_due gauge\nredline_targets_due 7\n"));
         assert!(text.contains("redline_schedule_lag_seconds 42\n"));
+        assert!(text.contains("redline_source_polls_total 2\n"));
+        assert!(text.contains("redline_source_poll_errors_total 1\n"));
+        assert!(text.contains("redline_discovered_targets_total 3\n"));
         let s = m.snapshot();
         assert_eq!((s.checks, s.errors, s.not_modified), (3, 1, 1));
+        assert_eq!((s.polls, s.discovered), (2, 3));
         assert!(m.healthy(Timestamp(2_000)));
         assert!(!m.healthy(Timestamp(1_000 + 121_000)));
     }

@@ -120,8 +120,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// List the sources articles are discovered from.
+    /// List the sources articles are discovered from (or poll them now).
     Sources {
+        /// Poll every active source once now and report what each found.
+        #[arg(long)]
+        poll: bool,
         /// One JSON object per source.
         #[arg(long)]
         json: bool,
@@ -546,7 +549,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Remove { url, purge } => remove::run(&ctx, &url, purge),
         Command::List { source, json } => list::run(&ctx, source.as_ref(), json),
-        Command::Sources { json } => sources::run(&ctx, json),
+        Command::Sources { poll, json } => sources::run(&ctx, poll, json),
         Command::History { url, json } => history::run(&ctx, &url, json),
         Command::Diff {
             url,

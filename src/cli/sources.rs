@@ -1,15 +1,26 @@
 //! `redline sources`: the feeds, sitemaps and pages articles are discovered
-//! from, with their last poll, articles found and errors.
+//! from, with their last poll, articles found and errors; `--poll` polls
+//! every active source once now (for cron, or to try a new source).
 
 use std::io::Write;
 
 use serde_json::json;
 
-use super::{Context, json_line, time_or_dash};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use super::{Context, json_line, runtime, time_or_dash};
+use crate::check::Checker;
+use crate::discover::Discoverer;
+use crate::store::StoreHandle;
 use crate::types::format_duration;
 
-pub(super) fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
+pub(super) fn run(ctx: &Context, poll: bool, json: bool) -> anyhow::Result<()> {
     let store = ctx.open_synced_store()?;
+    if poll {
+        return poll_now(ctx, store, json);
+    }
     let sources = store.list_sources()?;
     let mut out = std::io::stdout().lock();
     if json {
@@ -59,4 +70,69 @@ pub(super) fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Polls every active source once, now, and says what each poll did.
+fn poll_now(ctx: &Context, store: crate::store::Store, json: bool) -> anyhow::Result<()> {
+    let sources: Vec<_> = store
+        .list_sources()?
+        .into_iter()
+        .filter(|s| s.source.active)
+        .map(|s| s.source)
+        .collect();
+    if sources.is_empty() {
+        eprintln!("redline: no active sources to poll");
+        return Ok(());
+    }
+    let rt = runtime()?;
+    rt.block_on(async {
+        let checker = Arc::new(
+            Checker::new(&ctx.config, StoreHandle::new(store))
+                .context("setting up the HTTP client")?,
+        );
+        let discoverer = Discoverer::new(checker, Arc::new(tokio::sync::Notify::new()));
+        let mut out = std::io::stdout().lock();
+        let mut failed = 0;
+        for source in &sources {
+            let result = discoverer.poll(source).await;
+            if json {
+                let (new, error) = match &result {
+                    Ok(s) => (s.created.clone(), None),
+                    Err(e) => (Vec::new(), Some(e.clone())),
+                };
+                json_line(
+                    &mut out,
+                    &serde_json::json!({ "url": source.url.as_str(), "new": new, "error": error }),
+                )?;
+            } else {
+                match &result {
+                    Ok(s) if s.unchanged => writeln!(out, "{}: not modified", source.url)?,
+                    Ok(s) => {
+                        writeln!(
+                            out,
+                            "{}: {} listed, {} new, {} already watched{}",
+                            source.url,
+                            s.listed,
+                            s.created.len(),
+                            s.known,
+                            if s.capped_per_poll + s.capped_total > 0 {
+                                format!(", {} left by the caps", s.capped_per_poll + s.capped_total)
+                            } else {
+                                String::new()
+                            }
+                        )?;
+                        for url in &s.created {
+                            writeln!(out, "    new {url}")?;
+                        }
+                    }
+                    Err(e) => writeln!(out, "{}: error: {e}", source.url)?,
+                }
+            }
+            failed += usize::from(result.is_err());
+        }
+        if failed > 0 {
+            anyhow::bail!("{failed} of {} sources could not be polled", sources.len());
+        }
+        Ok(())
+    })
 }

@@ -127,6 +127,7 @@ impl Discoverer {
                     .call(move |s| s.record_poll_unchanged(id, now, next, &cache))
                     .await
                     .map_err(|e| e.to_string())?;
+                self.checker.metrics().polled(false, 0);
                 tracing::debug!(source = %source.url, "source polled: not modified");
                 Ok(PollSummary {
                     unchanged: true,
@@ -148,6 +149,7 @@ impl Discoverer {
                 summary.capped_per_poll = report.capped_per_poll;
                 summary.capped_total = report.capped_total;
                 summary.created = report.created;
+                self.checker.metrics().polled(false, summary.created.len());
                 if !summary.created.is_empty() {
                     self.created.notify_one();
                 }
@@ -155,6 +157,7 @@ impl Discoverer {
                 Ok(summary)
             }
             Err(message) => {
+                self.checker.metrics().polled(true, 0);
                 let failures = source.failures + 1;
                 let wait = schedule::backoff(
                     source.settings.interval(),

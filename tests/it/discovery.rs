@@ -205,8 +205,7 @@ fn rss_atom_and_json_feeds_become_targets_once() {
     let atom = src.iter().find(|s| s["url"] == url("/atom.xml")).unwrap();
     assert!(atom["articles"].as_u64().unwrap() >= 1);
     assert!(log.contains("new article from source"), "{log}");
-    // Polls of an unchanged document are conditional on its bytes: the
-    // Atom feed, the same every time, is parsed once.
+    // Every source kept being polled.
     assert!(server.hits("/atom.xml") >= 2);
 }
 
@@ -609,5 +608,53 @@ fn sources_are_added_listed_and_removed_from_the_command_line() {
     assert!(
         err.contains("`include`") && err.contains("redline.toml:"),
         "{err}"
+    );
+}
+
+#[test]
+fn sources_poll_once_from_the_command_line() {
+    let server = PageServer::start();
+    let now = OffsetDateTime::now_utc();
+    let story_url = server.url("/news/one");
+    server.route(
+        "/news/one",
+        Route::html(story("One story", "Lead of one.", now, None)),
+    );
+    server.route(
+        "/feed.xml",
+        feed_route(
+            rss(&[(format!("{story_url}?utm_source=rss"), now)]),
+            "application/rss+xml",
+        )
+        .etag("\"v1\""),
+    );
+    let ws = Workspace::new();
+    ws.write_config("");
+    let feed = server.url("/feed.xml");
+    ws.ok(&["add", "--feed", &feed, "--tag", "world"]);
+    let out = ws.ok(&["sources", "--poll"]);
+    assert!(out.contains("1 listed, 1 new"), "{out}");
+    assert!(out.contains(&format!("new {story_url}")), "{out}");
+    let list = ws.json_lines(&["list", "--json", "--source", &feed]);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["url"], story_url.as_str());
+    // The feed answers 304 to the validators it gave.
+    let out = ws.ok(&["sources", "--poll"]);
+    assert!(out.contains("not modified"), "{out}");
+    assert_eq!(
+        ws.json_lines(&["list", "--json"]).len(),
+        1,
+        "nothing added twice"
+    );
+    // A feed gone bad: exit 1, the error on the source.
+    server.route("/feed.xml", Route::status(500));
+    let out = ws.run(&["sources", "--poll"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("answered HTTP 500"));
+    assert!(
+        sources(&ws)[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("500")
     );
 }
