@@ -87,22 +87,27 @@ pub(crate) fn run(conn: &mut Connection, db: &str) -> Result<(), StoreError> {
             known: newest_known,
         });
     }
+    let recorded_sum = |conn: &Connection, version: i64| -> Result<Option<String>, StoreError> {
+        conn.query_row(
+            "SELECT checksum FROM schema_migrations WHERE version = ?1",
+            [version],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(sql_err)
+    };
     for m in MIGRATIONS {
-        // Checked inside a write transaction: two processes opening a new
-        // database at once (the daemon and a CLI command) must not both
-        // apply the same migration.
+        // The usual case, an applied migration, is read without a lock.
+        if recorded_sum(conn, m.version)?.is_some_and(|sum| sum == checksum(m.sql)) {
+            continue;
+        }
+        // Otherwise checked again inside a write transaction: two processes
+        // opening a new database at once (the daemon and a CLI command)
+        // must not both apply the same migration.
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(sql_err)?;
-        let recorded: Option<String> = tx
-            .query_row(
-                "SELECT checksum FROM schema_migrations WHERE version = ?1",
-                [m.version],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(sql_err)?;
-        match recorded {
+        match recorded_sum(&tx, m.version)? {
             Some(sum) if sum == checksum(m.sql) => continue,
             Some(_) => {
                 return Err(StoreError::MigrationChanged {
