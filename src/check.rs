@@ -454,7 +454,7 @@ impl Checker {
             (None, None) => format!("{robots_url} disallows {path}"),
         };
         Err(CheckError::Robots(format!(
-            "blocked by robots.txt: {why}; set robots_txt = false on the target or its [[host]] to check it anyway"
+            "blocked by robots.txt: {why}; set robots_txt = false on the target (or source) or its [[host]] to fetch it anyway"
         )))
     }
 
