@@ -658,3 +658,111 @@ fn sources_poll_once_from_the_command_line() {
             .contains("500")
     );
 }
+
+/// `track_for` decides how long a discovered article is checked, whether it
+/// is longer than the age schedule (checked at the last tier's pace until
+/// then) or shorter (one last check when the window closes). Driven through
+/// the library with the scheduler's clock, without sleeping.
+#[test]
+fn track_for_outlasts_or_cuts_short_the_age_schedule() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    use redline::check::Checker;
+    use redline::config::Config;
+    use redline::discover::{SourceKind, SourceSettings, canon};
+    use redline::store::{CheckStatus, Discovered, PageCache, Store, StoreHandle, TargetState};
+    use redline::types::{TargetUrl, Timestamp};
+
+    const MIN: i64 = 60_000;
+    const HOUR: i64 = 60 * MIN;
+    const DAY: i64 = 24 * HOUR;
+    let server = PageServer::start();
+    // A whole second, as the page writes its published time.
+    let t0 = Timestamp(Timestamp::now().minus(Duration::from_secs(3600)).millis() / 1000 * 1000);
+    let published = OffsetDateTime::from_unix_timestamp(t0.millis() / 1000).unwrap();
+    for slug in ["long", "short"] {
+        server.route(
+            &format!("/news/{slug}"),
+            Route::html(story(
+                &format!("The {slug} story"),
+                "Lead.",
+                published,
+                None,
+            )),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let handle = StoreHandle::new(Store::open(&dir.path().join("track.db")).unwrap());
+    let config = Config::from_toml(
+        "[fetch]\nper_host_gap = \"0s\"\n",
+        std::path::Path::new("test.toml"),
+    )
+    .unwrap();
+    let now = Arc::new(AtomicI64::new(t0.millis()));
+    let clock = {
+        let now = Arc::clone(&now);
+        Arc::new(move || Timestamp(now.load(Ordering::SeqCst)))
+    };
+    let checker = Checker::new(&config, handle.clone())
+        .unwrap()
+        .with_clock(clock);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // Two sources, one article each, found at t0.
+    for (slug, track_for) in [("long", 45 * DAY), ("short", 2 * HOUR)] {
+        let feed = TargetUrl::parse(&server.url(&format!("/{slug}.xml"))).unwrap();
+        let article = TargetUrl::parse(&server.url(&format!("/news/{slug}"))).unwrap();
+        let settings = SourceSettings {
+            track_for_ms: Some(track_for as u64),
+            ..SourceSettings::default()
+        };
+        rt.block_on(handle.call(move |s| {
+            s.add_source(&feed, SourceKind::Feed, &settings, t0)?;
+            let source = s.source_by_url(&feed)?.unwrap();
+            let link = Discovered {
+                key: canon::key(article.as_url()),
+                url: article,
+                published: Some(t0),
+            };
+            s.record_poll(&source, t0, t0, &PageCache::default(), &[link])
+        }))
+        .unwrap();
+    }
+    // Checks at a time, returning the wait until the next check (or None
+    // once retired, with the reason).
+    let check_at = |slug: &str, at: i64| -> Result<i64, String> {
+        now.store(at, Ordering::SeqCst);
+        let u = TargetUrl::parse(&server.url(&format!("/news/{slug}"))).unwrap();
+        let target = rt
+            .block_on(handle.call(move |s| Ok(s.target_by_url(&u)?.unwrap())))
+            .unwrap();
+        let report = rt.block_on(checker.check(&target));
+        assert_ne!(report.status, CheckStatus::Error, "{:?}", report.error);
+        let u = TargetUrl::parse(&server.url(&format!("/news/{slug}"))).unwrap();
+        let after = rt
+            .block_on(handle.call(move |s| Ok(s.target_by_url(&u)?.unwrap())))
+            .unwrap();
+        match after.state {
+            TargetState::Active => Ok(after.next_check_at.millis() - at),
+            _ => Err(after.retired_reason.unwrap_or_default()),
+        }
+    };
+    let t = t0.millis();
+    // Longer than the schedule: past its 30 days, daily until 45 days.
+    assert!((DAY..=DAY + DAY / 10).contains(&check_at("long", t + 20 * DAY).unwrap()));
+    let past_tiers = check_at("long", t + 35 * DAY).expect("still tracked after 30 days");
+    assert!((DAY..=DAY + DAY / 10).contains(&past_tiers), "{past_tiers}");
+    // The last check is not later than the window's end.
+    assert_eq!(check_at("long", t + 45 * DAY - 6 * HOUR).unwrap(), 6 * HOUR);
+    let reason = check_at("long", t + 45 * DAY).unwrap_err();
+    assert!(reason.contains("track_for"), "{reason}");
+
+    // Shorter than the schedule: every 5 minutes, then retired at 2 hours.
+    assert!((5 * MIN..=6 * MIN).contains(&check_at("short", t + HOUR).unwrap()));
+    assert_eq!(check_at("short", t + 2 * HOUR - 2 * MIN).unwrap(), 2 * MIN);
+    let reason = check_at("short", t + 2 * HOUR).unwrap_err();
+    assert!(reason.contains("tracked for 2h"), "{reason}");
+}
