@@ -296,28 +296,34 @@ impl Checker {
         } else {
             Validators::default()
         };
-        match self
+        let fetched = self
             .fetcher
             .fetch_conditional(&target.url, validators)
-            .await
+            .await;
+        self.pause_if_asked(&target.host, fetched)
+    }
+
+    /// A `429`/`503` means the whole site asked us to slow down, not just
+    /// this page: its host is paused for its `Retry-After` (a minute when
+    /// it gives none, a day at most).
+    fn pause_if_asked(
+        &self,
+        host: &str,
+        fetched: Result<Fetched, FetchError>,
+    ) -> Result<Fetched, CheckError> {
+        if let Err(FetchError::Status {
+            status: 429 | 503,
+            retry_after,
+            ..
+        }) = &fetched
         {
-            Err(
-                e @ FetchError::Status {
-                    status: 429 | 503,
-                    retry_after,
-                    ..
-                },
-            ) => {
-                // The whole site asked us to slow down, not just this page.
-                let wait = retry_after
-                    .unwrap_or(Duration::from_secs(60))
-                    .min(schedule::MAX_RETRY_AFTER);
-                self.politeness.pause(&target.host, wait);
-                tracing::warn!(host = %target.host, wait_s = wait.as_secs(), "host asked us to wait (Retry-After); pausing it");
-                Err(e.into())
-            }
-            other => Ok(other?),
+            let wait = retry_after
+                .unwrap_or(Duration::from_secs(60))
+                .min(schedule::MAX_RETRY_AFTER);
+            self.politeness.pause(host, wait);
+            tracing::warn!(host = %host, wait_s = wait.as_secs(), "host asked us to wait (Retry-After); pausing it");
         }
+        Ok(fetched?)
     }
 
     /// Fetches a source's document (feed, sitemap, page) as politely as a
@@ -347,27 +353,11 @@ impl Checker {
             self.robots_allow(url, &permit).await?;
         }
         self.politeness.before_send(&permit).await;
-        match self
+        let fetched = self
             .fetcher
             .fetch_document(url, validators, LISTING_ACCEPT)
-            .await
-        {
-            Err(
-                e @ FetchError::Status {
-                    status: 429 | 503,
-                    retry_after,
-                    ..
-                },
-            ) => {
-                let wait = retry_after
-                    .unwrap_or(Duration::from_secs(60))
-                    .min(schedule::MAX_RETRY_AFTER);
-                self.politeness.pause(&host, wait);
-                tracing::warn!(host = %host, wait_s = wait.as_secs(), "host asked us to wait (Retry-After); pausing it");
-                Err(e.into())
-            }
-            other => Ok(other?),
-        }
+            .await;
+        self.pause_if_asked(&host, fetched)
     }
 
     /// How long after publication a discovered article is worth tracking:

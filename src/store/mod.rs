@@ -1021,17 +1021,18 @@ impl Store {
             .map_err(open_err)?;
         migrate::run(&mut conn, &db)?;
         let mut store = Self { conn, db };
-        store.fill_hosts()?;
-        store.fill_url_keys()?;
+        store.fill_url_columns()?;
         Ok(store)
     }
 
-    /// Fills the host column of targets written before it existed.
-    fn fill_hosts(&mut self) -> Result<(), StoreError> {
+    /// Fills the columns derived from a target's URL — its host (for
+    /// politeness) and its identity (for de-duplication) — on rows written
+    /// before those columns existed.
+    fn fill_url_columns(&mut self) -> Result<(), StoreError> {
         let rows: Vec<(i64, String)> = {
             let mut stmt = self
                 .conn
-                .prepare("SELECT id, url FROM targets WHERE host IS NULL")
+                .prepare("SELECT id, url FROM targets WHERE host IS NULL OR url_key IS NULL")
                 .map_err(self.sql())?;
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
                 .map_err(self.sql())?
@@ -1046,8 +1047,9 @@ impl Store {
         for (id, url) in rows {
             if let Ok(u) = TargetUrl::parse(&url) {
                 tx.run(
-                    "UPDATE targets SET host = ?2 WHERE id = ?1",
-                    params![id, u.host_key()],
+                    "UPDATE targets SET host = COALESCE(host, ?2), url_key = COALESCE(url_key, ?3)
+                     WHERE id = ?1",
+                    params![id, u.host_key(), crate::discover::canon::key(u.as_url())],
                 )
                 .map_err(&sql)?;
             }
@@ -2513,6 +2515,27 @@ mod tests {
             .add_source(&url, crate::discover::SourceKind::Feed, &s, Timestamp(0))
             .unwrap();
         store.source_by_url(&url).unwrap().unwrap()
+    }
+
+    #[test]
+    fn rows_from_before_the_url_columns_get_them_filled() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO targets (url, origin, state, created_at, next_check_at)
+                 VALUES ('https://E.com:443/story/?utm_source=x', 'cli', 'active', 0, 0)",
+                [],
+            )
+            .unwrap();
+        store.fill_url_columns().unwrap();
+        let (host, key): (String, String) = store
+            .conn
+            .query_row("SELECT host, url_key FROM targets", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((host.as_str(), key.as_str()), ("e.com", "e.com/story"));
     }
 
     #[test]

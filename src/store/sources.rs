@@ -639,33 +639,4 @@ impl Store {
         tx.commit().map_err(&sql)?;
         Ok(Some((dup_url, kept_url)))
     }
-
-    /// Fills the identity column of targets written before it existed.
-    pub(super) fn fill_url_keys(&mut self) -> Result<(), StoreError> {
-        let rows: Vec<(i64, String)> = {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT id, url FROM targets WHERE url_key IS NULL")
-                .map_err(self.sql())?;
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(self.sql())?
-                .collect::<Result<_, _>>()
-                .map_err(self.sql())?
-        };
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let sql = sql_error(&self.db);
-        let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
-        for (id, url) in rows {
-            if let Some(key) = crate::discover::canon::key_of(&url) {
-                tx.run(
-                    "UPDATE targets SET url_key = ?2 WHERE id = ?1",
-                    params![id, key],
-                )
-                .map_err(&sql)?;
-            }
-        }
-        tx.commit().map_err(&sql)
-    }
 }

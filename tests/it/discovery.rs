@@ -11,7 +11,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use time::format_description::well_known::{Rfc2822, Rfc3339};
 
-use crate::harness::{PageServer, Receiver, Route, Workspace, article, wait_for};
+use crate::harness::{Driven, PageServer, Receiver, Route, Workspace, article, wait_for};
 
 /// A realistic news page: navigation, headline, byline, dates, body and a
 /// footer; `canonical` declared when given.
@@ -665,13 +665,8 @@ fn sources_poll_once_from_the_command_line() {
 /// the library with the scheduler's clock, without sleeping.
 #[test]
 fn track_for_outlasts_or_cuts_short_the_age_schedule() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicI64, Ordering};
-
-    use redline::check::Checker;
-    use redline::config::Config;
     use redline::discover::{SourceKind, SourceSettings, canon};
-    use redline::store::{CheckStatus, Discovered, PageCache, Store, StoreHandle, TargetState};
+    use redline::store::{CheckStatus, Discovered, PageCache, TargetState};
     use redline::types::{TargetUrl, Timestamp};
 
     const MIN: i64 = 60_000;
@@ -692,25 +687,7 @@ fn track_for_outlasts_or_cuts_short_the_age_schedule() {
             )),
         );
     }
-    let dir = tempfile::tempdir().unwrap();
-    let handle = StoreHandle::new(Store::open(&dir.path().join("track.db")).unwrap());
-    let config = Config::from_toml(
-        "[fetch]\nper_host_gap = \"0s\"\n",
-        std::path::Path::new("test.toml"),
-    )
-    .unwrap();
-    let now = Arc::new(AtomicI64::new(t0.millis()));
-    let clock = {
-        let now = Arc::clone(&now);
-        Arc::new(move || Timestamp(now.load(Ordering::SeqCst)))
-    };
-    let checker = Checker::new(&config, handle.clone())
-        .unwrap()
-        .with_clock(clock);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let driven = Driven::new(t0);
     // Two sources, one article each, found at t0.
     for (slug, track_for) in [("long", 45 * DAY), ("short", 2 * HOUR)] {
         let feed = TargetUrl::parse(&server.url(&format!("/{slug}.xml"))).unwrap();
@@ -719,7 +696,7 @@ fn track_for_outlasts_or_cuts_short_the_age_schedule() {
             track_for_ms: Some(track_for as u64),
             ..SourceSettings::default()
         };
-        rt.block_on(handle.call(move |s| {
+        driven.store(move |s| {
             s.add_source(&feed, SourceKind::Feed, &settings, t0)?;
             let source = s.source_by_url(&feed)?.unwrap();
             let link = Discovered {
@@ -728,23 +705,13 @@ fn track_for_outlasts_or_cuts_short_the_age_schedule() {
                 published: Some(t0),
             };
             s.record_poll(&source, t0, t0, &PageCache::default(), &[link])
-        }))
-        .unwrap();
+        });
     }
     // Checks at a time, returning the wait until the next check (or None
     // once retired, with the reason).
     let check_at = |slug: &str, at: i64| -> Result<i64, String> {
-        now.store(at, Ordering::SeqCst);
-        let u = TargetUrl::parse(&server.url(&format!("/news/{slug}"))).unwrap();
-        let target = rt
-            .block_on(handle.call(move |s| Ok(s.target_by_url(&u)?.unwrap())))
-            .unwrap();
-        let report = rt.block_on(checker.check(&target));
+        let (report, after) = driven.check_at(&server.url(&format!("/news/{slug}")), at);
         assert_ne!(report.status, CheckStatus::Error, "{:?}", report.error);
-        let u = TargetUrl::parse(&server.url(&format!("/news/{slug}"))).unwrap();
-        let after = rt
-            .block_on(handle.call(move |s| Ok(s.target_by_url(&u)?.unwrap())))
-            .unwrap();
         match after.state {
             TargetState::Active => Ok(after.next_check_at.millis() - at),
             _ => Err(after.retired_reason.unwrap_or_default()),

@@ -3,16 +3,12 @@
 //! restarts that resume the schedule, and the metrics endpoint.
 
 use std::io::{Read, Write};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use redline::check::Checker;
-use redline::config::Config;
-use redline::store::{CheckStatus, Store, StoreHandle, TargetSettings, TargetState};
+use redline::store::{CheckStatus, TargetSettings, TargetState};
 use redline::types::{TargetUrl, Timestamp};
 
-use crate::harness::{PageServer, Route, Workspace, article, free_port, wait_for};
+use crate::harness::{Driven, PageServer, Route, Workspace, article, free_port, wait_for};
 
 fn page_route() -> Route {
     Route::dynamic(|n| article::render(n, |p| p).into_bytes())
@@ -397,46 +393,16 @@ fn age_tiers_move_a_target_between_intervals_and_retire_it() {
     article_published(&server, "/fresh", t0);
     server.route("/undated", Route::html("<html><head><title>Undated notice</title></head><body><article><h1>Undated notice</h1><p>The council meets on Tuesday to discuss the budget for next year, which includes new spending on schools and roads across the district.</p><p>Residents may attend and speak for three minutes each, the clerk said in a statement issued this morning to local newspapers.</p></article></body></html>"));
 
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("age.db")).unwrap();
-    let handle = StoreHandle::new(store);
-    let config = Config::from_toml(
-        "[fetch]\nper_host_gap = \"0s\"\n",
-        std::path::Path::new("test.toml"),
-    )
-    .unwrap();
-    let now = Arc::new(AtomicI64::new(t0.millis()));
-    let clock = {
-        let now = Arc::clone(&now);
-        Arc::new(move || Timestamp(now.load(Ordering::SeqCst)))
-    };
-    let checker = Checker::new(&config, handle.clone())
-        .unwrap()
-        .with_clock(clock);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let driven = Driven::new(t0);
     let add = |url: String, at: Timestamp| {
         let settings = TargetSettings::new(TargetUrl::parse(&url).unwrap());
-        rt.block_on(handle.call(move |s| s.add_target(&settings, at)))
-            .unwrap()
-            .0
+        driven.store(move |s| s.add_target(&settings, at)).0
     };
     // Checks at an age, returning the interval to the next check (or None
     // once retired).
     let check_at = |url: &str, at: i64| -> Option<i64> {
-        now.store(at, Ordering::SeqCst);
-        let u = TargetUrl::parse(url).unwrap();
-        let target = rt
-            .block_on(handle.call(move |s| Ok(s.target_by_url(&u)?.unwrap())))
-            .unwrap();
-        let report = rt.block_on(checker.check(&target));
+        let (report, after) = driven.check_at(url, at);
         assert_ne!(report.status, CheckStatus::Error, "{:?}", report.error);
-        let u = TargetUrl::parse(url).unwrap();
-        let after = rt
-            .block_on(handle.call(move |s| Ok(s.target_by_url(&u)?.unwrap())))
-            .unwrap();
         match after.state {
             TargetState::Active => Some(after.next_check_at.millis() - at),
             TargetState::Retired => {
