@@ -618,22 +618,10 @@ impl Checker {
         let followup = self.followup(target, cache, None);
         let retired = retire_reason(&followup.next);
         let (id, f, alerter) = (target.id, facts.clone(), self.alerter.clone());
-        let (url, name, tags, source) = labels(target);
+        let labels = labels(target);
         let recorded = self
             .store
-            .call(move |s| {
-                s.record_unchanged(id, &f, &followup, || {
-                    tracing::info!(target: "redline::alert", url = %url, "target recovered");
-                    alerter.target_deliveries(
-                        "target.recovered",
-                        &url,
-                        name.as_deref(),
-                        &tags,
-                        source.as_deref(),
-                        serde_json::json!({}),
-                    )
-                })
-            })
+            .call(move |s| s.record_unchanged(id, &f, &followup, || labels.recovered(&alerter)))
             .await?;
         match recorded {
             Some(outcome) => Ok((outcome, retired)),
@@ -679,7 +667,7 @@ impl Checker {
         // Versions beyond the latest are read for revert detection.
         let window = policy.revert_window as usize + 1;
         let alerter = self.alerter.clone();
-        let (url, name, tags, source) = labels(target);
+        let labels = labels(target);
         let outcome = self
             .store
             .call(move |s| {
@@ -689,29 +677,24 @@ impl Checker {
                     .as_deref()
                     .and_then(crate::discover::canon::key_of);
                 let title = prepared.capture.title.clone();
-                let outcome = s.record_observation(id, &f, &prepared.capture, &followup, window, |recent| {
-                    let decision = decide_for_store(&policy, &prepared, recent);
-                    let mut deliveries = outbox_for(
-                        &alerter,
-                        &decision,
-                        recent,
-                        &prepared,
-                        (&url, name.as_deref(), &tags, source.as_deref()),
-                        f.started_at,
-                    );
-                    if recent.failing_alerted && !matches!(decision, StoreDecision::Error { .. }) {
-                        tracing::info!(target: "redline::alert", url = %url, "target recovered");
-                        deliveries.extend(alerter.target_deliveries(
-                            "target.recovered",
-                            &url,
-                            name.as_deref(),
-                            &tags,
-                            source.as_deref(),
-                            serde_json::json!({}),
-                        ));
-                    }
-                    (decision, deliveries)
-                })?;
+                let outcome =
+                    s.record_observation(id, &f, &prepared.capture, &followup, window, |recent| {
+                        let decision = decide_for_store(&policy, &prepared, recent);
+                        let mut deliveries = outbox_for(
+                            &alerter,
+                            &decision,
+                            recent,
+                            &prepared,
+                            &labels,
+                            f.started_at,
+                        );
+                        if recent.failing_alerted
+                            && !matches!(decision, StoreDecision::Error { .. })
+                        {
+                            deliveries.extend(labels.recovered(&alerter));
+                        }
+                        (decision, deliveries)
+                    })?;
                 // A page declaring a canonical URL already watched: one
                 // article, watched once.
                 let merged = match (&outcome, canonical) {
@@ -724,15 +707,10 @@ impl Checker {
             })
             .await?;
         let (outcome, merged) = outcome;
-        if let Some((dup, kept)) = merged {
-            tracing::info!(url = %dup, kept = %kept, "duplicate target retired: both pages declare the same rel=canonical URL");
-            if dup == target.url.as_str() {
-                return Ok((
-                    outcome,
-                    Some(format!(
-                        "duplicate of {kept}: both pages declare the same rel=canonical URL"
-                    )),
-                ));
+        if let Some(m) = merged {
+            tracing::info!(url = %m.retired, kept = %m.kept, "duplicate target retired: both pages declare the same rel=canonical URL");
+            if m.retired == target.url.as_str() {
+                return Ok((outcome, Some(m.reason)));
             }
         }
         Ok((outcome, retired))
@@ -765,7 +743,7 @@ impl Checker {
             raw_html: self.raw_html,
         };
         let (id, f, alerter) = (target.id, facts.clone(), self.alerter.clone());
-        let (url, name, tags, source) = labels(target);
+        let labels = labels(target);
         let outcome = self
             .store
             .call(move |s| {
@@ -784,7 +762,7 @@ impl Checker {
                         &decision,
                         recent,
                         &prepared,
-                        (&url, name.as_deref(), &tags, source.as_deref()),
+                        &labels,
                         f.started_at,
                     );
                     (decision, deliveries)
@@ -950,15 +928,38 @@ impl Checker {
     }
 }
 
-/// A target's URL, name, tags and source, owned, for alerts built on the
-/// store's thread.
-fn labels(target: &Target) -> (String, Option<String>, Vec<String>, Option<String>) {
-    (
-        target.url.to_string(),
-        target.name.clone(),
-        target.tags.clone(),
-        target.source.clone(),
-    )
+/// What alerts say about a target: URL, name, tags and source, owned, for
+/// alerts built on the store's thread.
+struct Labels {
+    url: String,
+    name: Option<String>,
+    tags: Vec<String>,
+    source: Option<String>,
+}
+
+fn labels(target: &Target) -> Labels {
+    Labels {
+        url: target.url.to_string(),
+        name: target.name.clone(),
+        tags: target.tags.clone(),
+        source: target.source.clone(),
+    }
+}
+
+impl Labels {
+    /// Logs that the target works again and builds its `target.recovered`
+    /// deliveries.
+    fn recovered(&self, alerter: &Alerter) -> Vec<NewDelivery> {
+        tracing::info!(target: "redline::alert", url = %self.url, "target recovered");
+        alerter.target_deliveries(
+            "target.recovered",
+            &self.url,
+            self.name.as_deref(),
+            &self.tags,
+            self.source.as_deref(),
+            serde_json::json!({}),
+        )
+    }
 }
 
 /// What recording a check did, and why the target retired if it did.
@@ -1044,7 +1045,7 @@ fn outbox_for(
     decision: &StoreDecision,
     recent: &Recent,
     prepared: &Prepared,
-    (url, name, tags, source): (&str, Option<&str>, &[String], Option<&str>),
+    labels: &Labels,
     now: Timestamp,
 ) -> Vec<NewDelivery> {
     let StoreDecision::Store {
@@ -1061,8 +1062,8 @@ fn outbox_for(
     };
     alerter.change_deliveries(
         &ChangeFacts {
-            url,
-            name,
+            url: &labels.url,
+            name: labels.name.as_deref(),
             from: (latest.number, latest.captured_at),
             to: (latest.number + 1, now),
             title_from: &latest.title,
@@ -1070,8 +1071,8 @@ fn outbox_for(
             class: *class,
             revert_of: *revert_of,
             summary,
-            tags,
-            source,
+            tags: &labels.tags,
+            source: labels.source.as_deref(),
         },
         *alert_paused,
     )

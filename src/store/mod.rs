@@ -1,5 +1,5 @@
-//! Storage of targets, checks, versions and diffs — the only module that
-//! speaks SQL.
+//! Storage of targets, checks, versions, diffs, the alert outbox and the
+//! sources articles are discovered from — the only module that speaks SQL.
 //!
 //! [`Store`] is the SQLite backend: WAL journal, foreign keys, a busy
 //! timeout, and the embedded migrations in [`migrate`]. Its methods take and
@@ -22,7 +22,7 @@
 mod migrate;
 mod sources;
 
-pub use sources::{Discovered, PollReport, Source, SourceSummary, SourceSyncReport};
+pub use sources::{Discovered, Merged, PollReport, Source, SourceSummary, SourceSyncReport};
 
 use std::path::Path;
 use std::time::Duration;
@@ -2694,12 +2694,15 @@ mod tests {
         let merged = store
             .merge_canonical(b.id, "e.com/story", "Story", Timestamp(4))
             .unwrap();
+        let merged = merged.expect("a merge");
         assert_eq!(
-            merged,
-            Some((
-                "https://e.com/story?ref=home".to_string(),
-                "https://e.com/story".to_string()
-            ))
+            (merged.retired.as_str(), merged.kept.as_str()),
+            ("https://e.com/story?ref=home", "https://e.com/story")
+        );
+        assert!(
+            merged
+                .reason
+                .starts_with("duplicate of https://e.com/story:")
         );
         let b = store.target_by_url(&b.url).unwrap().unwrap();
         assert_eq!(b.state, TargetState::Retired);

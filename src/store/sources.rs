@@ -73,6 +73,17 @@ pub struct PollReport {
     pub capped_total: usize,
 }
 
+/// Two targets found to be one article ([`Store::merge_canonical`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merged {
+    /// URL of the target retired as the duplicate.
+    pub retired: String,
+    /// URL of the target kept.
+    pub kept: String,
+    /// The reason recorded on the retired one.
+    pub reason: String,
+}
+
 /// What a config sync did to sources.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceSyncReport {
@@ -532,8 +543,7 @@ impl Store {
     /// the two as a duplicate. Only targets discovered from a source are
     /// retired this way (one added by hand or in the config stays); between
     /// two discovered ones, the one at the canonical URL itself is kept,
-    /// else the older. Returns the retired
-    /// target's URL and the one it duplicates, when a merge happened.
+    /// else the older. Returns what was merged, when a merge happened.
     ///
     /// A canonical URL that is a site's root names no article (a common
     /// misconfiguration) and is ignored, and so are two pages with
@@ -545,7 +555,7 @@ impl Store {
         canonical_key: &str,
         title: &str,
         now: Timestamp,
-    ) -> Result<Option<(String, String)>, StoreError> {
+    ) -> Result<Option<Merged>, StoreError> {
         if canonical_key.ends_with('/') && canonical_key.matches('/').count() == 1 {
             return Ok(None);
         }
@@ -625,18 +635,20 @@ impl Store {
         } else {
             (target.0, own_url, other_url)
         };
+        let reason =
+            format!("duplicate of {kept_url}: both pages declare the same rel=canonical URL");
         tx.run(
             "UPDATE targets SET state = 'retired', retired_at = ?2, retired_reason = ?3,
                     etag = NULL, last_modified = NULL, body_hash = NULL
              WHERE id = ?1",
-            params![
-                dup,
-                now.millis(),
-                format!("duplicate of {kept_url}: both pages declare the same rel=canonical URL")
-            ],
+            params![dup, now.millis(), reason],
         )
         .map_err(&sql)?;
         tx.commit().map_err(&sql)?;
-        Ok(Some((dup_url, kept_url)))
+        Ok(Some(Merged {
+            retired: dup_url,
+            kept: kept_url,
+            reason,
+        }))
     }
 }
