@@ -113,6 +113,7 @@ pub struct Checker {
     politeness: Arc<Politeness>,
     cpu: Arc<Semaphore>,
     robots_token: String,
+    revalidate_after: Duration,
     clock: Clock,
     metrics: Arc<Metrics>,
 }
@@ -169,6 +170,7 @@ impl Checker {
             politeness: Politeness::new(config),
             cpu: Arc::new(Semaphore::new(cpu_threads())),
             robots_token,
+            revalidate_after: config.fetch.revalidate_after,
             clock: Arc::new(Timestamp::now),
             metrics: Arc::new(Metrics::default()),
         })
@@ -253,6 +255,7 @@ impl Checker {
                     last_modified: page.last_modified.clone(),
                     body_hash: Some(body_hash),
                     rules: Some(rules_fp),
+                    fetched_at: Some(facts.started_at),
                 };
                 if target.cache.body_hash == Some(body_hash) {
                     self.metrics.identical();
@@ -288,7 +291,12 @@ impl Checker {
             self.robots_allow(&target.url, permit).await?;
         }
         self.politeness.before_send(permit).await;
-        let validators = if target.cache.rules == Some(rules_fp) {
+        let validators = if conditional_allowed(
+            &target.cache,
+            rules_fp,
+            self.now(),
+            self.revalidate_after,
+        ) {
             Validators {
                 etag: target.cache.etag.as_deref(),
                 last_modified: target.cache.last_modified.as_deref(),
@@ -465,6 +473,7 @@ impl Checker {
             last_modified: page.last_modified.clone(),
             body_hash: Some(body_hash(rules_fp, &page.body)),
             rules: Some(rules_fp),
+            fetched_at: Some(facts.started_at),
         };
         let result = self
             .process_page(target, page, &mut facts, clock, cache)
@@ -545,29 +554,15 @@ impl Checker {
     fn next_after(&self, target: &Target, published: Option<Timestamp>) -> Next {
         let now = self.now();
         let (interval, age) = self.interval_now(target, now, published);
-        if let Some(track) = target.track_for {
-            if age >= track {
-                return Next::Retire(format!(
-                    "tracked for {} as its source asks (track_for); the article is {} old",
-                    format_duration(track),
-                    format_duration(age)
-                ));
-            }
-            // Past the age tiers but inside the window: the last tier's pace.
-            let every = interval
-                .or_else(|| self.schedule.tiers.last().map(|t| t.every))
-                .unwrap_or(Duration::from_secs(86_400));
-            // One last check when the window closes, which retires it.
-            let deadline = now.plus(track - age);
-            return Next::At(next_check_at(now, every, target.id).min(deadline));
-        }
-        match (interval, age) {
-            (Some(interval), _) => Next::At(next_check_at(now, interval, target.id)),
-            (None, age) => Next::Retire(format!(
-                "past the age schedule: the article is {} old; give it an `interval` to keep checking it",
-                format_duration(age)
-            )),
-        }
+        plan_next(&Planned {
+            now,
+            interval,
+            age,
+            track_for: target.track_for,
+            discovered: target.source.is_some(),
+            last_every: self.schedule.tiers.last().map(|t| t.every),
+            target: target.id,
+        })
     }
 
     /// What a good check leaves on its target.
@@ -972,6 +967,75 @@ fn retire_reason(next: &Next) -> Option<String> {
     }
 }
 
+/// What decides when a target is checked next.
+#[derive(Debug, Clone, Copy)]
+struct Planned {
+    now: Timestamp,
+    /// The interval the schedule gives now; `None` past the age tiers.
+    interval: Option<Duration>,
+    /// The article's age (from publication, else first seen).
+    age: Duration,
+    track_for: Option<Duration>,
+    /// Found by a source, not added by hand or in the config.
+    discovered: bool,
+    /// The last age tier's interval.
+    last_every: Option<Duration>,
+    target: crate::types::TargetId,
+}
+
+/// When a target is next due after a good check, or that it retires.
+///
+/// - A `track_for` ends the target when the article is that old, with one
+///   last check when the window closes.
+/// - Otherwise a *discovered* target retires past the age schedule: a feed
+///   brings far more stories than anyone can watch forever.
+/// - A target a person added (by hand or in the config) is never retired
+///   by age: newsrooms rewrite archive stories years later, and that is
+///   what it was added for. Past the last tier it keeps the last tier's pace.
+fn plan_next(p: &Planned) -> Next {
+    let last_pace = || {
+        p.interval
+            .or(p.last_every)
+            .unwrap_or(Duration::from_secs(86_400))
+    };
+    if let Some(track) = p.track_for {
+        if p.age >= track {
+            return Next::Retire(format!(
+                "tracked for {} as its source asks (track_for); the article is {} old",
+                format_duration(track),
+                format_duration(p.age)
+            ));
+        }
+        // Past the age tiers but inside the window: the last tier's pace.
+        let deadline = p.now.plus(track - p.age);
+        return Next::At(next_check_at(p.now, last_pace(), p.target).min(deadline));
+    }
+    match p.interval {
+        Some(interval) => Next::At(next_check_at(p.now, interval, p.target)),
+        None if !p.discovered => Next::At(next_check_at(p.now, last_pace(), p.target)),
+        None => Next::Retire(format!(
+            "past the age schedule: the article is {} old; give it an `interval` to keep checking it",
+            format_duration(p.age)
+        )),
+    }
+}
+
+/// Whether a check may send the validators it has: they were taken under
+/// the same rules, and the page was fetched in full within
+/// `revalidate_after` (so a server whose `304`s are wrong hides an edit for
+/// at most that long).
+fn conditional_allowed(
+    cache: &PageCache,
+    rules_fp: i64,
+    now: Timestamp,
+    revalidate_after: Duration,
+) -> bool {
+    cache.rules == Some(rules_fp)
+        && cache
+            .fetched_at
+            .is_some_and(|at| at.until(now) < revalidate_after)
+}
+
 /// BLAKE3 over the rules fingerprint and the page bytes.
 fn body_hash(rules_fp: i64, body: &[u8]) -> [u8; 32] {
     let mut h = blake3::Hasher::new();
@@ -992,11 +1056,11 @@ fn decide_for_store(policy: &Policy, prepared: &Prepared, recent: &Recent) -> St
         })
         .collect();
     let checks = |kind: SuspectKind| {
-        detect::suspect_streak(
+        detect::suspect_run(
             recent
                 .checks
                 .iter()
-                .map(|(o, r)| (o.as_str(), r.as_deref())),
+                .map(|(o, r, same)| (o.as_str(), r.as_deref(), *same)),
             kind,
         )
     };
@@ -1113,4 +1177,75 @@ fn prepare(
     };
     capture.hash = capture.fields().hash();
     Prepared { capture, nothing }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::TargetId;
+
+    const HOUR: Duration = Duration::from_secs(3600);
+    const DAY: Duration = Duration::from_secs(86_400);
+
+    fn planned(interval: Option<Duration>, age: Duration, discovered: bool) -> Planned {
+        Planned {
+            now: Timestamp(1_800_000_000_000),
+            interval,
+            age,
+            track_for: None,
+            discovered,
+            last_every: Some(DAY),
+            target: TargetId(7),
+        }
+    }
+
+    #[test]
+    fn hand_added_targets_are_never_retired_by_age() {
+        let four_years = 4 * 365 * DAY;
+        let p = planned(None, four_years, false);
+        match plan_next(&p) {
+            Next::At(at) => {
+                let wait = p.now.until(at);
+                // The interval, give or take the schedule's jitter.
+                assert!(wait <= DAY + DAY / 10 && wait >= DAY / 2, "{wait:?}");
+            }
+            Next::Retire(why) => panic!("retired: {why}"),
+        }
+        // A discovered story past the schedule retires.
+        assert!(matches!(
+            plan_next(&planned(None, four_years, true)),
+            Next::Retire(_)
+        ));
+        // A track_for still ends a hand-added target.
+        let mut p = planned(None, four_years, false);
+        p.track_for = Some(30 * DAY);
+        assert!(matches!(plan_next(&p), Next::Retire(_)));
+        // Inside the tiers both follow the tier's interval.
+        for discovered in [false, true] {
+            let p = planned(Some(HOUR), HOUR, discovered);
+            let Next::At(at) = plan_next(&p) else {
+                panic!("retired inside the schedule")
+            };
+            assert!(p.now.until(at) <= HOUR + HOUR / 10);
+        }
+    }
+
+    #[test]
+    fn validators_expire_after_revalidate_after() {
+        let now = Timestamp(1_800_000_000_000);
+        let mut cache = PageCache {
+            etag: Some("\"v1\"".into()),
+            rules: Some(5),
+            fetched_at: Some(Timestamp(now.0 - 3_600_000)),
+            ..PageCache::default()
+        };
+        assert!(conditional_allowed(&cache, 5, now, DAY));
+        // Other rules: the page must be read again.
+        assert!(!conditional_allowed(&cache, 6, now, DAY));
+        // The last full fetch is older than revalidate_after.
+        assert!(!conditional_allowed(&cache, 5, now, HOUR / 2));
+        // Never fetched in full (an old database): fetch in full.
+        cache.fetched_at = None;
+        assert!(!conditional_allowed(&cache, 5, now, DAY));
+    }
 }

@@ -221,7 +221,14 @@ pub struct FetchConfig {
     pub per_host_gap: Duration,
     /// Whether robots.txt is obeyed.
     pub robots_txt: bool,
+    /// A target whose last full (unconditional) fetch is older than this is
+    /// fetched without validators, so a server whose `304`s are wrong costs
+    /// at most this long, never an edit.
+    pub revalidate_after: Duration,
 }
+
+/// Default for `[fetch] revalidate_after`.
+pub const DEFAULT_REVALIDATE_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 impl Default for FetchConfig {
     fn default() -> Self {
@@ -234,6 +241,7 @@ impl Default for FetchConfig {
             per_host_concurrency: DEFAULT_PER_HOST_CONCURRENCY,
             per_host_gap: DEFAULT_PER_HOST_GAP,
             robots_txt: true,
+            revalidate_after: DEFAULT_REVALIDATE_AFTER,
         }
     }
 }
@@ -568,6 +576,15 @@ impl Config {
         }
         if let Some(v) = raw.fetch.robots_txt {
             f.robots_txt = v;
+        }
+        if let Some(v) = &raw.fetch.revalidate_after {
+            f.revalidate_after = duration(v, "revalidate_after")?;
+            if f.revalidate_after.is_zero() {
+                return Err(err(
+                    Some(v.span()),
+                    "`revalidate_after` must be longer than 0s".into(),
+                ));
+            }
         }
         for h in &raw.hosts {
             let key = h.host.get_ref().trim().to_ascii_lowercase();
@@ -1198,6 +1215,7 @@ struct RawFetch {
     per_host_concurrency: Option<Spanned<u64>>,
     per_host_gap: Option<Spanned<String>>,
     robots_txt: Option<bool>,
+    revalidate_after: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

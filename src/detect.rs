@@ -123,6 +123,26 @@ impl SuspectKind {
     }
 }
 
+/// How long a suspect state has lasted: the latest checks (newest first)
+/// that were suspect of one kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SuspectRun {
+    /// Suspect checks of the kind in a row.
+    pub checks: u32,
+    /// Of those, the latest in a row that saw exactly this capture's text.
+    pub same_text: u32,
+}
+
+impl SuspectRun {
+    /// A run of `checks`, none of them known to be the same text.
+    pub fn of(checks: u32) -> Self {
+        Self {
+            checks,
+            same_text: 0,
+        }
+    }
+}
+
 /// The detection settings for one target.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -198,11 +218,11 @@ pub fn decide(
     policy: &Policy,
     observed: Observed<'_>,
     recent: &[Earlier<'_>],
-    streak: impl Fn(SuspectKind) -> u32,
+    streak: impl Fn(SuspectKind) -> SuspectRun,
 ) -> Decision {
     let latest = recent.first();
     let suspect = |kind: SuspectKind, reason: String| {
-        if streak(kind) + 1 >= policy.suspect_after.max(1) {
+        if streak(kind).checks + 1 >= policy.suspect_after.max(1) {
             None
         } else {
             Some(Decision::Suspect {
@@ -239,8 +259,16 @@ pub fn decide(
     }
     let blocked = blocked_reason(new.title, new.text);
     let Some(latest) = latest else {
-        if let Some(reason) = blocked {
-            // A wall is never the first version of an article.
+        // A short page with a wall phrase is not taken as the first version
+        // at once. Walls carry per-request tokens, counters or rotating
+        // text; a page that comes back word for word over `suspect_after`
+        // checks is the article (a short story that says "no longer
+        // available"), unless its headline is a challenge's ("Just a
+        // moment...").
+        if let Some(reason) = blocked
+            && (streak(SuspectKind::Blocked).same_text + 1 < policy.suspect_after.max(1)
+                || challenge_headline(new.title))
+        {
             return Decision::Suspect {
                 reason: format!("{}: {reason}", SuspectKind::Blocked.tag()),
             };
@@ -363,8 +391,9 @@ fn fold(s: &str) -> String {
 /// The fields as compared: masks and ignore rules applied.
 fn masked_fields(policy: &Policy, f: &Fields<'_>) -> Vec<String> {
     let mut out = vec![mask(policy, f.title), mask(policy, f.text)];
+    // Not the published time: a date alone never makes a version.
     out.extend(
-        [f.byline, f.published, f.canonical, f.description]
+        [f.byline, f.canonical, f.description]
             .iter()
             .map(|v| v.map(|v| mask(policy, v)).unwrap_or_default()),
     );
@@ -433,21 +462,47 @@ static DATES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     .collect()
 });
 
-/// Phrases of pages that are not the article: bot checks, consent walls,
-/// paywalls and error pages. Matched only on short pages.
-const BLOCKED_PHRASES: &[&str] = &[
+/// Phrases of bot checks and browser challenges: pages served instead of
+/// any article.
+const CHALLENGE_PHRASES: &[&str] = &[
     "just a moment",
     "checking your browser",
     "checking if the site connection is secure",
+    "performing security verification",
     "attention required",
-    "access denied",
     "are you a robot",
     "are you human",
     "verify you are human",
+    "verify you are a human",
+    "verifying you are human",
+    "human verification",
+    "press and hold",
+    "press & hold",
     "not a robot",
     "captcha",
+    "please complete the security check",
+    "why have i been blocked",
+    "you have been blocked",
     "please enable javascript",
     "enable javascript and cookies",
+    "enable javascript to continue",
+    "javascript is disabled",
+    "please turn javascript on",
+];
+
+/// Whether a headline is a challenge page's own ("Just a moment...",
+/// "Attention Required!"): such a page is never an article, however often
+/// it comes back.
+fn challenge_headline(title: &str) -> bool {
+    let t = title.to_lowercase();
+    word_count(&t) <= 6 && CHALLENGE_PHRASES.iter().any(|p| t.contains(p))
+}
+
+/// Phrases of pages that are not the article: consent walls, paywalls and
+/// error pages (bot checks are [`CHALLENGE_PHRASES`]). Matched only on
+/// short pages.
+const BLOCKED_PHRASES: &[&str] = &[
+    "access denied",
     "unusual traffic",
     "request blocked",
     "request unsuccessful",
@@ -486,7 +541,11 @@ pub fn blocked_reason(title: &str, text: &str) -> Option<&'static str> {
     let hay = format!("{title}\n{text}").to_lowercase();
     // The reason names the phrase found, which tells a user at a glance
     // whether it was a bot check, a consent page or an error.
-    BLOCKED_PHRASES.iter().copied().find(|p| hay.contains(p))
+    CHALLENGE_PHRASES
+        .iter()
+        .chain(BLOCKED_PHRASES)
+        .copied()
+        .find(|p| hay.contains(p))
 }
 
 /// Counts how many of the latest checks (newest first, as `(outcome,
@@ -502,6 +561,26 @@ pub fn suspect_streak<'a>(
             *outcome == "suspect" && reason.is_some_and(|r| r.starts_with(&prefix))
         })
         .count() as u32
+}
+
+/// The run of latest checks (newest first, as `(outcome, reason, whether
+/// it saw this capture's text)`) that were suspect of `kind`.
+pub fn suspect_run<'a>(
+    checks: impl IntoIterator<Item = (&'a str, Option<&'a str>, bool)> + Clone,
+    kind: SuspectKind,
+) -> SuspectRun {
+    let same_text = suspect_streak(
+        checks
+            .clone()
+            .into_iter()
+            .take_while(|(_, _, same)| *same)
+            .map(|(o, r, _)| (o, r)),
+        kind,
+    );
+    SuspectRun {
+        checks: suspect_streak(checks.into_iter().map(|(o, r, _)| (o, r)), kind),
+        same_text,
+    }
 }
 
 #[cfg(test)]
@@ -552,7 +631,7 @@ mod tests {
                 ChangeClass::Cosmetic,
             ),
             (
-                BODY.replace("painful but", "painful, and he regretted it deeply, but"),
+                BODY.replace("painful but", "painful, and he said he regretted it deeply, but"),
                 "Library to close",
                 ChangeClass::Substantive,
             ),
@@ -608,7 +687,7 @@ mod tests {
         let b = fields("T", "Updated 1 hour ago. The story text.");
         let recent = [earlier(1, a)];
         assert_eq!(
-            decide(&p, Observed::Article(b), &recent, |_| 0),
+            decide(&p, Observed::Article(b), &recent, |_| SuspectRun::default()),
             Decision::Unchanged
         );
     }
@@ -619,7 +698,7 @@ mod tests {
         let b = fields("T", "Published 21:05 on 28 November 2026. The story text.");
         let recent = [earlier(1, a)];
         assert!(matches!(
-            decide(&Policy::default(), Observed::Article(b), &recent, |_| 0),
+            decide(&Policy::default(), Observed::Article(b), &recent, |_| SuspectRun::default()),
             Decision::Store { .. }
         ));
         let p = Policy {
@@ -630,7 +709,7 @@ mod tests {
             ..Policy::default()
         };
         assert_eq!(
-            decide(&p, Observed::Article(b), &recent, |_| 0),
+            decide(&p, Observed::Article(b), &recent, |_| SuspectRun::default()),
             Decision::Unchanged
         );
     }
@@ -647,7 +726,7 @@ mod tests {
                 &p,
                 Observed::Article(fields("T", "Reading time: 5 min. Text.")),
                 &recent,
-                |_| 0
+                |_| SuspectRun::default()
             ),
             Decision::Unchanged
         );
@@ -662,14 +741,14 @@ mod tests {
             "Just a moment...",
             "Checking your browser before accessing the site. Please enable JavaScript and cookies.",
         );
-        match decide(&p, Observed::Article(wall), &recent, |_| 0) {
+        match decide(&p, Observed::Article(wall), &recent, |_| SuspectRun::default()) {
             Decision::Suspect { reason } => assert!(reason.starts_with("blocked:"), "{reason}"),
             other => panic!("{other:?}"),
         }
         // The third time in a row it is recorded, as a removal.
         assert_eq!(
             decide(&p, Observed::Article(wall), &recent, |k| {
-                if k == SuspectKind::Blocked { 2 } else { 0 }
+                SuspectRun::of(if k == SuspectKind::Blocked { 2 } else { 0 })
             }),
             Decision::Store {
                 class: Some(ChangeClass::Removed),
@@ -678,19 +757,59 @@ mod tests {
             }
         );
         assert!(matches!(
-            decide(&p, Observed::Nothing("no article found"), &recent, |_| 0),
+            decide(&p, Observed::Nothing("no article found"), &recent, |_| SuspectRun::default()),
             Decision::Suspect { .. }
         ));
         let shrunk = fields("Library to close", "The council met on Tuesday.");
-        match decide(&p, Observed::Article(shrunk), &recent, |_| 0) {
+        match decide(&p, Observed::Article(shrunk), &recent, |_| SuspectRun::default()) {
             Decision::Suspect { reason } => assert!(reason.starts_with("shrunk:"), "{reason}"),
             other => panic!("{other:?}"),
         }
-        // No wall ever becomes version 1.
+        // A wall is not version 1 at once...
         assert!(matches!(
-            decide(&p, Observed::Article(wall), &[], |_| 0),
+            decide(&p, Observed::Article(wall), &[], |_| SuspectRun::default()),
             Decision::Suspect { .. }
         ));
+        // ...nor when it persists, if its headline is a challenge's.
+        let persisted = |_| SuspectRun {
+            checks: 5,
+            same_text: 5,
+        };
+        assert!(matches!(
+            decide(&p, Observed::Article(wall), &[], persisted),
+            Decision::Suspect { .. }
+        ));
+        // A short article that says "no longer available" is suspect until
+        // the same text has come back `suspect_after` times.
+        let short = fields(
+            "Ferry route to close",
+            "The island ferry service is no longer available on Sundays from March, the operator said.",
+        );
+        let run = |checks, same_text| move |_| SuspectRun { checks, same_text };
+        assert!(matches!(
+            decide(&p, Observed::Article(short), &[], run(2, 1)),
+            Decision::Suspect { .. }
+        ));
+        assert!(matches!(
+            decide(&p, Observed::Article(short), &[], run(2, 0)),
+            Decision::Suspect { .. }
+        ));
+        assert_eq!(
+            decide(&p, Observed::Article(short), &[], run(2, 2)),
+            Decision::Store {
+                class: None,
+                revert_of: None,
+                alert_paused: false
+            }
+        );
+        // Newer challenge phrasings are walls too.
+        for text in [
+            "Please verify you are a human to continue.",
+            "Press and hold the button to confirm you are not a bot.",
+            "Enable JavaScript and cookies to continue.",
+        ] {
+            assert!(blocked_reason("example.com", text).is_some(), "{text}");
+        }
         // A long article that mentions a captcha is an article.
         let long = format!("{BODY} {BODY} {BODY} It asked readers to solve a captcha.");
         assert_eq!(blocked_reason("Robots", &long), None);
@@ -704,7 +823,7 @@ mod tests {
         // v1 = A, v2 = B; now A again.
         let recent = [earlier(2, b), earlier(1, a)];
         assert_eq!(
-            decide(&p, Observed::Article(a), &recent, |_| 0),
+            decide(&p, Observed::Article(a), &recent, |_| SuspectRun::default()),
             Decision::Store {
                 class: Some(ChangeClass::Revert),
                 revert_of: Some(1),
@@ -714,7 +833,7 @@ mod tests {
         // v1 A, v2 B, v3 A(1), v4 B(2): now A again is the 4th alternation.
         let recent = [earlier(2, b), earlier(1, a), earlier(2, b), earlier(1, a)];
         assert_eq!(
-            decide(&p, Observed::Article(a), &recent, |_| 0),
+            decide(&p, Observed::Article(a), &recent, |_| SuspectRun::default()),
             Decision::Store {
                 class: Some(ChangeClass::Revert),
                 revert_of: Some(1),
@@ -733,5 +852,17 @@ mod tests {
         ];
         assert_eq!(suspect_streak(checks, SuspectKind::Blocked), 2);
         assert_eq!(suspect_streak(checks, SuspectKind::Shrunk), 0);
+        let seen = [
+            ("suspect", Some("blocked: x"), true),
+            ("suspect", Some("blocked: x"), false),
+            ("suspect", Some("blocked: x"), true),
+        ];
+        assert_eq!(
+            suspect_run(seen, SuspectKind::Blocked),
+            SuspectRun {
+                checks: 3,
+                same_text: 1
+            }
+        );
     }
 }

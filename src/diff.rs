@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use similar::{Algorithm, DiffOp, capture_diff_slices_deadline};
 
-use crate::text::{PARAGRAPH_BREAK, tokens};
+use crate::text::{PARAGRAPH_BREAK, Token, tokens};
 
 /// Longest time spent diffing one pair of texts before settling for a
 /// coarser (still correct) diff.
@@ -53,11 +53,14 @@ impl Field {
     }
 }
 
-/// The versioned parts of an article: a change to any of them is a new
-/// version. (The modified time is stored with each version but is not one of
-/// them: some sites stamp it anew on every request, and a time alone is not
-/// a change of wording.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The parts of an article that versions compare. A change to the
+/// headline, body, byline, canonical URL or description is a new version.
+/// The published time is carried for reports (a diff shows it when it
+/// changed together with the wording) but is not compared: equality and
+/// [`Fields::hash`] leave it out, because sites re-stamp it on requests and
+/// a date alone is not a change of wording. (The modified time is not here
+/// at all.)
+#[derive(Debug, Clone, Copy)]
 pub struct Fields<'a> {
     /// Headline.
     pub title: &'a str,
@@ -72,6 +75,19 @@ pub struct Fields<'a> {
     /// Description or standfirst.
     pub description: Option<&'a str>,
 }
+
+impl PartialEq for Fields<'_> {
+    /// Same wording: every field but the published time.
+    fn eq(&self, other: &Self) -> bool {
+        self.title == other.title
+            && self.text == other.text
+            && self.byline == other.byline
+            && self.canonical == other.canonical
+            && self.description == other.description
+    }
+}
+
+impl Eq for Fields<'_> {}
 
 impl Fields<'_> {
     /// The metadata fields, in report order.
@@ -90,7 +106,11 @@ impl Fields<'_> {
         h.update(self.title.as_bytes());
         h.update(&[0]);
         h.update(self.text.as_bytes());
-        for (_, value) in self.metadata() {
+        for (_, value) in self
+            .metadata()
+            .into_iter()
+            .filter(|(f, _)| *f != Field::Published)
+        {
             // 1 marks a present value, so None and "" differ.
             match value {
                 Some(v) => {
@@ -291,8 +311,8 @@ fn boundary_strength(prev: Option<&str>) -> u8 {
 /// A run can slide one token left when the equal token before it is the
 /// same as its last token: the texts read the same, only which copy counts
 /// as changed moves. So sliding changes sides, never tokens.
-fn slide_to_boundaries(old: &[&str], new: &[&str], ops: &[DiffOp]) -> Vec<DiffOp> {
-    let mut steps: Vec<(Side, &str)> = Vec::new();
+fn slide_to_boundaries(old: &[Token<'_>], new: &[Token<'_>], ops: &[DiffOp]) -> Vec<DiffOp> {
+    let mut steps: Vec<(Side, Token<'_>)> = Vec::new();
     for op in ops {
         match *op {
             DiffOp::Equal { old_index, len, .. } => steps.extend(
@@ -359,7 +379,7 @@ fn slide_to_boundaries(old: &[&str], new: &[&str], ops: &[DiffOp]) -> Vec<DiffOp
             b -= 1;
         }
         let strength =
-            |a: usize, steps: &[(Side, &str)]| boundary_strength((a > 0).then(|| steps[a - 1].1));
+            |a: usize, steps: &[(Side, Token<'_>)]| boundary_strength((a > 0).then(|| steps[a - 1].1.text));
         let mut best = (strength(a, &steps), a);
         let (mut x, mut y) = (a, b);
         while y < steps.len() && steps[y].0 == Side::Both && steps[y].1 == steps[x].1 {
@@ -381,6 +401,7 @@ fn slide_to_boundaries(old: &[&str], new: &[&str], ops: &[DiffOp]) -> Vec<DiffOp
         i = y;
     }
     collapse_rewrites(&mut steps);
+    absorb_glued_equalities(&mut steps);
     // Rebuild ops, deriving indices from the order of sides.
     let mut out: Vec<DiffOp> = Vec::new();
     let (mut oi, mut ni) = (0usize, 0usize);
@@ -440,13 +461,13 @@ const REWRITE_SIMILARITY: f64 = 0.4;
 
 /// Rewrites each heavily rewritten paragraph as one replacement. Paragraphs
 /// are the stretches between paragraph breaks that both texts share.
-fn collapse_rewrites(steps: &mut Vec<(Side, &str)>) {
-    let mut out: Vec<(Side, &str)> = Vec::with_capacity(steps.len());
+fn collapse_rewrites(steps: &mut Vec<(Side, Token<'_>)>) {
+    let mut out: Vec<(Side, Token<'_>)> = Vec::with_capacity(steps.len());
     let mut seg_start = 0;
-    fn flush<'a>(seg: &[(Side, &'a str)], out: &mut Vec<(Side, &'a str)>) {
+    fn flush<'a>(seg: &[(Side, Token<'a>)], out: &mut Vec<(Side, Token<'a>)>) {
         let words = |side: Side| {
             seg.iter()
-                .filter(|(s, t)| *s == side && *t != PARAGRAPH_BREAK)
+                .filter(|(s, t)| *s == side && t.is_word())
                 .count()
         };
         let (same, old, new) = (words(Side::Both), words(Side::Old), words(Side::New));
@@ -467,7 +488,7 @@ fn collapse_rewrites(steps: &mut Vec<(Side, &str)>) {
         }
     }
     for k in 0..steps.len() {
-        if steps[k] == (Side::Both, PARAGRAPH_BREAK) {
+        if steps[k].0 == Side::Both && steps[k].1.is_break() {
             flush(&steps[seg_start..k], &mut out);
             out.push(steps[k]);
             seg_start = k + 1;
@@ -477,11 +498,63 @@ fn collapse_rewrites(steps: &mut Vec<(Side, &str)>) {
     *steps = out;
 }
 
+/// Inside a run of text written without spaces (Thai, Lao, Khmer, Burmese;
+/// Chinese and Japanese too), tokens are single characters, and a changed
+/// word can share a letter with its replacement: `ร้ายแรง` → `กว้างขวาง`
+/// aligns on `า` and splits into two changes. An unchanged stretch glued to
+/// changes on both sides (no space before it or after it) and no longer
+/// than either change is taken into them, as diff-match-patch's semantic
+/// clean-up does, so the change reads as the words that changed. Text with
+/// spaces between words is never touched: there a kept word is a word.
+fn absorb_glued_equalities(steps: &mut Vec<(Side, Token<'_>)>) {
+    let chars = |run: &[(Side, Token<'_>)], side: Side| -> usize {
+        run.iter()
+            .filter(|(s, _)| *s == side)
+            .map(|(_, t)| t.text.chars().count())
+            .sum()
+    };
+    loop {
+        // Runs of one kind: (start, end, changed).
+        let mut runs: Vec<(usize, usize, bool)> = Vec::new();
+        let mut k = 0;
+        while k < steps.len() {
+            let changed = steps[k].0 != Side::Both;
+            let start = k;
+            while k < steps.len() && (steps[k].0 != Side::Both) == changed {
+                k += 1;
+            }
+            runs.push((start, k, changed));
+        }
+        let found = runs.windows(3).find_map(|w| {
+            let [(a0, a1, true), (e0, e1, false), (b0, b1, true)] = *w else {
+                return None;
+            };
+            let equal = &steps[e0..e1];
+            let glued = equal.iter().all(|(_, t)| !t.spaced && !t.is_break())
+                && steps[b0..b1].iter().all(|(_, t)| !t.is_break())
+                && !steps[b0].1.spaced;
+            let len = chars(equal, Side::Both);
+            let side_len = |r: &[(Side, Token<'_>)]| chars(r, Side::Old).max(chars(r, Side::New));
+            (glued && len <= side_len(&steps[a0..a1]) && len <= side_len(&steps[b0..b1]))
+                .then_some((e0, e1))
+        });
+        let Some((e0, e1)) = found else {
+            return;
+        };
+        let equal: Vec<Token<'_>> = steps[e0..e1].iter().map(|(_, t)| *t).collect();
+        let replacement = equal
+            .iter()
+            .map(|t| (Side::Old, *t))
+            .chain(equal.iter().map(|t| (Side::New, *t)));
+        steps.splice(e0..e1, replacement);
+    }
+}
+
 /// One side-by-side comparison of two tokenised texts.
 struct Segment<'a> {
     field: Field,
-    old: Vec<&'a str>,
-    new: Vec<&'a str>,
+    old: Vec<Token<'a>>,
+    new: Vec<Token<'a>>,
     ops: Vec<DiffOp>,
 }
 
@@ -545,23 +618,13 @@ impl MergedParagraph {
     }
 }
 
-fn join_tokens(tokens: &[&str]) -> String {
-    let mut out = String::new();
-    for t in tokens {
-        if *t == PARAGRAPH_BREAK {
-            out.push_str(PARAGRAPH_BREAK);
-        } else {
-            if !out.is_empty() && !out.ends_with(PARAGRAPH_BREAK) {
-                out.push(' ');
-            }
-            out.push_str(t);
-        }
-    }
-    out
+fn join_tokens(tokens: &[Token<'_>]) -> String {
+    crate::text::join(tokens)
 }
 
-fn count_words(tokens: &[&str]) -> usize {
-    tokens.iter().filter(|t| **t != PARAGRAPH_BREAK).count()
+/// Words among tokens: punctuation and paragraph breaks do not count.
+fn count_words(tokens: &[Token<'_>]) -> usize {
+    tokens.iter().filter(|t| t.is_word()).count()
 }
 
 impl<'a> WordDiff<'a> {
@@ -696,76 +759,93 @@ impl<'a> WordDiff<'a> {
 /// Walks the ops and builds paragraphs of pieces. A paragraph break inside an
 /// unchanged or changed run starts a new paragraph of the merged view.
 fn merged(seg: &Segment<'_>) -> Vec<MergedParagraph> {
-    let mut paragraphs = vec![MergedParagraph {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Kind {
+        Same,
+        Deleted,
+        Inserted,
+    }
+    let new_paragraph = || MergedParagraph {
         pieces: Vec::new(),
         moved: false,
-    }];
-    let push = |paragraphs: &mut Vec<MergedParagraph>, piece: Piece| {
+    };
+    let mut paragraphs = vec![new_paragraph()];
+    // Appends one token; a space goes where the text had one, in the
+    // unchanged text before a change where there is some, so a change
+    // reads `a [-big-]{+small+} dog`.
+    let push = |paragraphs: &mut Vec<MergedParagraph>, kind: Kind, token: Token<'_>| {
         let current = &mut paragraphs.last_mut().expect("never empty").pieces;
-        match (current.last_mut(), piece) {
-            (None, piece) => current.push(piece),
-            (Some(Piece::Same(a)), Piece::Same(b))
-            | (Some(Piece::Deleted(a)), Piece::Deleted(b))
-            | (Some(Piece::Inserted(a)), Piece::Inserted(b)) => {
-                a.push(' ');
-                a.push_str(&b);
+        let space = token.spaced && !current.is_empty();
+        let make = |text: String| match kind {
+            Kind::Same => Piece::Same(text),
+            Kind::Deleted => Piece::Deleted(text),
+            Kind::Inserted => Piece::Inserted(text),
+        };
+        match (current.last_mut(), kind) {
+            (Some(Piece::Same(a)), Kind::Same)
+            | (Some(Piece::Deleted(a)), Kind::Deleted)
+            | (Some(Piece::Inserted(a)), Kind::Inserted) => {
+                if space {
+                    a.push(' ');
+                }
+                a.push_str(token.text);
             }
-            (Some(Piece::Same(a)), piece) => {
-                a.push(' ');
-                current.push(piece);
+            (Some(Piece::Same(a)), _) => {
+                if space {
+                    a.push(' ');
+                }
+                current.push(make(token.text.to_string()));
             }
-            (Some(_), Piece::Same(b)) => current.push(Piece::Same(format!(" {b}"))),
+            (Some(_), Kind::Same) => current.push(Piece::Same(format!(
+                "{}{}",
+                if space { " " } else { "" },
+                token.text
+            ))),
             // A replacement reads best as `[-old-]{+new+}` with no gap.
-            (Some(Piece::Deleted(_)), piece @ Piece::Inserted(_)) => current.push(piece),
-            (Some(_), piece) => {
-                current.push(Piece::Same(" ".into()));
-                current.push(piece);
+            (Some(Piece::Deleted(_)), Kind::Inserted) => {
+                current.push(make(token.text.to_string()))
+            }
+            (Some(_), _) => {
+                if space {
+                    current.push(Piece::Same(" ".into()));
+                }
+                current.push(make(token.text.to_string()));
+            }
+            (None, _) => current.push(make(token.text.to_string())),
+        }
+    };
+    // A paragraph break starts a new paragraph of the merged view; a
+    // changed run keeps its breaks, so a paragraph added or removed whole
+    // shows as a paragraph of its own.
+    let push_run = |paragraphs: &mut Vec<MergedParagraph>, run: &[Token<'_>], kind: Kind| {
+        for t in run {
+            if t.is_break() {
+                paragraphs.push(new_paragraph());
+            } else {
+                push(paragraphs, kind, *t);
             }
         }
     };
-    // A changed run keeps its paragraph breaks, so a paragraph added or
-    // removed whole shows as a paragraph of its own.
-    let push_run =
-        |paragraphs: &mut Vec<MergedParagraph>, run: &[&str], make: fn(String) -> Piece| {
-            for (i, chunk) in run.split(|t| *t == PARAGRAPH_BREAK).enumerate() {
-                if i > 0 {
-                    paragraphs.push(MergedParagraph {
-                        pieces: Vec::new(),
-                        moved: false,
-                    });
-                }
-                if !chunk.is_empty() {
-                    push(paragraphs, make(chunk.join(" ")));
-                }
-            }
-        };
     for op in &seg.ops {
         match *op {
-            DiffOp::Equal { old_index, len, .. } => {
-                for t in &seg.old[old_index..old_index + len] {
-                    if *t == PARAGRAPH_BREAK {
-                        paragraphs.push(MergedParagraph {
-                            pieces: Vec::new(),
-                            moved: false,
-                        });
-                    } else {
-                        push(&mut paragraphs, Piece::Same((*t).to_string()));
-                    }
-                }
-            }
+            DiffOp::Equal { old_index, len, .. } => push_run(
+                &mut paragraphs,
+                &seg.old[old_index..old_index + len],
+                Kind::Same,
+            ),
             DiffOp::Delete {
                 old_index, old_len, ..
             } => push_run(
                 &mut paragraphs,
                 &seg.old[old_index..old_index + old_len],
-                Piece::Deleted,
+                Kind::Deleted,
             ),
             DiffOp::Insert {
                 new_index, new_len, ..
             } => push_run(
                 &mut paragraphs,
                 &seg.new[new_index..new_index + new_len],
-                Piece::Inserted,
+                Kind::Inserted,
             ),
             DiffOp::Replace {
                 old_index,
@@ -776,12 +856,12 @@ fn merged(seg: &Segment<'_>) -> Vec<MergedParagraph> {
                 push_run(
                     &mut paragraphs,
                     &seg.old[old_index..old_index + old_len],
-                    Piece::Deleted,
+                    Kind::Deleted,
                 );
                 push_run(
                     &mut paragraphs,
                     &seg.new[new_index..new_index + new_len],
-                    Piece::Inserted,
+                    Kind::Inserted,
                 );
             }
         }
@@ -1144,7 +1224,7 @@ mod tests {
         };
         let html = render_html(&d, &[], &labels);
         assert!(
-            html.contains("<del>&lt;b&gt;</del><ins>&lt;i&gt;</ins>"),
+            html.contains("A &lt;<del>b</del><ins>i</ins>&gt;"),
             "{html}"
         );
         assert!(html.contains("x &amp; <del>y</del><ins>z</ins>"), "{html}");
@@ -1303,8 +1383,78 @@ mod tests {
         );
         assert_eq!(
             (s.changes[0].old.as_str(), s.changes[0].new.as_str()),
-            ("sound.", "flawed.")
+            ("sound", "flawed")
         );
+    }
+
+    /// A one-word edit in a script written without spaces is a change of
+    /// just that word, in the JSON changes, the inline word diff and the
+    /// HTML page; the unified diff (one line per paragraph) shows the
+    /// paragraph with it.
+    #[test]
+    fn one_word_edits_in_scripts_without_spaces() {
+        let cases = [
+            (
+                "联合国人权事务高级专员办事处发布报告，称新疆存在严重侵犯人权的行为。报告呼吁中国政府释放所有被任意拘押的人。",
+                "严重",
+                "重大",
+            ),
+            (
+                "国連人権高等弁務官事務所は報告書を公表し、新疆で深刻な人権侵害が行われていると指摘した。中国政府は報告を強く批判した。",
+                "深刻",
+                "重大",
+            ),
+            (
+                "สำนักงานข้าหลวงใหญ่เพื่อสิทธิมนุษยชนแห่งสหประชาชาติเผยแพร่รายงาน ระบุว่ามีการละเมิดสิทธิมนุษยชนอย่างร้ายแรงในซินเจียง",
+                "ร้ายแรง",
+                "กว้างขวาง",
+            ),
+        ];
+        for (old, word, replacement) in cases {
+            let new = old.replacen(word, replacement, 1);
+            let s = WordDiff::new("T", old, "T", &new).summary();
+            assert_eq!(s.changes.len(), 1, "{old}: {:?}", s.changes);
+            let c = &s.changes[0];
+            // Only characters of the word change; shared characters may stay.
+            assert!(!c.old.is_empty() && word.contains(c.old.as_str()), "{c:?}");
+            assert!(!c.new.is_empty() && replacement.contains(c.new.as_str()), "{c:?}");
+            let labels = DiffLabels {
+                url: "u".into(),
+                from: "1".into(),
+                to: "2".into(),
+            };
+            let diff = WordDiff::new("T", old, "T", &new);
+            let word_view = render_word(&diff, &[], &labels, false);
+            assert!(
+                word_view.contains(&format!("[-{}-]{{+{}+}}", c.old, c.new)),
+                "{word_view}"
+            );
+            // No spaces are invented around the change.
+            let rebuilt = word_view
+                .lines()
+                .last()
+                .unwrap()
+                .replace(&format!("[-{}-]", c.old), "")
+                .replace(&format!("{{+{}+}}", c.new), &c.new);
+            assert_eq!(rebuilt, new);
+            let html = render_html(&diff, &[], &labels);
+            assert!(html.contains(&format!("<del>{}</del><ins>{}</ins>", c.old, c.new)));
+            let old_f = Fields {
+                title: "T",
+                text: old,
+                byline: None,
+                published: None,
+                canonical: None,
+                description: None,
+            };
+            let new_f = Fields {
+                text: &new,
+                ..old_f
+            };
+            let unified = render_unified(&old_f, &new_f, &labels);
+            assert!(unified.contains(&format!("+{new}")), "{unified}");
+            assert!(s.added >= 1 && s.added <= replacement.chars().count());
+        }
     }
 
     #[test]
@@ -1316,14 +1466,14 @@ mod tests {
     }
 
     /// Rebuilds the new token list from the old one and the ops.
-    fn apply(old: &[&str], new: &[&str], ops: &[DiffOp]) -> Vec<String> {
+    fn apply(old: &[Token<'_>], new: &[Token<'_>], ops: &[DiffOp]) -> Vec<String> {
         let mut out = Vec::new();
         for op in ops {
             match *op {
                 DiffOp::Equal { old_index, len, .. } => out.extend(
                     old[old_index..old_index + len]
                         .iter()
-                        .map(|s| s.to_string()),
+                        .map(|s| s.text.to_string()),
                 ),
                 DiffOp::Delete { .. } => {}
                 DiffOp::Insert {
@@ -1334,7 +1484,7 @@ mod tests {
                 } => out.extend(
                     new[new_index..new_index + new_len]
                         .iter()
-                        .map(|s| s.to_string()),
+                        .map(|s| s.text.to_string()),
                 ),
             }
         }

@@ -123,12 +123,12 @@ pub fn extract_with(
     base_url: Option<&str>,
 ) -> Result<Article, ExtractError> {
     let doc = Html::parse_document(&trim_for_parsing(html));
-    let mut excluded = ExcludedSet::compute(&doc);
-    for rule in exclude {
-        excluded
-            .user
-            .extend(doc.select(&rule.selector).map(|e| e.id()));
-    }
+    let user: std::collections::HashSet<NodeId> = exclude
+        .iter()
+        .flat_map(|rule| doc.select(&rule.selector).map(|e| e.id()))
+        .collect();
+    let mut excluded = ExcludedSet::compute(&doc, false);
+    excluded.user = user.clone();
     let meta = Metadata::read(&doc, base_url);
 
     let (paragraphs, container) = match selector {
@@ -147,12 +147,25 @@ pub fn extract_with(
             (paragraphs, None)
         }
         None => {
-            let Some(best) = best_container(&doc, &excluded) else {
+            let found = best_container(&doc, &excluded)
+                .map(|best| (collect_paragraphs(best, &excluded, false), best))
+                .filter(|(p, _)| visible_chars(p) >= MIN_ARTICLE_CHARS);
+            // "No article" is the last resort: a page whose prose all sits
+            // in containers named like furniture (a layout `sidebar-*`
+            // column, a widget wrapper) is read again with only code and
+            // comments left out.
+            let found = found.or_else(|| {
+                excluded = ExcludedSet::compute(&doc, true);
+                excluded.user = user.clone();
+                best_container(&doc, &excluded)
+                    .map(|best| (collect_paragraphs(best, &excluded, false), best))
+            });
+            let Some((paragraphs, best)) = found else {
                 return Err(ExtractError::NoArticle {
                     reason: "no paragraphs of text outside navigation and page furniture".into(),
                 });
             };
-            (collect_paragraphs(best, &excluded, false), Some(best))
+            (paragraphs, Some(best))
         }
     };
 
@@ -192,6 +205,14 @@ pub fn extract_with(
         canonical: meta.canonical,
         description: meta.description,
     })
+}
+
+/// Visible (non-space) characters of some paragraphs.
+fn visible_chars(paragraphs: &[String]) -> usize {
+    paragraphs
+        .iter()
+        .map(|p| p.chars().filter(|c| !c.is_whitespace()).count())
+        .sum()
 }
 
 /// Deepest element nesting passed to the HTML parser. The HTML5 tree
@@ -557,8 +578,14 @@ enum Furniture {
 
 fn classify(el: &scraper::node::Element) -> Furniture {
     let name = el.name();
-    if is_code_tag(name) || el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
+    if is_code_tag(name) {
         return Furniture::Always;
+    }
+    // Hidden now is not hidden for good: pages rendered by streaming
+    // servers send the article in a hidden element that a script reveals.
+    // Only when it holds most of the page is it read (see `Likely`).
+    if el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
+        return Furniture::Likely;
     }
     if let Some(style) = el.attr("style") {
         let s: String = style
@@ -567,7 +594,7 @@ fn classify(el: &scraper::node::Element) -> Furniture {
             .collect::<String>()
             .to_ascii_lowercase();
         if s.contains("display:none") || s.contains("visibility:hidden") {
-            return Furniture::Always;
+            return Furniture::Likely;
         }
     }
     let names: Vec<String> = [el.attr("class"), el.attr("id")]
@@ -616,7 +643,10 @@ struct ExcludedSet {
 }
 
 impl ExcludedSet {
-    fn compute(doc: &Html) -> Self {
+    /// Furniture by the rules; with `lenient`, only what is never text
+    /// (code, comment sections) — the fallback for pages whose article sits
+    /// in containers named like furniture.
+    fn compute(doc: &Html, lenient: bool) -> Self {
         // Visible text length of every subtree, from one pre-order listing
         // walked backwards (children before parents).
         let mut order: Vec<NodeRef<'_, Node>> = Vec::new();
@@ -632,23 +662,41 @@ impl ExcludedSet {
             }
             stack.extend(node.children());
         }
-        let mut text_len: HashMap<NodeId, usize> = HashMap::with_capacity(order.len());
+        // Visible characters, and characters of prose: paragraphs and bare
+        // text runs long enough to score (see `best_container`).
+        let mut text_len: HashMap<NodeId, (usize, usize)> = HashMap::with_capacity(order.len());
         for node in order.iter().rev() {
             let own = match node.value() {
-                Node::Text(t) => t.chars().filter(|c| !c.is_whitespace()).count(),
-                Node::Element(e) if is_code_tag(e.name()) => 0,
+                Node::Text(t) => (t.chars().filter(|c| !c.is_whitespace()).count(), 0),
+                Node::Element(e) if is_code_tag(e.name()) => (0, 0),
+                Node::Element(e) => {
+                    let (mut all, mut prose, mut direct) = (0, 0, 0);
+                    for c in node.children() {
+                        let (a, p) = text_len.get(&c.id()).copied().unwrap_or((0, 0));
+                        all += a;
+                        prose += p;
+                        if c.value().is_text() {
+                            direct += a;
+                        }
+                    }
+                    if matches!(e.name(), "p" | "pre" | "blockquote") {
+                        (all, if all >= MIN_SCORING_CHARS { all } else { prose })
+                    } else {
+                        (all, prose + if direct >= MIN_SCORING_CHARS { direct } else { 0 })
+                    }
+                }
                 _ => node
                     .children()
-                    .map(|c| text_len.get(&c.id()).copied().unwrap_or(0))
-                    .sum(),
+                    .map(|c| text_len.get(&c.id()).copied().unwrap_or((0, 0)))
+                    .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)),
             };
             text_len.insert(node.id(), own);
         }
-        let total = text_len
+        let (total, total_prose) = text_len
             .get(&doc.tree.root().id())
             .copied()
-            .unwrap_or(0)
-            .max(1) as f64;
+            .unwrap_or((0, 0));
+        let (total, total_prose) = (total.max(1) as f64, total_prose.max(1) as f64);
 
         let mut roots = std::collections::HashSet::new();
         let mut stack: Vec<NodeRef<'_, Node>> = vec![doc.tree.root()];
@@ -660,9 +708,13 @@ impl ExcludedSet {
                 } else {
                     classify(el)
                 };
-                let share = text_len.get(&node.id()).copied().unwrap_or(0) as f64 / total;
+                let (text, prose) = text_len.get(&node.id()).copied().unwrap_or((0, 0));
+                // What holds most of the page's text, or most of its prose,
+                // is the page, whatever it is called.
+                let page = text as f64 / total > FURNITURE_MAX_SHARE
+                    || prose as f64 / total_prose > FURNITURE_MAX_SHARE;
                 if verdict == Furniture::Always
-                    || (verdict == Furniture::Likely && share <= FURNITURE_MAX_SHARE)
+                    || (verdict == Furniture::Likely && !page && !lenient)
                 {
                     roots.insert(node.id());
                     continue;
@@ -1223,21 +1275,107 @@ fn choose_title(
         .unwrap_or_default()
 }
 
-/// A byline from the page's markup when metadata names no author.
+/// A byline from the page's markup when metadata names no author: the
+/// author names only. Markup that marks the author itself (`rel=author`,
+/// `itemprop=author`) wins; else an element whose class or id names a
+/// byline or author gives its author part, never the times, view and
+/// comment counters or share text that often sit in the same block.
 fn find_byline(doc: &Html) -> Option<String> {
-    let sel = Selector::parse(
-        r#"[rel="author"], [itemprop="author"], .byline, .author, .article-author"#,
-    )
-    .expect("static selector");
-    doc.select(&sel)
-        .map(|e| normalize_line(&e.text().collect::<String>()))
-        .map(|s| strip_by(&s).to_string())
-        .find(|s| !s.is_empty() && s.chars().count() <= 200)
+    let marked = Selector::parse(r#"[rel~="author"], [itemprop="author"]"#).expect("static selector");
+    let name = Selector::parse(r#"[itemprop="name"]"#).expect("static selector");
+    for el in doc.select(&marked) {
+        let named = el.select(&name).next().unwrap_or(el);
+        let text = named
+            .value()
+            .attr("content")
+            .map(str::to_string)
+            .unwrap_or_else(|| byline_text(*named));
+        if let Some(names) = author_part(&text) {
+            return Some(names);
+        }
+    }
+    doc.tree
+        .root()
+        .descendants()
+        .filter(|n| {
+            n.value().as_element().is_some_and(|e| {
+                !is_code_tag(e.name())
+                    && [e.attr("class"), e.attr("id")]
+                        .into_iter()
+                        .flatten()
+                        .flat_map(name_words)
+                        .any(|w| matches!(w.as_str(), "byline" | "author" | "authors" | "byl"))
+            })
+        })
+        .find_map(|n| author_part(&byline_text(n)))
+}
+
+/// The text of a byline element with its times left out and its parts
+/// (inline elements, blocks, line breaks) kept apart by ` · `.
+fn byline_text(root: NodeRef<'_, Node>) -> String {
+    let mut out = String::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match node.value() {
+            Node::Text(t) => out.push_str(t),
+            Node::Element(el) => {
+                if is_code_tag(el.name()) || el.name() == "time" {
+                    out.push_str(" · ");
+                    continue;
+                }
+                if node != root && (el.name() == "br" || is_block(el.name())) {
+                    out.push_str(" · ");
+                }
+                let children: Vec<_> = node.children().collect();
+                stack.extend(children.into_iter().rev());
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The author names in a byline's text: its first part (parts are split at
+/// `·`, `|`, `•`, dashes and line breaks) that still has words once a
+/// leading "By" is gone and everything from the first figure or time word
+/// on is cut ("Jane Doe 3 hours ago", "Jane Doe Updated 07:31").
+fn author_part(text: &str) -> Option<String> {
+    const TIME_WORDS: &[&str] = &[
+        "updated",
+        "published",
+        "posted",
+        "modified",
+        "last",
+        "on",
+        "at",
+    ];
+    for part in text.split(['·', '|', '•', '—', '–', '\n', '/']) {
+        let part = normalize_line(part);
+        let part = strip_by(&part);
+        let mut words: Vec<&str> = Vec::new();
+        for w in part.split(' ') {
+            let bare = w.trim_matches(|c: char| !c.is_alphanumeric());
+            if w.chars().any(|c| c.is_ascii_digit())
+                || TIME_WORDS.contains(&bare.to_lowercase().as_str())
+            {
+                break;
+            }
+            words.push(w);
+        }
+        let names = words
+            .join(" ")
+            .trim_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ':' | ';' | '-'))
+            .to_string();
+        if names.chars().any(char::is_alphabetic) && names.chars().count() <= 120 && words.len() <= 16 {
+            return Some(names);
+        }
+    }
+    None
 }
 
 fn strip_by(s: &str) -> &str {
     let t = s.trim();
-    for prefix in ["By ", "by ", "BY "] {
+    for prefix in ["By ", "by ", "BY ", "By: ", "by: ", "BY: "] {
         if let Some(rest) = t.strip_prefix(prefix) {
             return rest.trim();
         }

@@ -16,7 +16,7 @@ use std::error::Error as _;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{
-    ACCEPT, ACCEPT_LANGUAGE, CONTENT_TYPE, ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE,
+    ACCEPT, ACCEPT_LANGUAGE, CONTENT_TYPE, DATE, ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE,
     IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
 };
 
@@ -282,7 +282,13 @@ impl Fetcher {
                 .and_then(|v: &HeaderValue| v.to_str().ok())
                 .map(str::to_string)
         };
-        let (etag, last_modified) = (header(ETAG), header(LAST_MODIFIED));
+        // A `Last-Modified` within a minute of the response's own time is
+        // only a weak validator: the page may change again in the same
+        // second. It is never sent back, so it can never hide an edit.
+        let last_modified = header(LAST_MODIFIED).filter(|lm| {
+            strong_last_modified(lm, header(DATE).as_deref(), time::OffsetDateTime::now_utc())
+        });
+        let etag = header(ETAG);
         if status == 304 && (validators.etag.is_some() || validators.last_modified.is_some()) {
             return Ok(Fetched::NotModified {
                 etag,
@@ -386,15 +392,43 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
+    let at = parse_http_date(value)?;
+    let wait = at - time::OffsetDateTime::now_utc();
+    Some(Duration::from_secs(wait.whole_seconds().max(0) as u64))
+}
+
+/// Parses an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).
+fn parse_http_date(value: &str) -> Option<time::OffsetDateTime> {
+    let value = value.trim();
     let format = time::format_description::well_known::Rfc2822;
-    let at = time::OffsetDateTime::parse(value, &format)
+    time::OffsetDateTime::parse(value, &format)
         .or_else(|_| {
             // HTTP dates say "GMT"; RFC 2822 parsing wants an offset.
             time::OffsetDateTime::parse(&value.replace(" GMT", " +0000"), &format)
         })
-        .ok()?;
-    let wait = at - time::OffsetDateTime::now_utc();
-    Some(Duration::from_secs(wait.whole_seconds().max(0) as u64))
+        .ok()
+}
+
+/// How much older than the response a `Last-Modified` must be to be a
+/// strong validator (RFC 9110 §8.8.2.2 leaves the margin to the client).
+const STRONG_VALIDATOR_MARGIN: time::Duration = time::Duration::seconds(60);
+
+/// Whether a `Last-Modified` value is a strong validator by RFC 9110
+/// §8.8.2.2: at least a minute older than the response's `Date` (or, when
+/// the server sent none or an unreadable one, than `now`). A page written
+/// in the same second it was served may change again within that second,
+/// and `If-Modified-Since` would then hide the edit. An unreadable
+/// `Last-Modified` is never strong.
+pub fn strong_last_modified(
+    last_modified: &str,
+    date: Option<&str>,
+    now: time::OffsetDateTime,
+) -> bool {
+    let Some(modified) = parse_http_date(last_modified) else {
+        return false;
+    };
+    let served = date.and_then(parse_http_date).unwrap_or(now);
+    served - modified >= STRONG_VALIDATOR_MARGIN
 }
 
 /// Whether a Content-Type is worth extracting an article from.
@@ -455,6 +489,33 @@ mod tests {
         let wait = parse_retry_after(&text).unwrap();
         assert!(wait > Duration::from_secs(7000) && wait <= Duration::from_secs(7200));
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn last_modified_is_strong_only_a_minute_before_the_response() {
+        let now = time::OffsetDateTime::parse(
+            "Sun, 29 Nov 2026 08:00:00 +0000",
+            &time::format_description::well_known::Rfc2822,
+        )
+        .unwrap();
+        let date = Some("Sun, 29 Nov 2026 08:00:00 GMT");
+        // Written in the same second it was served: weak.
+        assert!(!strong_last_modified("Sun, 29 Nov 2026 08:00:00 GMT", date, now));
+        assert!(!strong_last_modified("Sun, 29 Nov 2026 07:59:01 GMT", date, now));
+        // A minute or more before: strong.
+        assert!(strong_last_modified("Sun, 29 Nov 2026 07:59:00 GMT", date, now));
+        assert!(strong_last_modified("Tue, 01 Mar 2022 10:00:00 GMT", date, now));
+        // No Date header: judged against the time of the fetch.
+        assert!(!strong_last_modified("Sun, 29 Nov 2026 07:59:30 GMT", None, now));
+        assert!(strong_last_modified("Sun, 29 Nov 2026 07:58:30 GMT", None, now));
+        // A Date the server got wrong does not make a fresh value strong.
+        assert!(strong_last_modified(
+            "Sun, 29 Nov 2026 07:58:30 GMT",
+            Some("garbage"),
+            now
+        ));
+        // Unreadable values are never used.
+        assert!(!strong_last_modified("yesterday", date, now));
     }
 
     #[test]

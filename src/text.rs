@@ -5,6 +5,12 @@
 //! invisible characters (zero-width spaces, soft hyphens, BOMs) are gone. Two
 //! texts that differ only in layout normalise to the same string, so layout
 //! never creates a version.
+//!
+//! Words are Unicode words (UAX #29), so scripts written without spaces
+//! (Chinese, Japanese) are counted and diffed word by word, not paragraph
+//! by paragraph.
+
+use unicode_segmentation::UnicodeSegmentation;
 
 /// The separator between paragraphs of a normalised text.
 pub const PARAGRAPH_BREAK: &str = "\n\n";
@@ -91,21 +97,91 @@ pub fn paragraphs(normalized: &str) -> impl Iterator<Item = &str> {
     normalized.split(PARAGRAPH_BREAK).filter(|p| !p.is_empty())
 }
 
-/// Number of words (whitespace-separated runs) in a text.
+/// Number of words in a text, by Unicode word boundaries (UAX #29): runs
+/// of letters and digits in space-separated scripts, and every ideograph or
+/// kana of Chinese and Japanese (which are written without spaces).
+/// Punctuation is not a word.
 pub fn word_count(text: &str) -> usize {
-    text.split_whitespace().count()
+    text.unicode_words().count()
 }
 
-/// The diff tokens of a normalised text: its words, with [`PARAGRAPH_BREAK`]
-/// standing between paragraphs so that splitting or joining paragraphs is a
-/// change too.
-pub fn tokens(normalized: &str) -> Vec<&str> {
+/// A diff token: a word, a punctuation mark, or [`PARAGRAPH_BREAK`], and
+/// whether a space stood before it. Tokens are equal when their text is:
+/// spacing alone is never a change of wording.
+#[derive(Debug, Clone, Copy)]
+pub struct Token<'a> {
+    /// The token's text.
+    pub text: &'a str,
+    /// Whether a space stood before it in the text.
+    pub spaced: bool,
+}
+
+impl Token<'_> {
+    /// Whether this token separates paragraphs.
+    pub fn is_break(&self) -> bool {
+        self.text == PARAGRAPH_BREAK
+    }
+
+    /// Whether this token is a word (has a letter or digit), not
+    /// punctuation.
+    pub fn is_word(&self) -> bool {
+        self.text.chars().any(char::is_alphanumeric)
+    }
+}
+
+impl PartialEq for Token<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Token<'_> {}
+
+impl std::hash::Hash for Token<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
+}
+
+/// The diff tokens of a normalised text, split at Unicode word boundaries
+/// (UAX #29): words, punctuation marks, and each ideograph or kana of
+/// Chinese and Japanese, so a one-word edit in any script is a one-word
+/// change. [`PARAGRAPH_BREAK`] stands between paragraphs, so splitting or
+/// joining paragraphs is a change too. [`join`] puts them back together.
+pub fn tokens(normalized: &str) -> Vec<Token<'_>> {
     let mut out = Vec::new();
     for (i, p) in paragraphs(normalized).enumerate() {
         if i > 0 {
-            out.push(PARAGRAPH_BREAK);
+            out.push(Token {
+                text: PARAGRAPH_BREAK,
+                spaced: false,
+            });
         }
-        out.extend(p.split(' ').filter(|w| !w.is_empty()));
+        let mut spaced = false;
+        for piece in p.split_word_bounds() {
+            if piece.chars().all(char::is_whitespace) {
+                spaced = true;
+            } else {
+                out.push(Token {
+                    text: piece,
+                    spaced,
+                });
+                spaced = false;
+            }
+        }
+    }
+    out
+}
+
+/// Joins tokens back into text: a space where the text had one (never at
+/// the start, nor after a paragraph break), paragraph breaks kept.
+pub fn join(tokens: &[Token<'_>]) -> String {
+    let mut out = String::new();
+    for t in tokens {
+        if t.spaced && !out.is_empty() && !out.ends_with(PARAGRAPH_BREAK) {
+            out.push(' ');
+        }
+        out.push_str(t.text);
     }
     out
 }
@@ -130,11 +206,33 @@ mod tests {
         assert_eq!(normalize_text("a\nb\n\n\n  \nc"), "a b\n\nc");
     }
 
+    fn texts<'a>(t: &[Token<'a>]) -> Vec<&'a str> {
+        t.iter().map(|t| t.text).collect()
+    }
+
     #[test]
     fn tokens_mark_paragraph_breaks() {
-        assert_eq!(tokens("a b\n\nc"), vec!["a", "b", PARAGRAPH_BREAK, "c"]);
+        assert_eq!(
+            texts(&tokens("a b\n\nc")),
+            vec!["a", "b", PARAGRAPH_BREAK, "c"]
+        );
         assert_eq!(word_count("a b\n\nc"), 3);
         assert!(tokens("").is_empty());
+    }
+
+    #[test]
+    fn tokens_follow_unicode_word_boundaries() {
+        assert_eq!(
+            texts(&tokens("The court's ruling, 1,000 pages.")),
+            vec!["The", "court's", "ruling", ",", "1,000", "pages", "."]
+        );
+        // Every ideograph is a word; spaces are not invented.
+        let zh = "北京今天下雨。";
+        assert_eq!(texts(&tokens(zh)).len(), 7);
+        assert_eq!(word_count(zh), 6);
+        assert_eq!(join(&tokens(zh)), zh);
+        assert_eq!(word_count("東京都に住んでいます"), 10);
+        assert_eq!(word_count("— , ."), 0);
     }
 
     proptest! {
@@ -147,18 +245,9 @@ mod tests {
         }
 
         #[test]
-        fn tokens_rejoin_to_the_text(s in "[a-z \n]{0,80}") {
+        fn tokens_rejoin_to_the_text(s in "[a-z.,'北京東京 \n]{0,80}") {
             let n = normalize_text(&s);
-            let joined = tokens(&n).iter().fold(String::new(), |mut acc, t| {
-                if *t == PARAGRAPH_BREAK || acc.is_empty() || acc.ends_with(PARAGRAPH_BREAK) {
-                    acc.push_str(t);
-                } else {
-                    acc.push(' ');
-                    acc.push_str(t);
-                }
-                acc
-            });
-            prop_assert_eq!(joined, n);
+            prop_assert_eq!(join(&tokens(&n)), n);
         }
     }
 }

@@ -28,6 +28,14 @@ pub(super) fn run(ctx: &Context, url: &TargetUrl, json: bool) -> anyhow::Result<
                     "revert_of": r.revert_of,
                     "alert_paused": r.alert_paused,
                     "changed_fields": r.changed_fields.iter().map(|f| f.label()).collect::<Vec<_>>(),
+                    "published": r.published,
+                    "modified": r.modified,
+                    "dates_seen": r.dates_seen.as_ref().map(|d| json!({
+                        "checks": d.checks,
+                        "checked_at": d.checked_at.rfc3339(),
+                        "published": d.published,
+                        "modified": d.modified,
+                    })),
                 }),
             )?;
         }
@@ -76,6 +84,26 @@ pub(super) fn run(ctx: &Context, url: &TargetUrl, json: bool) -> anyhow::Result<
             dash(r.removed),
             r.title
         )?;
+        if let Some(d) = &r.dates_seen {
+            writeln!(
+                out,
+                "{:>9}dates changed on {} later check{} with the same wording (not a version); last seen {}: {}",
+                "",
+                d.checks,
+                if d.checks == 1 { "" } else { "s" },
+                d.checked_at.rfc3339(),
+                dates_line(d.published.as_deref(), d.modified.as_deref()),
+            )?;
+        }
     }
     Ok(())
+}
+
+/// `published …, modified …` for the dates a page gave.
+pub(super) fn dates_line(published: Option<&str>, modified: Option<&str>) -> String {
+    format!(
+        "published {}, modified {}",
+        published.unwrap_or("(none)"),
+        modified.unwrap_or("(none)")
+    )
 }

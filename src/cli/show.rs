@@ -22,6 +22,12 @@ pub(super) fn run(
             Some(n) => anyhow!("{url} has no version {n} (see `redline history {url}`)"),
             None => anyhow!("no versions of {url} yet (run `redline check {url}`)"),
         })?;
+    let seen = store.dates_seen(
+        target.id,
+        v.number,
+        v.published.as_deref(),
+        v.modified.as_deref(),
+    )?;
     let mut out = std::io::stdout().lock();
     if json {
         json_line(
@@ -37,6 +43,12 @@ pub(super) fn run(
                 "modified": v.modified,
                 "canonical": v.canonical,
                 "description": v.description,
+                "dates_seen": seen.as_ref().map(|d| json!({
+                    "checks": d.checks,
+                    "checked_at": d.checked_at.rfc3339(),
+                    "published": d.published,
+                    "modified": d.modified,
+                })),
             }),
         )?;
         return Ok(());
@@ -56,6 +68,16 @@ pub(super) fn run(
         if let Some(value) = value {
             writeln!(out, "{label}: {value}")?;
         }
+    }
+    if let Some(d) = &seen {
+        writeln!(
+            out,
+            "dates since: {} (seen on {} check{} with the same wording, last {})",
+            super::history::dates_line(d.published.as_deref(), d.modified.as_deref()),
+            d.checks,
+            if d.checks == 1 { "" } else { "s" },
+            d.checked_at.rfc3339()
+        )?;
     }
     writeln!(out, "\n{}", v.text)?;
     Ok(())

@@ -221,6 +221,7 @@ impl Discoverer {
             last_modified: page.last_modified.clone(),
             body_hash: Some(hash),
             rules: None,
+            fetched_at: None,
         };
         if source.cache.body_hash == Some(hash) {
             return Ok(Outcome::Unchanged(cache));

@@ -16,6 +16,9 @@ pub(crate) struct Migration {
     pub version: i64,
     pub name: &'static str,
     pub sql: &'static str,
+    /// A step run after the SQL, in the same transaction (data fixes that
+    /// log what they touch).
+    pub then: Option<fn(&rusqlite::Transaction<'_>, &str) -> rusqlite::Result<()>>,
 }
 
 /// Every migration, in order. Add new files at the end; never edit one that
@@ -25,33 +28,70 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 1,
         name: "initial",
         sql: include_str!("../../migrations/0001_initial.sql"),
+        then: None,
     },
     Migration {
         version: 2,
         name: "noise_and_classes",
         sql: include_str!("../../migrations/0002_noise_and_classes.sql"),
+        then: None,
     },
     Migration {
         version: 3,
         name: "alert_outbox",
         sql: include_str!("../../migrations/0003_alert_outbox.sql"),
+        then: None,
     },
     Migration {
         version: 4,
         name: "target_tags",
         sql: include_str!("../../migrations/0004_target_tags.sql"),
+        then: None,
     },
     Migration {
         version: 5,
         name: "scale_and_politeness",
         sql: include_str!("../../migrations/0005_scale_and_politeness.sql"),
+        then: None,
     },
     Migration {
         version: 6,
         name: "sources",
         sql: include_str!("../../migrations/0006_sources.sql"),
+        then: None,
+    },
+    Migration {
+        version: 7,
+        name: "change_fidelity",
+        sql: include_str!("../../migrations/0007_change_fidelity.sql"),
+        then: Some(reactivate_retired_by_age),
     },
 ];
+
+/// Targets a person added (no source) that an earlier Redline retired for
+/// being past the age schedule are watched again: only discovered stories
+/// retire by age now. Each one is logged.
+fn reactivate_retired_by_age(tx: &rusqlite::Transaction<'_>, db: &str) -> rusqlite::Result<()> {
+    let now = Timestamp::now().millis();
+    let mut stmt = tx.prepare(
+        "SELECT id, url FROM targets
+         WHERE state = 'retired' AND source_id IS NULL
+           AND retired_reason LIKE 'past the age schedule%'",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (id, url) in rows {
+        tx.execute(
+            "UPDATE targets SET state = 'active', retired_at = NULL, retired_reason = NULL,
+                    next_check_at = ?2
+             WHERE id = ?1",
+            params![id, now],
+        )?;
+        tracing::info!(db, url = %url, "reactivated: targets added by hand are no longer retired by age");
+    }
+    Ok(())
+}
 
 fn checksum(sql: &str) -> String {
     blake3::hash(sql.as_bytes()).to_hex().to_string()
@@ -118,13 +158,16 @@ pub(crate) fn run(conn: &mut Connection, db: &str) -> Result<(), StoreError> {
             }
             None => {}
         }
-        tx.execute_batch(m.sql)
-            .map_err(|source| StoreError::Migration {
-                db: db.to_string(),
-                version: m.version,
-                name: m.name,
-                source,
-            })?;
+        let migration_error = |source| StoreError::Migration {
+            db: db.to_string(),
+            version: m.version,
+            name: m.name,
+            source,
+        };
+        tx.execute_batch(m.sql).map_err(migration_error)?;
+        if let Some(then) = m.then {
+            then(&tx, db).map_err(migration_error)?;
+        }
         tx.execute(
             "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
             params![m.version, m.name, checksum(m.sql), Timestamp::now().millis()],

@@ -199,6 +199,8 @@ pub struct PageCache {
     pub body_hash: Option<[u8; 32]>,
     /// Fingerprint of the extraction rules in force then.
     pub rules: Option<i64>,
+    /// When the page was last fetched in full (not answered by a `304`).
+    pub fetched_at: Option<Timestamp>,
 }
 
 /// When a target is next checked, or that it is retired.
@@ -440,8 +442,9 @@ pub enum CaptureOutcome {
 pub struct Recent {
     /// Latest versions, newest first, reverts resolved; with their row ids.
     pub versions: Vec<(i64, Version)>,
-    /// Latest checks, newest first, as (outcome, error or reason).
-    pub checks: Vec<(String, Option<String>)>,
+    /// Latest checks, newest first, as (outcome, error or reason, whether
+    /// it saw the same article text as this capture).
+    pub checks: Vec<(String, Option<String>, bool)>,
     /// The target's URL.
     pub url: String,
     /// Whether `target.failing` was sent and `target.recovered` is owed.
@@ -647,6 +650,27 @@ pub struct HistoryRow {
     pub revert_of: Option<u32>,
     /// Whether alerts were held back (flapping).
     pub alert_paused: bool,
+    /// Published time the version was captured with.
+    pub published: Option<String>,
+    /// Modified time the version was captured with.
+    pub modified: Option<String>,
+    /// Other dates that later checks saw on the same wording.
+    pub dates_seen: Option<DatesSeen>,
+}
+
+/// Dates a page showed on checks that found the same wording as a version
+/// but other published or modified times (dates alone never make a
+/// version; they are kept on the check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatesSeen {
+    /// How many checks saw dates other than the version's.
+    pub checks: u64,
+    /// The latest of them.
+    pub checked_at: Timestamp,
+    /// The published time it saw.
+    pub published: Option<String>,
+    /// The modified time it saw.
+    pub modified: Option<String>,
 }
 
 /// One row of `redline changes`.
@@ -816,6 +840,7 @@ fn target_from_row(db: &str, row: &Row<'_>) -> rusqlite::Result<Result<Target, S
             last_modified: row.get(14)?,
             body_hash: body_hash.and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok()),
             rules: row.get(16)?,
+            fetched_at: row.get::<_, Option<i64>>(23)?.map(Timestamp),
         },
         failures: row.get::<_, i64>(18)?.clamp(0, u32::MAX as i64) as u32,
         misses: row.get::<_, i64>(19)?.clamp(0, u32::MAX as i64) as u32,
@@ -1078,9 +1103,9 @@ impl Store {
 
     const TARGET_COLUMNS: &'static str = "id, url, name, interval_ms, selector, state, next_check_at, ignore_json, exclude_json, tags_json,
         host, created_at, published_at, etag, last_modified, body_hash, cache_rules, robots_txt, failures, misses, retired_reason,
-        track_for_ms, (SELECT s.url FROM sources s WHERE s.id = targets.source_id)";
+        track_for_ms, (SELECT s.url FROM sources s WHERE s.id = targets.source_id), full_fetch_at";
     /// How many columns [`Self::TARGET_COLUMNS`] lists.
-    const TARGET_COLUMN_COUNT: usize = 23;
+    const TARGET_COLUMN_COUNT: usize = 24;
 
     fn query_targets(
         &self,
@@ -1466,10 +1491,12 @@ impl Store {
         status: CheckStatus,
         version: Option<u32>,
         error: Option<&str>,
+        seen: Option<&Capture>,
     ) -> rusqlite::Result<()> {
         tx.run(
-            "INSERT INTO checks (target_id, started_at, duration_ms, http_status, bytes, outcome, version, error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO checks (target_id, started_at, duration_ms, http_status, bytes, outcome, version, error,
+                                 published, modified, content_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 target.0,
                 facts.started_at.millis(),
@@ -1478,7 +1505,10 @@ impl Store {
                 facts.bytes.map(|b| b as i64),
                 status.as_str(),
                 version,
-                error
+                error,
+                seen.and_then(|c| c.published.as_deref()),
+                seen.and_then(|c| c.modified.as_deref()),
+                seen.map(|c| c.hash.0.to_vec()),
             ],
         )?;
         Ok(())
@@ -1532,7 +1562,15 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .map_err(&sql)?;
-        Self::insert_check(&tx, target, facts, CheckStatus::Error, None, Some(error))
+        Self::insert_check(
+            &tx,
+            target,
+            facts,
+            CheckStatus::Error,
+            None,
+            Some(error),
+            None,
+        )
             .map_err(&sql)?;
         if let Some(deliveries) = failing(streak.failures, alerted) {
             insert_deliveries(&tx, target, &url, facts.started_at, &deliveries).map_err(&sql)?;
@@ -1598,6 +1636,7 @@ impl Store {
             CheckStatus::Unchanged,
             Some(version),
             None,
+            None,
         )
         .map_err(&sql)?;
         if alerted {
@@ -1607,9 +1646,16 @@ impl Store {
         tx.run(
             "UPDATE targets SET last_check_at = ?2, last_error = NULL, failures = 0, misses = 0,
                     failing_alerted = 0,
-                    etag = COALESCE(?3, etag), last_modified = COALESCE(?4, last_modified)
+                    etag = COALESCE(?3, etag), last_modified = COALESCE(?4, last_modified),
+                    full_fetch_at = COALESCE(?5, full_fetch_at)
              WHERE id = ?1",
-            params![target.0, facts.started_at.millis(), c.etag, c.last_modified],
+            params![
+                target.0,
+                facts.started_at.millis(),
+                c.etag,
+                c.last_modified,
+                c.fetched_at.map(Timestamp::millis)
+            ],
         )
         .map_err(&sql)?;
         Self::apply_next(&tx, target, &followup.next, facts.started_at.millis()).map_err(&sql)?;
@@ -1660,14 +1706,19 @@ impl Store {
             }
             let mut stmt = tx
                 .prepare_cached(
-                    "SELECT outcome, error FROM checks WHERE target_id = ?1
+                    "SELECT outcome, error, COALESCE(content_hash = ?3, 0) FROM checks WHERE target_id = ?1
                      ORDER BY started_at DESC, id DESC LIMIT ?2",
                 )
                 .map_err(&sql)?;
             let checks = stmt
-                .query_map(params![target.0, window.max(1) as i64 + 20], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+                .query_map(
+                    params![
+                        target.0,
+                        window.max(1) as i64 + 20,
+                        capture.hash.0.as_slice()
+                    ],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
                 .map_err(&sql)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(&sql)?;
@@ -1853,7 +1904,9 @@ impl Store {
                 }
             }
         };
-        Self::insert_check(&tx, target, facts, status, version, error.as_deref()).map_err(&sql)?;
+        let seen = (status != CheckStatus::Error).then_some(capture);
+        Self::insert_check(&tx, target, facts, status, version, error.as_deref(), seen)
+            .map_err(&sql)?;
         insert_deliveries(&tx, target, &recent.url, facts.started_at, &deliveries).map_err(&sql)?;
         if status != CheckStatus::Error && recent.failing_alerted {
             tx.run(
@@ -1877,7 +1930,8 @@ impl Store {
                     last_change_at = CASE WHEN ?4 THEN ?2 ELSE last_change_at END,
                     failures = CASE WHEN ?5 THEN failures + 1 ELSE 0 END, misses = 0,
                     etag = ?6, last_modified = ?7, body_hash = ?8, cache_rules = ?9,
-                    published_at = COALESCE(?10, published_at)
+                    published_at = COALESCE(?10, published_at),
+                    full_fetch_at = COALESCE(?11, full_fetch_at)
              WHERE id = ?1",
             params![
                 target.0,
@@ -1893,6 +1947,7 @@ impl Store {
                     .published_at
                     .filter(|_| keep)
                     .map(Timestamp::millis),
+                c.fetched_at.map(Timestamp::millis),
             ],
         )
         .map_err(&sql)?;
@@ -2006,7 +2061,7 @@ impl Store {
             .prepare(
                 "SELECT v.number, v.captured_at, CASE WHEN v.revert_of IS NULL THEN v.title ELSE o.title END,
                         v.words, d.added, d.removed, COALESCE(d.title_changed, 0), d.changes_json,
-                        v.class, v.revert_of, v.alert_paused
+                        v.class, v.revert_of, v.alert_paused, v.published, v.modified
                  FROM versions v
                  LEFT JOIN versions o ON o.target_id = v.target_id AND o.number = v.revert_of
                  LEFT JOIN diffs d ON d.to_version_id = v.id
@@ -2030,6 +2085,9 @@ impl Store {
                             .and_then(|c| ChangeClass::parse(&c)),
                         revert_of: r.get(9)?,
                         alert_paused: r.get(10)?,
+                        published: r.get(11)?,
+                        modified: r.get(12)?,
+                        dates_seen: None,
                     },
                     r.get::<_, Option<String>>(7)?,
                 ))
@@ -2049,7 +2107,47 @@ impl Store {
             }
             out.push(h);
         }
+        drop(stmt);
+        for h in &mut out {
+            h.dates_seen = self.dates_seen(
+                target,
+                h.version,
+                h.published.as_deref(),
+                h.modified.as_deref(),
+            )?;
+        }
         Ok(out)
+    }
+
+    /// The checks that read the page, found version `version`'s wording,
+    /// and saw dates other than `published` and `modified`: how many, and
+    /// the latest. `None` when there were none.
+    pub fn dates_seen(
+        &self,
+        target: TargetId,
+        version: u32,
+        published: Option<&str>,
+        modified: Option<&str>,
+    ) -> Result<Option<DatesSeen>, StoreError> {
+        let row: Option<(i64, i64, Option<String>, Option<String>)> = self
+            .conn
+            .row(
+                "SELECT COUNT(*) OVER (), started_at, published, modified FROM checks
+                 WHERE target_id = ?1 AND version = ?2 AND outcome = 'unchanged'
+                   AND content_hash IS NOT NULL
+                   AND (published IS NOT ?3 OR modified IS NOT ?4)
+                 ORDER BY started_at DESC, id DESC LIMIT 1",
+                params![target.0, version, published, modified],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(self.sql())?;
+        Ok(row.map(|(n, at, published, modified)| DatesSeen {
+            checks: n.max(0) as u64,
+            checked_at: Timestamp(at),
+            published,
+            modified,
+        }))
     }
 
     /// Every change (version after the first) captured since `since`,

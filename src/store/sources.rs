@@ -138,6 +138,7 @@ fn source_from_row(db: &str, r: &Row<'_>) -> rusqlite::Result<Result<Source, Sto
             last_modified: r.get(7)?,
             body_hash: body_hash.and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok()),
             rules: None,
+            fetched_at: None,
         },
         active: r.get::<_, String>(9)? == "active",
         from_config: r.get::<_, String>(10)? == "config",
