@@ -1089,9 +1089,13 @@ fn collect_paragraphs(root: ElementRef<'_>, excluded: &ExcludedSet, explicit: bo
         // dates are metadata, read separately, and change without the story.
         let dateline = !explicit && current.dated > 0 && current.dated * 2 >= current.chars;
         let line = normalize_line(&current.text);
+        // "Read more: <a>…</a>" promos inside the story, however little of
+        // them is linked.
+        let promo = !explicit && current.linked > 0 && is_promo_line(&line);
         if !line.is_empty()
             && !link_heavy
             && !dateline
+            && !promo
             && (explicit || !is_page_counter_or_stamp(&line))
         {
             paragraphs.push(line);
@@ -1189,9 +1193,10 @@ fn is_page_counter_or_stamp(line: &str) -> bool {
         )
         .expect("static regex")
     });
+    // One counter or several in a row ("1.2k shares · 34 comments").
     static COUNTER: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(
-            r"(?i)^\W*[\d.,]+\s*[km]?\s+(?:comments?|shares?|views?|reads?|likes?|replies|reactions?|min(?:ute)?s?\s+read)\W*$",
+            r"(?i)^(?:\W*[\d.,]+\s*[km]?\s+(?:comments?|shares?|views?|reads?|readers?|likes?|replies|reactions?|min(?:ute)?s?\s+read)\W*)+$",
         )
         .expect("static regex")
     });
@@ -1207,6 +1212,20 @@ fn is_page_counter_or_stamp(line: &str) -> bool {
         && ((STAMP.is_match(line) && WHEN.is_match(line))
             || RELATIVE.is_match(line)
             || COUNTER.is_match(line))
+}
+
+/// A short line that starts with a promo label and a colon ("Read more:",
+/// "Related:", "See also:", and the same in a few major languages): sites
+/// put links to other stories between an article's paragraphs this way.
+/// The caller also asks for a link in it.
+fn is_promo_line(line: &str) -> bool {
+    static LABEL: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)^\W*(?:read more|read also|also read|more|related|related stories|related articles|see also|recommended|watch|listen|further reading|lesen sie auch|mehr zum thema|lire aussi|à lire aussi|a lire aussi|lea también|lee también|leia também|leia mais|leggi anche)\s*:",
+        )
+        .expect("static regex")
+    });
+    line.split(' ').count() <= 25 && LABEL.is_match(line)
 }
 
 /// A paragraph with at least this many tenths of its text in links is
@@ -1600,6 +1619,55 @@ mod tests {
 <footer><p>Most read: something else entirely, with many commas, and more, and more.</p></footer>
 <script>var x = "not text";</script>
 </body></html>"##;
+
+    #[test]
+    fn the_byline_is_the_author_names_only() {
+        let body = "<p>The harbour reopened on Monday after three weeks of repairs to the sea wall, officials said.</p>";
+        let cases = [
+            (
+                r##"<p class="byline">By <span class="author">Ana Costa</span> &middot; <time datetime="2026-11-29T07:31:00Z">Updated 07:31</time> &middot; <span class="views">12,345 views</span> &middot; <a href="#comments">23 comments</a></p>"##,
+                "Ana Costa",
+            ),
+            (
+                r##"<div class="article-byline">By Ana Costa and Li Wei | Published 3 hours ago</div>"##,
+                "Ana Costa and Li Wei",
+            ),
+            (
+                r##"<div class="meta"><a rel="author" href="/staff/ana">Ana Costa</a> <span>5 min read</span></div>"##,
+                "Ana Costa",
+            ),
+            (
+                r##"<div class="byline"><span itemprop="author" itemscope><span itemprop="name">Ana Costa</span></span><time>Nov 29</time></div>"##,
+                "Ana Costa",
+            ),
+        ];
+        for (byline, want) in cases {
+            let page = format!("<html><body><article><h1>Harbour reopens</h1>{byline}{body}</article></body></html>");
+            let a = extract(&page, None, None).unwrap();
+            assert_eq!(a.byline.as_deref(), Some(want), "{byline}");
+        }
+    }
+
+    #[test]
+    fn promo_lines_and_counter_rows_are_not_the_story() {
+        assert!(is_promo_line("Read more: Storm warnings issued for the coast here"));
+        assert!(is_promo_line("READ MORE: Flood defences tested"));
+        assert!(is_promo_line("Lesen Sie auch: Hochwasser im Süden"));
+        assert!(!is_promo_line("The minister said more: the plan would go ahead."));
+        assert!(is_page_counter_or_stamp("1.2k shares · 34 comments"));
+        assert!(is_page_counter_or_stamp("12,345 views 23 comments"));
+        assert!(!is_page_counter_or_stamp("34 comments were left by readers on the story"));
+        let page = r#"<html><body><article><h1>Dam report</h1>
+            <p>The dam held through the night, engineers said on Tuesday after inspecting the wall.</p>
+            <p><strong>Read more:</strong> Flood warnings issued for the coast <a href="/n/1">here</a></p>
+            <p>Residents were allowed back into their homes in the afternoon, police said.</p>
+            <div><span>1.2k shares</span> <span>34 comments</span></div>
+            </article></body></html>"#;
+        let a = extract(page, None, None).unwrap();
+        assert!(!a.text.contains("Read more"), "{}", a.text);
+        assert!(!a.text.contains("shares"), "{}", a.text);
+        assert!(a.text.contains("Residents were allowed back"), "{}", a.text);
+    }
 
     #[test]
     fn article_body_leaves_furniture_out() {
