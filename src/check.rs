@@ -291,19 +291,15 @@ impl Checker {
             self.robots_allow(&target.url, permit).await?;
         }
         self.politeness.before_send(permit).await;
-        let validators = if conditional_allowed(
-            &target.cache,
-            rules_fp,
-            self.now(),
-            self.revalidate_after,
-        ) {
-            Validators {
-                etag: target.cache.etag.as_deref(),
-                last_modified: target.cache.last_modified.as_deref(),
-            }
-        } else {
-            Validators::default()
-        };
+        let validators =
+            if conditional_allowed(&target.cache, rules_fp, self.now(), self.revalidate_after) {
+                Validators {
+                    etag: target.cache.etag.as_deref(),
+                    last_modified: target.cache.last_modified.as_deref(),
+                }
+            } else {
+                Validators::default()
+            };
         let fetched = self
             .fetcher
             .fetch_conditional(&target.url, validators)

@@ -631,7 +631,10 @@ mod tests {
                 ChangeClass::Cosmetic,
             ),
             (
-                BODY.replace("painful but", "painful, and he said he regretted it deeply, but"),
+                BODY.replace(
+                    "painful but",
+                    "painful, and he said he regretted it deeply, but",
+                ),
                 "Library to close",
                 ChangeClass::Substantive,
             ),
@@ -698,7 +701,9 @@ mod tests {
         let b = fields("T", "Published 21:05 on 28 November 2026. The story text.");
         let recent = [earlier(1, a)];
         assert!(matches!(
-            decide(&Policy::default(), Observed::Article(b), &recent, |_| SuspectRun::default()),
+            decide(&Policy::default(), Observed::Article(b), &recent, |_| {
+                SuspectRun::default()
+            }),
             Decision::Store { .. }
         ));
         let p = Policy {
@@ -741,7 +746,9 @@ mod tests {
             "Just a moment...",
             "Checking your browser before accessing the site. Please enable JavaScript and cookies.",
         );
-        match decide(&p, Observed::Article(wall), &recent, |_| SuspectRun::default()) {
+        match decide(&p, Observed::Article(wall), &recent, |_| {
+            SuspectRun::default()
+        }) {
             Decision::Suspect { reason } => assert!(reason.starts_with("blocked:"), "{reason}"),
             other => panic!("{other:?}"),
         }
@@ -757,11 +764,15 @@ mod tests {
             }
         );
         assert!(matches!(
-            decide(&p, Observed::Nothing("no article found"), &recent, |_| SuspectRun::default()),
+            decide(&p, Observed::Nothing("no article found"), &recent, |_| {
+                SuspectRun::default()
+            }),
             Decision::Suspect { .. }
         ));
         let shrunk = fields("Library to close", "The council met on Tuesday.");
-        match decide(&p, Observed::Article(shrunk), &recent, |_| SuspectRun::default()) {
+        match decide(&p, Observed::Article(shrunk), &recent, |_| {
+            SuspectRun::default()
+        }) {
             Decision::Suspect { reason } => assert!(reason.starts_with("shrunk:"), "{reason}"),
             other => panic!("{other:?}"),
         }

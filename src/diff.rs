@@ -297,7 +297,9 @@ fn boundary_strength(prev: Option<&str>) -> u8 {
     match prev {
         None => 2,
         Some(PARAGRAPH_BREAK) => 2,
-        Some(t) if t.ends_with(['.', '!', '?', '"', '”', '’', ':']) => 1,
+        Some(t) if t.ends_with(['.', '!', '?', '"', '”', '’', ':', '。', '！', '？', '」']) => {
+            1
+        }
         Some(_) => 0,
     }
 }
@@ -378,8 +380,9 @@ fn slide_to_boundaries(old: &[Token<'_>], new: &[Token<'_>], ops: &[DiffOp]) -> 
             a -= 1;
             b -= 1;
         }
-        let strength =
-            |a: usize, steps: &[(Side, Token<'_>)]| boundary_strength((a > 0).then(|| steps[a - 1].1.text));
+        let strength = |a: usize, steps: &[(Side, Token<'_>)]| {
+            boundary_strength((a > 0).then(|| steps[a - 1].1.text))
+        };
         let mut best = (strength(a, &steps), a);
         let (mut x, mut y) = (a, b);
         while y < steps.len() && steps[y].0 == Side::Both && steps[y].1 == steps[x].1 {
@@ -802,9 +805,7 @@ fn merged(seg: &Segment<'_>) -> Vec<MergedParagraph> {
                 token.text
             ))),
             // A replacement reads best as `[-old-]{+new+}` with no gap.
-            (Some(Piece::Deleted(_)), Kind::Inserted) => {
-                current.push(make(token.text.to_string()))
-            }
+            (Some(Piece::Deleted(_)), Kind::Inserted) => current.push(make(token.text.to_string())),
             (Some(_), _) => {
                 if space {
                     current.push(Piece::Same(" ".into()));
@@ -1417,7 +1418,10 @@ mod tests {
             let c = &s.changes[0];
             // Only characters of the word change; shared characters may stay.
             assert!(!c.old.is_empty() && word.contains(c.old.as_str()), "{c:?}");
-            assert!(!c.new.is_empty() && replacement.contains(c.new.as_str()), "{c:?}");
+            assert!(
+                !c.new.is_empty() && replacement.contains(c.new.as_str()),
+                "{c:?}"
+            );
             let labels = DiffLabels {
                 url: "u".into(),
                 from: "1".into(),

@@ -169,7 +169,7 @@ pub fn extract_with(
         }
     };
 
-    let title = choose_title(&doc, &excluded, container, &meta);
+    let (title, headline) = choose_title(&doc, &excluded, container, &meta);
     // The headline is reported on its own; drop it where it repeats as the
     // body's first paragraph.
     let mut paragraphs: Vec<String> = paragraphs.iter().map(|p| normalize_line(p)).collect();
@@ -199,7 +199,9 @@ pub fn extract_with(
     Ok(Article {
         title,
         text,
-        byline: meta.byline.or_else(|| find_byline(&doc)),
+        byline: meta
+            .byline
+            .or_else(|| find_byline(&doc, headline, container.map(|c| c.id()))),
         published: meta.published,
         modified: meta.modified,
         canonical: meta.canonical,
@@ -682,7 +684,15 @@ impl ExcludedSet {
                     if matches!(e.name(), "p" | "pre" | "blockquote") {
                         (all, if all >= MIN_SCORING_CHARS { all } else { prose })
                     } else {
-                        (all, prose + if direct >= MIN_SCORING_CHARS { direct } else { 0 })
+                        (
+                            all,
+                            prose
+                                + if direct >= MIN_SCORING_CHARS {
+                                    direct
+                                } else {
+                                    0
+                                },
+                        )
                     }
                 }
                 _ => node
@@ -1239,8 +1249,10 @@ fn choose_title(
     excluded: &ExcludedSet,
     container: Option<ElementRef<'_>>,
     meta: &Metadata,
-) -> String {
-    // Every visible <h1>, found by one walk that skips furniture.
+) -> (String, Option<NodeId>) {
+    // Every visible <h1>, found by one walk that skips furniture — but not
+    // `<header>`s: a header holds the headline of the page or section it
+    // introduces, even where its other contents are furniture to the body.
     let mut visible: Vec<ElementRef<'_>> = Vec::new();
     let mut stack = vec![doc.tree.root()];
     while let Some(node) = stack.pop() {
@@ -1248,7 +1260,11 @@ fn choose_title(
             stack.extend(node.children());
             continue;
         };
-        if excluded.contains(&node) {
+        if excluded.contains(&node)
+            && !(el.value().name() == "header"
+                && !excluded.contains_user(&node)
+                && classify(el.value()) == Furniture::Likely)
+        {
             continue;
         }
         if el.value().name() == "h1" {
@@ -1282,16 +1298,18 @@ fn choose_title(
             .any(|a| container_line.contains(&a.id()))
     });
     if let Some(h) = near_body.or(visible.first()) {
-        return normalize_line(&collect_text(**h, excluded));
+        return (normalize_line(&collect_text(**h, excluded)), Some(h.id()));
     }
     if let Some(t) = &meta.headline {
-        return t.clone();
+        return (t.clone(), None);
     }
     let title = Selector::parse("title").expect("static selector");
-    doc.select(&title)
+    let text = doc
+        .select(&title)
         .next()
         .map(|t| normalize_line(&t.text().collect::<String>()))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    (text, None)
 }
 
 /// A byline from the page's markup when metadata names no author: the
@@ -1299,10 +1317,32 @@ fn choose_title(
 /// `itemprop=author`) wins; else an element whose class or id names a
 /// byline or author gives its author part, never the times, view and
 /// comment counters or share text that often sit in the same block.
-fn find_byline(doc: &Html) -> Option<String> {
-    let marked = Selector::parse(r#"[rel~="author"], [itemprop="author"]"#).expect("static selector");
+fn find_byline(doc: &Html, headline: Option<NodeId>, container: Option<NodeId>) -> Option<String> {
+    // A byline goes with the headline: between it and the end of the
+    // article body. Names elsewhere (a site-wide bar, a list of authors in
+    // the footer, a "more from" box) are not this article's.
+    let mut position: HashMap<NodeId, usize> = HashMap::new();
+    for (i, n) in doc.tree.root().descendants().enumerate() {
+        position.insert(n.id(), i);
+    }
+    let start = headline
+        .or(container)
+        .and_then(|id| position.get(&id).copied());
+    let end = container.and_then(|id| {
+        let mut last = doc.tree.get(id)?;
+        while let Some(child) = last.last_child() {
+            last = child;
+        }
+        position.get(&last.id()).copied()
+    });
+    let in_region = |id: NodeId| {
+        let at = position.get(&id).copied().unwrap_or(0);
+        start.is_none_or(|s| at >= s) && end.is_none_or(|e| at <= e)
+    };
+    let marked =
+        Selector::parse(r#"[rel~="author"], [itemprop="author"]"#).expect("static selector");
     let name = Selector::parse(r#"[itemprop="name"]"#).expect("static selector");
-    for el in doc.select(&marked) {
+    for el in doc.select(&marked).filter(|e| in_region(e.id())) {
         let named = el.select(&name).next().unwrap_or(el);
         let text = named
             .value()
@@ -1316,6 +1356,7 @@ fn find_byline(doc: &Html) -> Option<String> {
     doc.tree
         .root()
         .descendants()
+        .filter(|n| in_region(n.id()))
         .filter(|n| {
             n.value().as_element().is_some_and(|e| {
                 !is_code_tag(e.name())
@@ -1385,7 +1426,10 @@ fn author_part(text: &str) -> Option<String> {
             .join(" ")
             .trim_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ':' | ';' | '-'))
             .to_string();
-        if names.chars().any(char::is_alphabetic) && names.chars().count() <= 120 && words.len() <= 16 {
+        if names.chars().any(char::is_alphabetic)
+            && names.chars().count() <= 120
+            && words.len() <= 16
+        {
             return Some(names);
         }
     }
@@ -1642,7 +1686,9 @@ mod tests {
             ),
         ];
         for (byline, want) in cases {
-            let page = format!("<html><body><article><h1>Harbour reopens</h1>{byline}{body}</article></body></html>");
+            let page = format!(
+                "<html><body><article><h1>Harbour reopens</h1>{byline}{body}</article></body></html>"
+            );
             let a = extract(&page, None, None).unwrap();
             assert_eq!(a.byline.as_deref(), Some(want), "{byline}");
         }
@@ -1650,13 +1696,19 @@ mod tests {
 
     #[test]
     fn promo_lines_and_counter_rows_are_not_the_story() {
-        assert!(is_promo_line("Read more: Storm warnings issued for the coast here"));
+        assert!(is_promo_line(
+            "Read more: Storm warnings issued for the coast here"
+        ));
         assert!(is_promo_line("READ MORE: Flood defences tested"));
         assert!(is_promo_line("Lesen Sie auch: Hochwasser im Süden"));
-        assert!(!is_promo_line("The minister said more: the plan would go ahead."));
+        assert!(!is_promo_line(
+            "The minister said more: the plan would go ahead."
+        ));
         assert!(is_page_counter_or_stamp("1.2k shares · 34 comments"));
         assert!(is_page_counter_or_stamp("12,345 views 23 comments"));
-        assert!(!is_page_counter_or_stamp("34 comments were left by readers on the story"));
+        assert!(!is_page_counter_or_stamp(
+            "34 comments were left by readers on the story"
+        ));
         let page = r#"<html><body><article><h1>Dam report</h1>
             <p>The dam held through the night, engineers said on Tuesday after inspecting the wall.</p>
             <p><strong>Read more:</strong> Flood warnings issued for the coast <a href="/n/1">here</a></p>

@@ -500,14 +500,38 @@ mod tests {
         .unwrap();
         let date = Some("Sun, 29 Nov 2026 08:00:00 GMT");
         // Written in the same second it was served: weak.
-        assert!(!strong_last_modified("Sun, 29 Nov 2026 08:00:00 GMT", date, now));
-        assert!(!strong_last_modified("Sun, 29 Nov 2026 07:59:01 GMT", date, now));
+        assert!(!strong_last_modified(
+            "Sun, 29 Nov 2026 08:00:00 GMT",
+            date,
+            now
+        ));
+        assert!(!strong_last_modified(
+            "Sun, 29 Nov 2026 07:59:01 GMT",
+            date,
+            now
+        ));
         // A minute or more before: strong.
-        assert!(strong_last_modified("Sun, 29 Nov 2026 07:59:00 GMT", date, now));
-        assert!(strong_last_modified("Tue, 01 Mar 2022 10:00:00 GMT", date, now));
+        assert!(strong_last_modified(
+            "Sun, 29 Nov 2026 07:59:00 GMT",
+            date,
+            now
+        ));
+        assert!(strong_last_modified(
+            "Tue, 01 Mar 2022 10:00:00 GMT",
+            date,
+            now
+        ));
         // No Date header: judged against the time of the fetch.
-        assert!(!strong_last_modified("Sun, 29 Nov 2026 07:59:30 GMT", None, now));
-        assert!(strong_last_modified("Sun, 29 Nov 2026 07:58:30 GMT", None, now));
+        assert!(!strong_last_modified(
+            "Sun, 29 Nov 2026 07:59:30 GMT",
+            None,
+            now
+        ));
+        assert!(strong_last_modified(
+            "Sun, 29 Nov 2026 07:58:30 GMT",
+            None,
+            now
+        ));
         // A Date the server got wrong does not make a fresh value strong.
         assert!(strong_last_modified(
             "Sun, 29 Nov 2026 07:58:30 GMT",

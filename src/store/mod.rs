@@ -1571,7 +1571,7 @@ impl Store {
             Some(error),
             None,
         )
-            .map_err(&sql)?;
+        .map_err(&sql)?;
         if let Some(deliveries) = failing(streak.failures, alerted) {
             insert_deliveries(&tx, target, &url, facts.started_at, &deliveries).map_err(&sql)?;
             tx.run(

@@ -1,14 +1,23 @@
 //! The noise scenario generator: real article pages put through random
-//! page-furniture churn and random real edits, run through the real
-//! pipeline (decode, extract, detect, store, diff), and counted.
+//! page churn and random real edits, run through the real pipeline (decode,
+//! extract, detect, store, diff), and counted.
 //!
-//! Pages: the realistic fixtures, plus the 91 real news pages of
-//! `../shared/extraction-bench/dev` when present beside the checkout. Each
-//! scenario takes one page through several checks: furniture churn alone
-//! (must stay unchanged), edits (must be recorded with their words and the
-//! right class), walls and error pages served with 200 (must stay suspect,
-//! never a version) and reverts. The counts are printed and must be perfect
-//! but for the class, which must be right on ≥ 98% of changes.
+//! The oracle is independent of the extractor: every edit is chosen from the
+//! page's *ground truth* (the benchmark's `articleBody`, the fixtures' text
+//! files), found in the page's visible text — inside links, emphasis and
+//! entities too — and made in the HTML. An edit the pipeline does not record
+//! counts as missed. Churn comes in the kinds real sites serve: clocks and
+//! tickers, volatile bylines with live times and counters, published and
+//! modified times re-stamped in meta tags and JSON-LD, churn in containers
+//! with no class names, "Read more:" lines that are mostly not links, live
+//! share and comment counts, lazy-loaded images appearing, ad slots with
+//! fresh ids. Walls and error pages served with 200 come between.
+//!
+//! Pages: the fixtures in `tests/fixtures` (English, Chinese, Japanese), plus
+//! the 91 news pages of `../shared/extraction-bench/dev` when present beside
+//! the checkout; without them the test says so loudly and still runs every
+//! scenario on the fixtures. Any false version, missed edit, edit without
+//! its words, or wall taken for a version fails the test.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
@@ -25,7 +34,7 @@ use crate::harness::article;
 /// Scenarios run in the normal test suite.
 const SCENARIOS: usize = 1000;
 /// Fixed seed: every run generates the same scenarios.
-const SEED: u64 = 0x5EED_2026_1127;
+const SEED: u64 = 0x5EED_2026_1129;
 
 /// xorshift64*: small, seeded, reproducible.
 struct Rng(u64);
@@ -47,129 +56,490 @@ impl Rng {
     }
 }
 
-/// A page and the paragraphs of its article that appear verbatim in its
-/// HTML, so edits can be made in the HTML exactly where a reader sees them.
+/// A page and the article text a reader sees in it (the ground truth).
+#[derive(Clone)]
 struct Page {
     name: String,
     html: String,
-    title: String,
-    editable: Vec<String>,
+    truth: String,
 }
 
-fn load_pages() -> Vec<Page> {
-    let mut raw: Vec<(String, String)> = vec![
-        ("un-xinjiang".into(), article::render(0, |p| p)),
-        (
-            "wordpress".into(),
-            include_str!("../fixtures/wordpress-opengraph.html").into(),
+/// Whether a page is one of this repository's fixtures.
+fn fixture(name: &str) -> bool {
+    matches!(name, "un-xinjiang" | "zh-flood" | "ja-rail")
+}
+
+fn fixture_page(name: &str, html: &str, text: &str) -> Page {
+    // The text files hold the headline, a blank line, then the body.
+    let truth = text.split_once("\n\n").map_or(text, |(_, body)| body);
+    Page {
+        name: name.into(),
+        html: html.into(),
+        truth: truth.into(),
+    }
+}
+
+/// The pages, and whether the shared benchmark was found.
+fn load_pages() -> (Vec<Page>, bool) {
+    let mut pages = vec![
+        Page {
+            name: "un-xinjiang".into(),
+            html: article::render(0, |p| p),
+            truth: article::paragraphs().join("\n\n"),
+        },
+        fixture_page(
+            "zh-flood",
+            include_str!("../fixtures/cjk/zh-flood.html"),
+            include_str!("../fixtures/cjk/zh-flood.txt"),
         ),
-        (
-            "jsonld".into(),
-            include_str!("../fixtures/jsonld-graph.html").into(),
+        fixture_page(
+            "ja-rail",
+            include_str!("../fixtures/cjk/ja-rail.html"),
+            include_str!("../fixtures/cjk/ja-rail.txt"),
         ),
     ];
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/extraction-bench/dev/html");
-    if let Ok(entries) = std::fs::read_dir(&dir) {
-        let mut files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-        files.sort();
-        for path in files {
-            let bytes = std::fs::read(&path).unwrap();
-            let mut html = String::new();
-            if flate2::read::MultiGzDecoder::new(bytes.as_slice())
-                .read_to_string(&mut html)
-                .is_ok()
-            {
-                raw.push((
-                    path.file_name().unwrap().to_string_lossy()[..12].to_string(),
-                    html,
-                ));
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/extraction-bench/dev");
+    let Ok(truth) = std::fs::read(dir.join("ground-truth.json")) else {
+        return (pages, false);
+    };
+    let truth: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&truth).expect("ground-truth.json is a JSON object");
+    let mut ids: Vec<&String> = truth.keys().collect();
+    ids.sort();
+    for id in ids {
+        let bytes = std::fs::read(dir.join("html").join(format!("{id}.html.gz"))).unwrap();
+        let mut raw = Vec::new();
+        flate2::read::MultiGzDecoder::new(bytes.as_slice())
+            .read_to_end(&mut raw)
+            .unwrap();
+        pages.push(Page {
+            name: id[..12].to_string(),
+            html: String::from_utf8_lossy(&raw).into_owned(),
+            truth: truth[id.as_str()]["articleBody"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        });
+    }
+    (pages, true)
+}
+
+/// The visible text of a page (outside tags, scripts, styles, comments and
+/// the head; entities decoded; white space folded), with the byte offset in
+/// the HTML of every character and whether it came from an entity.
+struct Visible {
+    text: String,
+    /// For each char of `text`: (HTML byte offset, from an entity or a
+    /// synthetic space).
+    at: Vec<(usize, bool)>,
+}
+
+fn visible(html: &str) -> Visible {
+    const SKIP: &[&str] = &[
+        "script", "style", "noscript", "template", "head", "title", "svg",
+    ];
+    let b = html.as_bytes();
+    let mut v = Visible {
+        text: String::new(),
+        at: Vec::new(),
+    };
+    let space = |v: &mut Visible, at: usize| {
+        if !v.text.is_empty() && !v.text.ends_with(' ') {
+            v.text.push(' ');
+            v.at.push((at, true));
+        }
+    };
+    let mut i = 0;
+    while i < b.len() {
+        if html[i..].starts_with("<!--") {
+            i = html[i..].find("-->").map_or(b.len(), |e| i + e + 3);
+            continue;
+        }
+        if b[i] == b'<' {
+            let end = html[i..].find('>').map_or(b.len(), |e| i + e + 1);
+            let tag: String = html[i + 1..end.saturating_sub(1)]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '/')
+                .collect::<String>()
+                .to_ascii_lowercase();
+            i = end;
+            if let Some(skip) = SKIP.iter().find(|s| **s == tag) {
+                let close = format!("</{skip}");
+                i = html[i..]
+                    .to_ascii_lowercase()
+                    .find(&close)
+                    .map_or(b.len(), |e| i + e);
+                continue;
+            }
+            let name = tag.trim_start_matches('/');
+            if !matches!(
+                name,
+                "a" | "b"
+                    | "i"
+                    | "em"
+                    | "strong"
+                    | "span"
+                    | "u"
+                    | "small"
+                    | "abbr"
+                    | "cite"
+                    | "q"
+                    | "sup"
+                    | "sub"
+                    | "mark"
+                    | "font"
+            ) {
+                space(&mut v, i);
+            }
+            continue;
+        }
+        if b[i] == b'&'
+            && let Some(semi) = html[i..].find(';').filter(|n| *n <= 10)
+        {
+            let entity = &html[i + 1..i + semi];
+            let decoded = match entity {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some(' '),
+                "rsquo" => Some('’'),
+                "lsquo" => Some('‘'),
+                "rdquo" => Some('”'),
+                "ldquo" => Some('“'),
+                "mdash" => Some('—'),
+                "ndash" => Some('–'),
+                "hellip" => Some('…'),
+                e if e.starts_with("#x") || e.starts_with("#X") => u32::from_str_radix(&e[2..], 16)
+                    .ok()
+                    .and_then(char::from_u32),
+                e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
+                _ => None,
+            };
+            if let Some(c) = decoded {
+                if c.is_whitespace() {
+                    space(&mut v, i);
+                } else {
+                    v.text.push(c);
+                    v.at.push((i, true));
+                }
+                i += semi + 1;
+                continue;
             }
         }
+        let c = html[i..].chars().next().unwrap();
+        if c.is_whitespace() {
+            space(&mut v, i);
+        } else {
+            v.text.push(c);
+            v.at.push((i, false));
+        }
+        i += c.len_utf8();
     }
-    raw.into_iter()
-        .filter_map(|(name, html)| {
-            let a = redline::extract::extract(&html, None, None).ok()?;
-            let editable: Vec<String> = a
-                .text
-                .split("\n\n")
-                .filter(|p| p.split(' ').count() >= 12 && html.matches(*p).count() == 1)
-                .map(str::to_string)
-                .collect();
-            let title_found = !a.title.is_empty() && html.contains(&a.title);
-            (editable.len() >= 2 && title_found).then_some(Page {
-                name,
-                html,
-                title: a.title,
-                editable,
-            })
-        })
-        .collect()
+    v
 }
 
-/// Furniture that changes on every request, around and inside the article:
-/// a clock, a ticker, trending and related lists, an ad slot with a fresh
-/// id, share and comment counters, a cookie banner, tokens in attributes
-/// and scripts.
-fn churn(html: &str, page: &Page, rng: &mut Rng) -> String {
-    let n = rng.next() % 100_000;
-    let headlines = [
-        "Markets rally as rate fears ease, analysts say",
-        "Storm warnings issued for the coast tonight",
-        "Five things to know before the big match on Saturday",
-        "Celebrity couple announce surprise engagement",
-        "Opinion: why the new budget misses the point entirely",
-    ];
-    let mut list = String::new();
-    for _ in 0..4 {
-        list.push_str(&format!(
-            "<li><a href=\"/s/{}\">{}</a></li>",
-            rng.next() % 9999,
-            rng.pick(&headlines)
-        ));
+/// Whether a character is a word of its own: Chinese ideographs and
+/// Japanese hiragana (scripts written without spaces; UAX #29 gives each
+/// its own word).
+fn unspaced(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x309F | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF)
+}
+
+/// Whether a character is katakana: runs of it are one word.
+fn katakana(c: char) -> bool {
+    matches!(c as u32, 0x30A0..=0x30FF)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edit {
+    /// One word replaced by another.
+    WordSwap,
+    /// One word inserted.
+    WordInsert,
+    /// A paragraph added after the one the word is in.
+    ParagraphInsert,
+}
+
+const NEW_WORDS: &[&str] = &[
+    "alleged",
+    "disputed",
+    "confirmed",
+    "reported",
+    "unverified",
+    "official",
+];
+const NEW_WORDS_CJK: &[&str] = &["据称", "官方", "确认", "未经证实"];
+const NEW_PARAGRAPHS: &[&str] = &[
+    "In a statement issued after publication, the company denied any wrongdoing and said it would cooperate fully with the investigation.",
+    "Update: a spokesperson for the regional government said on Tuesday that a full review of the findings would be published next month.",
+];
+const NEW_PARAGRAPH_CJK: &str = "更新：有关部门在文章发表后表示，将在下个月公布完整的调查结果。";
+
+/// A real edit chosen from the ground truth: a word of the true article
+/// text, found once (with the words around it) in the page's visible text
+/// and held whole in one text node. Returns the edited HTML and the words a
+/// correct diff must hold (old side, new side).
+fn edit(page: &Page, kind: Edit, rng: &mut Rng) -> Option<(String, String, String)> {
+    let vis = visible(&page.html);
+    let truth: Vec<char> = page.truth.chars().collect();
+    for _ in 0..40 {
+        let at = rng.below(truth.len());
+        // The word at `at`: a run of letters, or one ideograph or kana.
+        let (mut s, mut e) = (at, at);
+        if !truth[at].is_alphabetic() {
+            continue;
+        }
+        let cjk = unspaced(truth[at]) || katakana(truth[at]);
+        if unspaced(truth[at]) {
+            e = at + 1;
+        } else {
+            // A run of the same kind of letters: a word.
+            let kind =
+                |c: char| c.is_alphabetic() && !unspaced(c) && katakana(c) == katakana(truth[at]);
+            while s > 0 && kind(truth[s - 1]) {
+                s -= 1;
+            }
+            while e < truth.len() && kind(truth[e]) {
+                e += 1;
+            }
+            if e - s < if cjk { 1 } else { 3 } {
+                continue;
+            }
+        }
+        // Context on both sides, folded as the visible text is.
+        let lo = s.saturating_sub(if cjk { 12 } else { 30 });
+        let hi = (e + if cjk { 12 } else { 30 }).min(truth.len());
+        let fold = |cs: &[char]| -> String {
+            let s: String = cs.iter().collect();
+            s.split_whitespace().collect::<Vec<_>>().join(" ")
+        };
+        let before = fold(&truth[lo..s]);
+        let word: String = truth[s..e].iter().collect();
+        let after = fold(&truth[e..hi]);
+        let sep = |a: &str| if a.is_empty() || cjk { "" } else { " " };
+        let before_sp = if truth[lo..s].last().is_some_and(|c| c.is_whitespace()) {
+            format!("{before}{}", sep(&before))
+        } else {
+            before.clone()
+        };
+        let after_sp = if truth[e..hi].first().is_some_and(|c| c.is_whitespace()) {
+            format!("{}{after}", sep(&after))
+        } else {
+            after.clone()
+        };
+        let needle = format!("{before_sp}{word}{after_sp}");
+        if vis.text.matches(needle.as_str()).count() != 1 {
+            continue;
+        }
+        let byte_at = vis.text.find(needle.as_str())? + before_sp.len();
+        let char_at = vis.text[..byte_at].chars().count();
+        let n = word.chars().count();
+        let spans = &vis.at[char_at..char_at + n];
+        // The word must sit whole in one text node, with no entity in it.
+        let contiguous = spans.iter().all(|(_, ent)| !ent)
+            && spans.windows(2).all(|w| {
+                let c = page.html[w[0].0..].chars().next().unwrap();
+                w[1].0 == w[0].0 + c.len_utf8()
+            });
+        if !contiguous {
+            continue;
+        }
+        let start = spans[0].0;
+        let end = start + word.len();
+        if page.html.get(start..end) != Some(word.as_str()) {
+            continue;
+        }
+        let mut html = page.html.clone();
+        return match kind {
+            Edit::WordSwap => {
+                let new = if cjk {
+                    *rng.pick(NEW_WORDS_CJK)
+                } else {
+                    *rng.pick(NEW_WORDS)
+                };
+                if word == new {
+                    continue;
+                }
+                html.replace_range(start..end, new);
+                Some((html, word, new.to_string()))
+            }
+            Edit::WordInsert => {
+                let new = if cjk {
+                    *rng.pick(NEW_WORDS_CJK)
+                } else {
+                    *rng.pick(NEW_WORDS)
+                };
+                let insert = if cjk {
+                    new.to_string()
+                } else {
+                    format!(" {new}")
+                };
+                html.insert_str(end, &insert);
+                Some((html, String::new(), new.to_string()))
+            }
+            Edit::ParagraphInsert => {
+                // After the `</p>` that closes the word's paragraph, when no
+                // other block starts or ends before it.
+                let rest = &page.html[end..];
+                let close = rest.find("</p>")?;
+                let between = rest[..close].to_ascii_lowercase();
+                if [
+                    "<p",
+                    "<div",
+                    "</div",
+                    "<h",
+                    "<li",
+                    "<br",
+                    "<section",
+                    "</section",
+                    "<article",
+                    "</article",
+                ]
+                .iter()
+                .any(|t| between.contains(t))
+                {
+                    continue;
+                }
+                let p = if cjk {
+                    NEW_PARAGRAPH_CJK
+                } else {
+                    *rng.pick(NEW_PARAGRAPHS)
+                };
+                html.insert_str(end + close + 4, &format!("\n<p>{p}</p>"));
+                Some((html, String::new(), p.to_string()))
+            }
+        };
     }
+    None
+}
+
+const HEADLINES: &[&str] = &[
+    "Markets rally as rate fears ease, analysts say",
+    "Storm warnings issued for the coast tonight",
+    "Five things to know before the big match on Saturday",
+    "Opinion: why the new budget misses the point entirely",
+];
+
+/// Where the article starts and where its middle is, as HTML offsets of the
+/// `<p` before the first and the middle true text.
+fn anchors(page: &Page) -> (Option<usize>, Option<usize>) {
+    let vis = visible(&page.html);
+    let at = |frac: usize| {
+        let paras: Vec<&str> = page
+            .truth
+            .split("\n\n")
+            .filter(|p| p.chars().count() > 20)
+            .collect();
+        let p = paras.get(paras.len() * frac / 2)?;
+        let probe: String = p
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(16)
+            .collect();
+        let byte = vis.text.find(probe.as_str())?;
+        let html_at = vis.at[vis.text[..byte].chars().count()].0;
+        page.html[..html_at].rfind("<p")
+    };
+    (at(0), at(1))
+}
+
+/// The page as served on one request: everything around and inside the
+/// article that changes without the story changing.
+fn churn(page: &Page, rng: &mut Rng) -> String {
+    let n = rng.next() % 1_000_000;
+    let iso = format!(
+        "2026-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        1 + n % 12,
+        1 + n % 28,
+        n % 24,
+        n % 60,
+        (n / 7) % 60
+    );
+    let stamp = format!(
+        "<meta property=\"article:published_time\" content=\"{iso}\"><meta property=\"article:modified_time\" content=\"{iso}\">\
+         <script type=\"application/ld+json\">{{\"@context\":\"https://schema.org\",\"@type\":\"NewsArticle\",\"datePublished\":\"{iso}\",\"dateModified\":\"{iso}\"}}</script>"
+    );
     let header = format!(
-        "<header class=\"site-header\"><div class=\"clock\">{:02}:{:02}</div><nav><a href=\"/\">Home</a> <a href=\"/news\">News</a></nav>\
-         <div class=\"ticker\">LIVE: index {} points</div></header>\
-         <div class=\"cookie-banner\" role=\"dialog\"><p>We use {} cookies to improve your experience on our website.</p></div>",
+        "<header class=\"site-header\"><div class=\"clock\">{:02}:{:02}</div><div class=\"ticker\">LIVE: index {} points</div></header>\
+         <div><span>{:02}:{:02}</span> <a href=\"/live/{n}\">{}</a></div>",
         n % 24,
         n % 60,
         n,
-        n % 900
+        (n / 3) % 24,
+        (n / 5) % 60,
+        rng.pick(HEADLINES)
+    );
+    let byline = format!(
+        "<div class=\"byline\">By <a rel=\"author\" href=\"/staff/ana-costa\">Ana Costa</a> &middot; \
+         <time datetime=\"{iso}\">Updated {:02}:{:02}</time> &middot; <span>{} views</span> &middot; <a href=\"#comments\">{} comments</a></div>",
+        n % 24,
+        n % 60,
+        1000 + n,
+        n % 999
+    );
+    let image = match rng.below(3) {
+        0 => String::new(),
+        1 => format!(
+            "<img data-src=\"/img/{}.jpg\" src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\" alt=\"\">",
+            n % 50
+        ),
+        _ => format!(
+            "<img src=\"/img/{}.jpg\" alt=\"\" loading=\"lazy\">",
+            n % 50
+        ),
+    };
+    let mut links = String::new();
+    for _ in 0..3 {
+        links.push_str(&format!(
+            "<li><a href=\"/s/{}\">{}</a></li>",
+            rng.next() % 9999,
+            rng.pick(HEADLINES)
+        ));
+    }
+    let in_article = format!(
+        "<div class=\"ad-slot\" id=\"ad-{n}\"><span>Advertisement</span></div>{image}\
+         <div><ul>{links}</ul></div>\
+         <p><strong>Read more:</strong> {} <a href=\"/n/{n}\">here</a></p>\
+         <div><span>{}k shares</span> <span>{} comments</span></div>\
+         <p class=\"updated\">Updated {} minutes ago</p>",
+        rng.pick(HEADLINES),
+        n % 90 + 1,
+        n % 500,
+        n % 59 + 1
     );
     let footer = format!(
-        "<aside class=\"trending\"><h3>Trending</h3><ol>{list}</ol></aside>\
-         <footer class=\"site-footer\"><p>Page generated in {} ms · request {n:x}</p></footer>\
-         <script>window.__token = \"{:x}\";</script>",
+        "<aside class=\"trending\"><h3>Trending</h3><ol>{links}</ol></aside>\
+         <div>Page generated in {} ms · request {n:x}</div><script>window.__token = \"{:x}\";</script>",
         n % 500,
         rng.next()
     );
-    let in_article = format!(
-        "<div class=\"ad-slot\" id=\"ad-{n}\"><span>Advertisement</span></div>\
-         <div class=\"share-bar\"><a href=\"#\">Share</a> <span>{} shares</span></div>\
-         <p class=\"updated\">Updated {} minutes ago</p>\
-         <div class=\"related-links\"><a href=\"/r/{n}\">{}</a></div>",
-        n % 5000,
-        n % 59 + 1,
-        rng.pick(&headlines)
-    );
-    let mut out = html.replacen("<body", &format!("<body data-request=\"{n:x}\""), 1);
-    if let Some(pos) = out
-        .find("<body")
-        .and_then(|b| out[b..].find('>').map(|e| b + e + 1))
-    {
-        out.insert_str(pos, &header);
+    let (first, middle) = anchors(page);
+    let mut out = page.html.clone();
+    // Insert from the back, so earlier offsets stay valid.
+    let mut inserts: Vec<(usize, String)> = Vec::new();
+    if let Some(m) = middle.filter(|m| Some(*m) != first) {
+        inserts.push((m, in_article));
     }
-    if let Some(pos) = out.rfind("</body>") {
-        out.insert_str(pos, &footer);
+    if let Some(f) = first {
+        inserts.push((f, byline));
     }
-    // Inside the article: before the paragraph that holds the second
-    // editable text.
-    let anchor = &page.editable[1];
-    if let Some(text_at) = out.find(anchor.as_str())
-        && let Some(p_at) = out[..text_at].rfind("<p")
-    {
-        out.insert_str(p_at, &in_article);
+    if let Some(h) = out.to_ascii_lowercase().find("</head>") {
+        inserts.push((h, stamp));
+    }
+    if let Some(b) = out.to_ascii_lowercase().find("<body") {
+        inserts.push((out[b..].find('>').map_or(b, |e| b + e + 1), header));
+    }
+    if let Some(e) = out.to_ascii_lowercase().rfind("</body>") {
+        inserts.push((e, footer));
+    }
+    inserts.sort_by(|a, b| b.0.cmp(&a.0));
+    for (at, text) in inserts {
+        out.insert_str(at, &text);
     }
     out
 }
@@ -177,7 +547,7 @@ fn churn(html: &str, page: &Page, rng: &mut Rng) -> String {
 const WALLS: &[(&str, &str)] = &[
     (
         "Just a moment...",
-        "<h1>Checking your browser before accessing the site.</h1><p>This process is automatic. Your browser will redirect to your requested content shortly. Please enable JavaScript and cookies.</p>",
+        "<h1>Checking your browser before accessing the site.</h1><p>This process is automatic. Your browser will redirect to your requested content shortly. Please enable JavaScript and cookies. Ray ID: {n}</p>",
     ),
     (
         "Before you continue",
@@ -193,113 +563,21 @@ const WALLS: &[(&str, &str)] = &[
     ),
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Edit {
-    WordSwap,
-    SentenceInsert,
-    SentenceDelete,
-    ParagraphInsert,
-    Headline,
-}
-
-const NEW_SENTENCES: &[&str] = &[
-    "Officials confirmed the figures in a statement released on Monday evening.",
-    "The ministry declined to comment when contacted by reporters this week.",
-    "Critics said the decision would be challenged in court within days.",
-];
-const NEW_PARAGRAPHS: &[&str] = &[
-    "In a statement issued after publication, the company denied any wrongdoing and said it would cooperate fully with the investigation.",
-    "Update: a spokesperson for the regional government said on Tuesday that a full review of the findings would be published next month.",
-];
-const NEW_WORDS: &[&str] = &[
-    "alleged",
-    "disputed",
-    "confirmed",
-    "reported",
-    "unverified",
-    "official",
-];
-
-/// Applies a real edit to the HTML; returns the new HTML and the words a
-/// correct diff must hold, or `None` when the edit does not apply here.
-fn edit(html: &str, page: &mut Page, kind: Edit, rng: &mut Rng) -> Option<(String, Vec<String>)> {
-    let i = rng.below(page.editable.len());
-    let para = page.editable[i].clone();
-    let (new_para, expect): (String, Vec<String>) = match kind {
-        Edit::WordSwap => {
-            let words: Vec<&str> = para.split(' ').collect();
-            let at = 2 + rng.below(words.len() - 4);
-            let replacement = rng.pick(NEW_WORDS);
-            if words.contains(replacement) || words[at].chars().any(|c| !c.is_alphabetic()) {
-                return None;
-            }
-            let mut w = words.clone();
-            w[at] = replacement;
-            (
-                w.join(" "),
-                vec![words[at].to_string(), replacement.to_string()],
-            )
-        }
-        Edit::SentenceInsert => {
-            let s = *rng.pick(NEW_SENTENCES);
-            (format!("{para} {s}"), vec![s.to_string()])
-        }
-        Edit::SentenceDelete => {
-            let cut = para.find(". ")?;
-            let first = &para[..cut + 1];
-            if first.split(' ').count() < 6 {
-                return None;
-            }
-            (para[cut + 2..].to_string(), vec![first.to_string()])
-        }
-        Edit::ParagraphInsert => {
-            let p = *rng.pick(NEW_PARAGRAPHS);
-            let at = html.find(para.as_str())?;
-            let close = html[at..].find("</p>")? + at + 4;
-            let mut out = html.to_string();
-            out.insert_str(close, &format!("\n<p>{p}</p>"));
-            return Some((out, vec![p.to_string()]));
-        }
-        Edit::Headline => {
-            let new_title = format!("{} – corrected", page.title);
-            let out = html.replace(page.title.as_str(), &new_title);
-            page.title = new_title;
-            return Some((out, vec!["corrected".to_string()]));
-        }
-    };
-    if !html.contains(para.as_str()) {
-        return None;
-    }
-    let out = html.replacen(para.as_str(), &new_para, 1);
-    page.editable[i] = new_para;
-    Some((out, expect))
-}
-
-fn expected_class(kind: Edit) -> ChangeClass {
-    match kind {
-        Edit::WordSwap => ChangeClass::Minor,
-        Edit::SentenceInsert | Edit::SentenceDelete | Edit::ParagraphInsert => {
-            ChangeClass::Substantive
-        }
-        Edit::Headline => ChangeClass::Headline,
-    }
-}
-
 #[derive(Debug, Default)]
 struct Counts {
     scenarios: usize,
     checks: usize,
     edits: usize,
     edits_recorded: usize,
+    missed_by_detection: usize,
+    missed_by_extraction_fixtures: usize,
+    missed_by_extraction_bench: usize,
     edits_with_words: usize,
     churn_checks: usize,
     false_versions: usize,
     walls: usize,
     wall_versions: usize,
-    reverts: usize,
-    reverts_recorded: usize,
     classes_right: usize,
-    classes_total: usize,
     failures: Vec<String>,
 }
 
@@ -317,8 +595,14 @@ fn page_response(url: &str, html: String) -> FetchedPage {
 
 #[test]
 fn a_thousand_noise_scenarios_through_the_pipeline() {
-    let pages = load_pages();
-    assert!(!pages.is_empty());
+    let (pages, shared) = load_pages();
+    if !shared {
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n!!! ../shared/extraction-bench/dev is not beside this checkout: the noise scenarios run on the {} fixture pages only !!!\n",
+            pages.len()
+        );
+    }
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("scenarios.db")).unwrap();
     let handle = StoreHandle::new(store);
@@ -333,13 +617,7 @@ fn a_thousand_noise_scenarios_through_the_pipeline() {
 
     for s in 0..SCENARIOS {
         c.scenarios += 1;
-        let base = &pages[s % pages.len()];
-        let mut page = Page {
-            name: base.name.clone(),
-            html: base.html.clone(),
-            title: base.title.clone(),
-            editable: base.editable.clone(),
-        };
+        let mut page = pages[s % pages.len()].clone();
         let url = format!("https://news.example/{}/{s}", page.name);
         let settings = TargetSettings::new(TargetUrl::parse(&url).unwrap());
         let target = runtime
@@ -350,8 +628,7 @@ fn a_thousand_noise_scenarios_through_the_pipeline() {
             c.checks += 1;
             runtime.block_on(checker.check_page(&target, page_response(&url, html)))
         };
-
-        let first = check(churn(&page.html, &page, &mut rng), &mut c);
+        let first = check(churn(&page, &mut rng), &mut c);
         if first.status != CheckStatus::New {
             c.failures.push(format!(
                 "{}: first check was {:?} {:?}",
@@ -359,33 +636,14 @@ fn a_thousand_noise_scenarios_through_the_pipeline() {
             ));
             continue;
         }
-        let seen_text = |html: &str| {
-            redline::extract::extract(html, None, None)
-                .map(|a| format!("{}\n{}", a.title, a.text))
-                .unwrap_or_default()
-        };
-        let mut versions_html = vec![page.html.clone()];
-        let mut versions_text = vec![seen_text(&churn(&page.html, &page, &mut Rng(SEED)))];
-        let steps = 3 + rng.below(3);
-        // Walls are transient here: a third in a row would be a persisting
-        // state, which is rightly recorded as a removal.
         let mut walls_in_row = 0;
-        for _ in 0..steps {
-            let roll = rng.below(10);
-            let roll = if roll == 3 && walls_in_row >= 2 {
-                0
-            } else {
-                roll
-            };
-            if roll == 3 {
-                walls_in_row += 1;
-            }
-            match roll {
-                // Furniture churn alone.
+        for _ in 0..3 + rng.below(3) {
+            match rng.below(10) {
+                // Churn alone.
                 0..=2 => {
                     walls_in_row = 0;
                     c.churn_checks += 1;
-                    let r = check(churn(&page.html, &page, &mut rng), &mut c);
+                    let r = check(churn(&page, &mut rng), &mut c);
                     if r.status != CheckStatus::Unchanged {
                         c.false_versions += 1;
                         c.failures.push(format!(
@@ -396,10 +654,13 @@ fn a_thousand_noise_scenarios_through_the_pipeline() {
                         ));
                     }
                 }
-                // A wall or error page served with 200.
-                3 => {
+                // A wall or error page served with 200; never a third in a
+                // row (that would be a lasting state, rightly recorded).
+                3 if walls_in_row < 2 => {
+                    walls_in_row += 1;
                     c.walls += 1;
                     let (title, body) = *rng.pick(WALLS);
+                    let body = body.replace("{n}", &format!("{:x}", rng.next()));
                     let html = format!(
                         "<html><head><title>{title}</title></head><body>{body}</body></html>"
                     );
@@ -409,109 +670,59 @@ fn a_thousand_noise_scenarios_through_the_pipeline() {
                         c.failures.insert(
                             0,
                             format!(
-                                "{}: wall {title:?} became a version: {:?} {:?}",
-                                page.name, r.class, r.error
+                                "{}: wall {title:?} became a version: {:?}",
+                                page.name, r.class
                             ),
                         );
                     }
                 }
-                // Back to an earlier version.
-                4 if versions_html.len() >= 2 => {
-                    // One of the versions within the revert window whose text
-                    // differs from the latest.
-                    let window = redline::detect::DEFAULT_REVERT_WINDOW as usize;
-                    let oldest = versions_html.len().saturating_sub(window + 1);
-                    let latest = versions_text.last().unwrap().clone();
-                    let choices: Vec<usize> = (oldest..versions_html.len() - 1)
-                        .filter(|k| versions_text[*k] != latest)
-                        .collect();
-                    if choices.is_empty() {
-                        continue;
-                    }
-                    let back = *rng.pick(&choices);
-                    c.reverts += 1;
-                    walls_in_row = 0;
-                    let old_html = versions_html[back].clone();
-                    let r = check(churn(&old_html, &page, &mut rng), &mut c);
-                    if r.status == CheckStatus::Changed && r.class == Some(ChangeClass::Revert) {
-                        c.reverts_recorded += 1;
-                        // Later edits continue from the restored text.
-                        let restored = redline::extract::extract(&old_html, None, None).unwrap();
-                        page.html = old_html.clone();
-                        page.title = restored.title;
-                        page.editable = restored
-                            .text
-                            .split("\n\n")
-                            .filter(|p| {
-                                p.split(' ').count() >= 12 && page.html.matches(*p).count() == 1
-                            })
-                            .map(str::to_string)
-                            .collect();
-                        versions_text.push(versions_text[back].clone());
-                        versions_html.push(old_html);
-                        if page.editable.len() < 2 {
-                            break;
-                        }
-                    } else {
-                        c.failures.push(format!(
-                            "{}: revert gave {:?} {:?}",
-                            page.name, r.status, r.class
-                        ));
-                    }
-                }
-                // A real edit.
+                // A real edit, from the ground truth.
                 _ => {
                     let kind = *rng.pick(&[
                         Edit::WordSwap,
                         Edit::WordSwap,
-                        Edit::SentenceInsert,
-                        Edit::SentenceDelete,
+                        Edit::WordInsert,
                         Edit::ParagraphInsert,
-                        Edit::Headline,
                     ]);
-                    let mut edited_page = Page {
-                        name: page.name.clone(),
-                        html: page.html.clone(),
-                        title: page.title.clone(),
-                        editable: page.editable.clone(),
-                    };
-                    let Some((html, expect)) = edit(&page.html, &mut edited_page, kind, &mut rng)
-                    else {
+                    let Some((html, old, new)) = edit(&page, kind, &mut rng) else {
                         continue;
                     };
-                    // Only edits a reader would see count: the generator's
-                    // text surgery must land in the extracted article.
-                    // Judged on the page as served (with its furniture), as the
-                    // pipeline sees it.
-                    let seen = seen_text(&churn(&html, &edited_page, &mut Rng(SEED)));
-                    let before = seen_text(&churn(&page.html, &page, &mut Rng(SEED)));
-                    if seen == before
-                        || !expect
-                            .iter()
-                            .all(|w| seen.contains(w.as_str()) || before.contains(w.as_str()))
-                    {
-                        continue;
-                    }
-                    // Making an edit made before, after a revert, brings an
-                    // earlier text back: that is a revert, rightly.
-                    let expected = if versions_text.contains(&seen) {
-                        ChangeClass::Revert
-                    } else {
-                        expected_class(kind)
-                    };
-                    edited_page.html = html.clone();
-                    c.edits += 1;
                     walls_in_row = 0;
-                    let churned = churn(&html, &edited_page, &mut rng);
-                    let r = check(churned.clone(), &mut c);
+                    c.edits += 1;
+                    let edited = Page {
+                        html,
+                        ..page.clone()
+                    };
+                    let served = churn(&edited, &mut rng);
+                    let r = check(served.clone(), &mut c);
                     if r.status != CheckStatus::Changed {
-                        let pipeline_sees = redline::extract::extract(&churned, None, None)
-                            .map(|a| a.title)
-                            .unwrap_or_default();
+                        // Whose miss: the extractor's (the edited words are
+                        // not in what it takes for the article) or change
+                        // detection's (they are, and no version came).
+                        let text = |p: &Page| {
+                            redline::extract::extract(&churn(p, &mut Rng(SEED)), None, None)
+                                .map(|a| format!("{}\n{}", a.title, a.text))
+                                .unwrap_or_default()
+                        };
+                        let seen = text(&edited) != text(&page);
+                        if let Some(d) = std::env::var_os("SCENARIO_DUMP") {
+                            let _ = std::fs::write(std::path::Path::new(&d).join(format!("{}-{s}.html", page.name)), &served);
+                        }
+                        let whose = if seen {
+                            c.missed_by_detection += 1;
+                            "change detection"
+                        } else if fixture(&page.name) {
+                            c.missed_by_extraction_fixtures += 1;
+                            "extraction"
+                        } else {
+                            c.missed_by_extraction_bench += 1;
+                            "extraction"
+                        };
                         c.failures.push(format!(
-                            "{}: {kind:?} gave {:?} {:?}; the churned page's title is {pipeline_sees:?}, the edit's {:?}",
-                            page.name, r.status, r.error, seen.lines().next()
+                            "{}: {kind:?} {old:?} → {new:?} missed ({whose}): {:?} {:?}",
+                            page.name, r.status, r.error
                         ));
+                        // The store keeps the old text; go on from it.
                         continue;
                     }
                     c.edits_recorded += 1;
@@ -526,64 +737,77 @@ fn a_thousand_noise_scenarios_through_the_pipeline() {
                         .iter()
                         .map(|ch| format!("{} ", ch.new))
                         .collect();
-                    let all = format!("{olds} {news}");
-                    let words_ok = expect.iter().all(|w| all.contains(w.as_str()));
+                    // The changed words, and not much more.
+                    let words_ok = olds.contains(old.as_str())
+                        && news.contains(new.as_str())
+                        && news.chars().count() <= new.chars().count() + 40;
                     if words_ok {
                         c.edits_with_words += 1;
                     } else {
                         c.failures.push(format!(
-                            "{}: {kind:?} diff lacks {expect:?}: {}",
+                            "{}: {kind:?} {old:?} → {new:?} diff is {}",
                             page.name,
                             summary.excerpt(300)
                         ));
                     }
-                    c.classes_total += 1;
+                    let expected = match kind {
+                        Edit::WordSwap | Edit::WordInsert => ChangeClass::Minor,
+                        Edit::ParagraphInsert => ChangeClass::Substantive,
+                    };
                     if r.class == Some(expected) {
                         c.classes_right += 1;
                     } else {
-                        c.failures
-                            .push(format!("{}: {kind:?} classed {:?}", page.name, r.class));
+                        c.failures.push(format!(
+                            "{}: {kind:?} {old:?} → {new:?} classed {:?} (+{} −{}: {})",
+                            page.name,
+                            r.class,
+                            summary.added,
+                            summary.removed,
+                            summary.excerpt(200)
+                        ));
                     }
-                    page = edited_page;
-                    versions_html.push(html);
-                    versions_text.push(seen);
+                    page = edited;
                 }
             }
         }
     }
 
     let report = format!(
-        "\nnoise scenarios (seed {SEED:#x}, {} pages): {} scenarios, {} checks\n\
-         real edits recorded: {}/{} ({} with the right words in the diff)\n\
-         reverts recorded as reverts: {}/{}\n\
-         false versions from furniture churn: {} of {} churn-only checks\n\
+        "\nnoise scenarios (seed {SEED:#x}, {} pages{}): {} scenarios, {} checks\n\
+         real edits recorded: {}/{} ({} with the right words in the diff); missed: {} by change detection, \
+         {} by extraction on the fixtures, {} by extraction on the benchmark pages\n\
+         false versions from churn: {} of {} churn-only checks\n\
          versions from walls and error pages: {} of {}\n\
          classes right: {}/{}\n",
         pages.len(),
+        if shared { "" } else { ", fixtures only" },
         c.scenarios,
         c.checks,
         c.edits_recorded,
         c.edits,
         c.edits_with_words,
-        c.reverts_recorded,
-        c.reverts,
+        c.missed_by_detection,
+        c.missed_by_extraction_fixtures,
+        c.missed_by_extraction_bench,
         c.false_versions,
         c.churn_checks,
         c.wall_versions,
         c.walls,
         c.classes_right,
-        c.classes_total,
+        c.edits_recorded,
     );
     // Printed past the test harness's capture, so the counts show in every run.
     let _ = std::io::stderr().write_all(report.as_bytes());
-    for f in c.failures.iter().take(20) {
+    for f in c.failures.iter().take(30) {
         let _ = writeln!(std::io::stderr(), "  {f}");
     }
-    assert!(c.edits >= SCENARIOS, "enough edits were made: {report}");
-    assert_eq!(c.edits_recorded, c.edits, "{report}");
-    assert_eq!(c.edits_with_words, c.edits, "{report}");
-    assert_eq!(c.reverts_recorded, c.reverts, "{report}");
+    assert!(c.edits >= SCENARIOS / 2, "enough edits were made: {report}");
+    assert_eq!(c.edits_recorded, c.edits, "every edit recorded: {report}");
+    assert_eq!(
+        c.edits_with_words, c.edits,
+        "every edit with its words: {report}"
+    );
     assert_eq!(c.false_versions, 0, "{report}");
     assert_eq!(c.wall_versions, 0, "{report}");
-    assert!(c.classes_right * 100 >= c.classes_total * 98, "{report}");
+    assert_eq!(c.classes_right, c.edits_recorded, "{report}");
 }
