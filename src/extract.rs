@@ -811,6 +811,33 @@ fn text_stats(root: NodeRef<'_, Node>, excluded: &ExcludedSet) -> (usize, usize)
     (total, linked)
 }
 
+/// [`text_stats`] without the blocks (lists, list items, bare `div`s)
+/// whose text is mostly links: what [`collect_paragraphs`] would keep.
+fn readable_text_stats(root: NodeRef<'_, Node>, excluded: &ExcludedSet) -> (usize, usize) {
+    let (mut total, mut linked) = text_stats(root, excluded);
+    let mut stack: Vec<NodeRef<'_, Node>> = root.children().collect();
+    while let Some(node) = stack.pop() {
+        let Node::Element(el) = node.value() else {
+            continue;
+        };
+        if excluded.contains(&node) {
+            continue;
+        }
+        if matches!(el.name(), "ul" | "ol" | "div" | "nav" | "table") {
+            let (t, l) = text_stats(node, excluded);
+            if t > 0 && l * 10 >= t * LINK_HEAVY_TENTHS {
+                total -= t;
+                linked -= l;
+                continue;
+            }
+        }
+        if is_block(el.name()) {
+            stack.extend(node.children());
+        }
+    }
+    (total, linked)
+}
+
 /// Paragraph text found inside an element (through all its descendants).
 #[derive(Debug, Clone, Copy, Default)]
 struct ParagraphStats {
@@ -896,7 +923,11 @@ fn best_container<'a>(doc: &'a Html, excluded: &ExcludedSet) -> Option<ElementRe
         .filter_map(|(id, st)| {
             let node = doc.tree.get(id)?;
             let el = ElementRef::wrap(node)?;
-            let (chars, linked) = text_stats(node, excluded);
+            // Link density over the text that would be read: blocks that
+            // are mostly links (a list of other stories dropped into the
+            // story) are left out when the text is collected, so they do
+            // not count against the container either.
+            let (chars, linked) = readable_text_stats(node, excluded);
             let density = if chars == 0 {
                 1.0
             } else {
@@ -1561,9 +1592,12 @@ impl Metadata {
     }
 }
 
-/// The first JSON-LD object on the page typed as an article.
+/// The JSON-LD object on the page typed as an article; where there are
+/// several (a page can carry a second, partial one, such as a block of
+/// dates), the one that says the most.
 fn json_ld_article(doc: &Html) -> Option<serde_json::Map<String, Value>> {
     let sel = Selector::parse(r#"script[type="application/ld+json"]"#).expect("static selector");
+    let mut best: Option<serde_json::Map<String, Value>> = None;
     for script in doc.select(&sel) {
         let raw: String = script.text().collect();
         let Ok(value) = serde_json::from_str::<Value>(raw.trim()) else {
@@ -1574,8 +1608,10 @@ fn json_ld_article(doc: &Html) -> Option<serde_json::Map<String, Value>> {
             match v {
                 Value::Array(items) => stack.extend(items.iter()),
                 Value::Object(map) => {
-                    if map.get("@type").is_some_and(is_article_type) {
-                        return Some(map.clone());
+                    if map.get("@type").is_some_and(is_article_type)
+                        && best.as_ref().is_none_or(|b| map.len() > b.len())
+                    {
+                        best = Some(map.clone());
                     }
                     if let Some(graph) = map.get("@graph") {
                         stack.push(graph);
@@ -1588,7 +1624,7 @@ fn json_ld_article(doc: &Html) -> Option<serde_json::Map<String, Value>> {
             }
         }
     }
-    None
+    best
 }
 
 fn is_article_type(t: &Value) -> bool {

@@ -706,7 +706,10 @@ fn a_thousand_noise_scenarios_through_the_pipeline() {
                         };
                         let seen = text(&edited) != text(&page);
                         if let Some(d) = std::env::var_os("SCENARIO_DUMP") {
-                            let _ = std::fs::write(std::path::Path::new(&d).join(format!("{}-{s}.html", page.name)), &served);
+                            let _ = std::fs::write(
+                                std::path::Path::new(&d).join(format!("{}-{s}.html", page.name)),
+                                &served,
+                            );
                         }
                         let whose = if seen {
                             c.missed_by_detection += 1;
