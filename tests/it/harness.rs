@@ -29,6 +29,12 @@ pub struct Route {
     pub no_length: bool,
     /// Sent as `ETag`; a request with a matching `If-None-Match` gets 304.
     pub etag: Option<String>,
+    /// Sent as `Last-Modified`; a request with a matching
+    /// `If-Modified-Since` gets 304.
+    pub last_modified: Option<String>,
+    /// A broken server: every conditional request gets 304, changed page
+    /// or not.
+    pub always_304: bool,
 }
 
 impl Route {
@@ -48,6 +54,8 @@ impl Route {
             trickle: None,
             no_length: false,
             etag: None,
+            last_modified: None,
+            always_304: false,
         }
     }
 
@@ -90,6 +98,21 @@ impl Route {
     /// requests with 304.
     pub fn etag(mut self, etag: &str) -> Self {
         self.etag = Some(etag.into());
+        self
+    }
+
+    /// Serves the page with this `Last-Modified` (and the same `Date`, as
+    /// a page written in the second it is served) and answers a matching
+    /// `If-Modified-Since` with 304.
+    pub fn last_modified(mut self, http_date: &str) -> Self {
+        self.last_modified = Some(http_date.into());
+        self.headers.push(("Date".into(), http_date.into()));
+        self
+    }
+
+    /// Answers every conditional request with 304, whatever the page.
+    pub fn always_304(mut self) -> Self {
+        self.always_304 = true;
         self
     }
 }
@@ -233,12 +256,22 @@ fn handle(mut stream: TcpStream, state: &ServerState) {
     state
         .peak_in_flight
         .fetch_max(now_in_flight, Ordering::SeqCst);
-    let not_modified = route
-        .etag
-        .as_ref()
-        .is_some_and(|e| headers.get("if-none-match") == Some(e));
+    let conditional =
+        headers.contains_key("if-none-match") || headers.contains_key("if-modified-since");
+    let not_modified = (route.always_304 && conditional)
+        || route
+            .etag
+            .as_ref()
+            .is_some_and(|e| headers.get("if-none-match") == Some(e))
+        || route
+            .last_modified
+            .as_ref()
+            .is_some_and(|lm| headers.get("if-modified-since") == Some(lm));
     if let Some(e) = &route.etag {
         route.headers.push(("ETag".into(), e.clone()));
+    }
+    if let Some(lm) = &route.last_modified {
+        route.headers.push(("Last-Modified".into(), lm.clone()));
     }
     if not_modified {
         route.status = 304;

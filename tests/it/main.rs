@@ -16,6 +16,10 @@ mod daemon;
 mod discovery;
 /// Failing targets: HTTP errors, refused connections, timeouts, huge bodies.
 mod failures;
+/// Change fidelity: validators that never hide an edit, hand-added targets
+/// that never retire by age, volatile metadata, short articles with wall
+/// phrases.
+mod fidelity;
 /// Noise, suspect pages, flapping, user rules, classes and readable diffs.
 mod noise;
 /// Versions, unchanged checks, edits, headline changes and page noise.
