@@ -249,7 +249,7 @@ fn report_commands_and_formats() {
     let html = ws.ok(&["diff", &url, "--format", "html", "--from", "1", "--to", "2"]);
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(
-        html.contains("<del>Twenty-six</del><ins>Twenty-seven</ins>"),
+        html.contains("Twenty-<del>six</del><ins>seven</ins>"),
         "inline marks"
     );
     assert!(html.contains("<meta charset=\"utf-8\">"));

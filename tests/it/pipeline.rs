@@ -104,13 +104,13 @@ fn edited_sentence_gives_version_two_with_exactly_the_changed_words() {
         pairs,
         vec![
             ("replace", "spokesman", "spokeswoman"),
-            ("replace", "“rightfully", "“firmly")
+            ("replace", "rightfully", "firmly")
         ]
     );
 
     let word = ws.ok(&["diff", &url]);
     assert!(word.contains("[-spokesman-]{+spokeswoman+}"), "{word}");
-    assert!(word.contains("[-“rightfully-]{+“firmly+}"), "{word}");
+    assert!(word.contains("“[-rightfully-]{+firmly+}"), "{word}");
 
     let changes = ws.json_lines(&["changes", "--json"]);
     assert_eq!(changes.len(), 1);
