@@ -957,12 +957,21 @@ fn climb<'a>(
         return best;
     };
     let mut cur_text = text_stats(*best, excluded);
-    let mut steps = 0;
-    while let Some(parent) = current.parent().and_then(ElementRef::wrap) {
-        steps += 1;
-        if steps > MAX_CLIMB || matches!(parent.value().name(), "body" | "html") {
+    // A step that does not pay is not the end: an article split into
+    // sections (page builders, product blocks, pull quotes) can gain a
+    // little one level up and a lot two levels up. Higher ancestors are
+    // weighed against the last one taken, so what they add is counted in
+    // full; the climb ends after a few ancestors in a row that do not pay.
+    let (mut steps, mut misses) = (0, 0);
+    let mut probe = current;
+    while let Some(parent) = probe.parent().and_then(ElementRef::wrap) {
+        if steps >= MAX_CLIMB
+            || misses > CLIMB_LOOKAHEAD
+            || matches!(parent.value().name(), "body" | "html")
+        {
             break;
         }
+        probe = parent;
         let Some(up) = stats.get(&parent.id()).copied() else {
             break;
         };
@@ -971,9 +980,12 @@ fn climb<'a>(
         let extra_linked = up.linked.saturating_sub(cur.linked);
         if extra_paragraphs == 0 {
             // A plain wrapper adds no paragraphs; look one level further.
-            current = parent;
+            if misses == 0 {
+                current = parent;
+            }
             continue;
         }
+        steps += 1;
         let average = extra_chars / extra_paragraphs;
         let link_share = extra_linked as f64 / extra_chars.max(1) as f64;
         // All the text the step adds, not only paragraphs: a teaser list's
@@ -991,8 +1003,9 @@ fn climb<'a>(
             current = parent;
             cur = up;
             cur_text = up_text;
+            misses = 0;
         } else {
-            break;
+            misses += 1;
         }
     }
     // Never end on a wrapper that added nothing: step back down to the
@@ -1013,6 +1026,8 @@ fn climb<'a>(
 
 /// Most levels climbed above the best container.
 const MAX_CLIMB: usize = 8;
+/// Ancestors in a row that may not pay before the climb ends.
+const CLIMB_LOOKAHEAD: usize = 2;
 /// Average length of the paragraphs an ancestor must add to be climbed to.
 const CLIMB_MIN_AVERAGE_CHARS: usize = 100;
 /// Largest share of linked text in what an ancestor adds.
