@@ -936,6 +936,9 @@ fn best_container<'a>(doc: &'a Html, excluded: &ExcludedSet) -> Option<ElementRe
             let hinted = el.value().name() == "article"
                 || el.value().attr("itemprop") == Some("articleBody");
             let bonus = if hinted { 1.25 } else { 1.0 };
+            if std::env::var_os("RL_DEBUG").is_some() {
+                eprintln!("cand {} {:?} score {:.1} paras {} chars {} density {density:.2}", el.value().name(), el.value().attr("class"), st.score, st.paragraphs, st.chars);
+            }
             Some((el, st.score * (1.0 - density) * bonus))
         })
         .max_by(|a, b| a.1.total_cmp(&b.1))
@@ -995,10 +998,18 @@ fn climb<'a>(
         let added_linked = up_text.1.saturating_sub(cur_text.1);
         let added_link_share = added_linked as f64 / added.max(1) as f64;
         // Only a substantial gain is worth the risk of taking in furniture.
+        // Links between the paragraphs (product boxes, "more on this"
+        // blocks) are dropped when the text is collected; they may weigh
+        // more where the step at least triples the link-free paragraphs.
+        let max_added_links = if extra_chars >= 2 * cur.chars {
+            2.0 * CLIMB_MAX_LINK_SHARE
+        } else {
+            CLIMB_MAX_LINK_SHARE
+        };
         if extra_chars * 4 >= cur.chars
             && average >= CLIMB_MIN_AVERAGE_CHARS
             && link_share < CLIMB_MAX_LINK_SHARE
-            && added_link_share < CLIMB_MAX_LINK_SHARE
+            && added_link_share < max_added_links
         {
             current = parent;
             cur = up;
@@ -1072,11 +1083,12 @@ fn paragraph_text(
 }
 
 /// Containers that some sites fill with bare text (and `<br>`s) instead of
-/// paragraphs; such a container counts as a paragraph itself.
+/// paragraphs; such a container counts as a paragraph itself. Rich-text
+/// editors also leave whole articles as bare text in a `<span>` or `<font>`.
 fn is_text_container(name: &str) -> bool {
     matches!(
         name,
-        "div" | "section" | "article" | "main" | "td" | "center"
+        "div" | "section" | "article" | "main" | "td" | "center" | "span" | "font"
     )
 }
 
