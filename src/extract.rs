@@ -983,6 +983,8 @@ fn climb<'a>(
     // full; the climb ends after a few ancestors in a row that do not pay.
     let (mut steps, mut misses) = (0, 0);
     let mut probe = current;
+    // Paragraphs of the last ancestor looked at.
+    let mut probed = cur.paragraphs;
     while let Some(parent) = probe.parent().and_then(ElementRef::wrap) {
         if steps >= MAX_CLIMB
             || misses > CLIMB_LOOKAHEAD
@@ -997,13 +999,14 @@ fn climb<'a>(
         let extra_paragraphs = up.paragraphs.saturating_sub(cur.paragraphs);
         let extra_chars = up.chars.saturating_sub(cur.chars);
         let extra_linked = up.linked.saturating_sub(cur.linked);
-        if extra_paragraphs == 0 {
+        if up.paragraphs == probed {
             // A plain wrapper adds no paragraphs; look one level further.
             if misses == 0 {
                 current = parent;
             }
             continue;
         }
+        probed = up.paragraphs;
         steps += 1;
         let average = extra_chars / extra_paragraphs;
         let link_share = extra_linked as f64 / extra_chars.max(1) as f64;
