@@ -1025,8 +1025,16 @@ fn climb<'a>(
         } else {
             CLIMB_MAX_LINK_SHARE
         };
+        // Short paragraphs (lists, verse, one-line paragraphs) are taken
+        // where they at least double the text: furniture is rarely larger
+        // than the article it sits beside.
+        let min_average = if extra_chars >= cur.chars {
+            CLIMB_MIN_AVERAGE_CHARS / 2
+        } else {
+            CLIMB_MIN_AVERAGE_CHARS
+        };
         if extra_chars * 4 >= cur.chars
-            && average >= CLIMB_MIN_AVERAGE_CHARS
+            && average >= min_average
             && link_share < CLIMB_MAX_LINK_SHARE
             && added_link_share < max_added_links
         {
