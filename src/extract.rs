@@ -1663,8 +1663,16 @@ fn json_ld_article(doc: &Html) -> Option<serde_json::Map<String, Value>> {
     let mut best: Option<serde_json::Map<String, Value>> = None;
     for script in doc.select(&sel) {
         let raw: String = script.text().collect();
-        let Ok(value) = serde_json::from_str::<Value>(raw.trim()) else {
-            continue;
+        let value = match serde_json::from_str::<Value>(raw.trim()) {
+            Ok(v) => v,
+            // Broken JSON-LD is common (raw HTML or quotes pasted into
+            // `articleBody`); the fields before the break are still the
+            // site's word, and losing them would flip the byline and
+            // headline from one request to the next.
+            Err(_) => match json_ld_salvage(&raw) {
+                Some(v) => v,
+                None => continue,
+            },
         };
         let mut stack = vec![&value];
         while let Some(v) = stack.pop() {
@@ -1688,6 +1696,42 @@ fn json_ld_article(doc: &Html) -> Option<serde_json::Map<String, Value>> {
         }
     }
     best
+}
+
+/// The article fields that can still be read from a JSON-LD block that is
+/// not valid JSON: `@type`, `headline`, `datePublished`, `dateModified` and
+/// the `author` names, each taken from its first well-formed `"key": value`.
+fn json_ld_salvage(raw: &str) -> Option<Value> {
+    static STRING_FIELD: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r#""(@type|headline|datePublished|dateModified)"\s*:\s*"((?:[^"\\]|\\.){1,400})""#,
+        )
+        .expect("static regex")
+    });
+    static AUTHOR: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r#""author"\s*:\s*(\[[^\]]{0,2000}\]|\{[^}]{0,1000}\}|"(?:[^"\\]|\\.){1,200}")"#,
+        )
+        .expect("static regex")
+    });
+    let mut map = serde_json::Map::new();
+    for c in STRING_FIELD.captures_iter(raw) {
+        let key = c[1].to_string();
+        if map.contains_key(&key) {
+            continue;
+        }
+        if let Ok(Value::String(v)) = serde_json::from_str::<Value>(&format!("\"{}\"", &c[2])) {
+            map.insert(key, Value::String(v));
+        }
+    }
+    if let Some(c) = AUTHOR.captures(raw)
+        && let Ok(v) = serde_json::from_str::<Value>(&c[1])
+    {
+        map.insert("author".into(), v);
+    }
+    map.get("@type")
+        .is_some_and(is_article_type)
+        .then_some(Value::Object(map))
 }
 
 fn is_article_type(t: &Value) -> bool {
@@ -1864,6 +1908,18 @@ mod tests {
         let a = extract(&page, None, None).unwrap();
         assert!(a.text.contains("two sailings a day"), "{}", a.text);
         assert!(!a.text.contains("First!"), "{}", a.text);
+    }
+
+    #[test]
+    fn broken_json_ld_still_gives_its_author_and_headline() {
+        let page = r#"<html><head><script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle",
+            "headline":"Ferries \"to double\"","author":{"@type":"Person","name":"Ana Costa"},"datePublished":"2022-03-01T10:00:00Z",
+            "articleBody":"<p class="lead">The ferry company said..."}</script></head>
+            <body><article><p>The ferry company said on Monday that it would add two sailings a day from June, after a winter of delays.</p></article></body></html>"#;
+        let a = extract(page, None, None).unwrap();
+        assert_eq!(a.byline.as_deref(), Some("Ana Costa"));
+        assert_eq!(a.published.as_deref(), Some("2022-03-01T10:00:00Z"));
+        assert_eq!(a.title, "Ferries \"to double\"");
     }
 
     #[test]
