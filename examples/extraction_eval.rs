@@ -108,6 +108,19 @@ fn main() {
             .collect();
         std::fs::write(path, lines).expect("write EVAL_DUMP");
     }
+    // By the language the page declares (`<html lang>`): the ground truth
+    // has no language of its own.
+    let mut by_lang: std::collections::BTreeMap<String, Vec<PageScore>> = Default::default();
+    for (score, page) in scores.iter().zip(&pages) {
+        by_lang
+            .entry(declared_language(&page.1))
+            .or_default()
+            .push(*score);
+    }
+    println!("\nby declared language (pages, F1):");
+    for (lang, s) in &by_lang {
+        println!("  {lang:<6} {:>4}  {:.3}", s.len(), score_corpus(s).f1);
+    }
     println!("\nworst 10 pages (F1, precision, recall):");
     let mut ranked: Vec<(f64, f64, f64, &str)> = scores
         .iter()
@@ -127,6 +140,25 @@ fn main() {
     for (f, p, r, id) in ranked.iter().take(10) {
         println!("  {f:.3}  {p:.3}  {r:.3}  {id}");
     }
+}
+
+/// The primary language subtag of `<html lang>`, or `?`.
+fn declared_language(html: &str) -> String {
+    let head = &html[..html.len().min(20_000)];
+    let lower = head.to_ascii_lowercase();
+    let Some(at) = lower.find("<html") else {
+        return "?".into();
+    };
+    let tag = &lower[at..lower[at..].find('>').map_or(lower.len(), |e| at + e)];
+    let Some(l) = tag.find(" lang=").or_else(|| tag.find("\nlang=")) else {
+        return "?".into();
+    };
+    let value = tag[l + 6..].trim_start_matches(['"', '\'']);
+    let code: String = value
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    if code.is_empty() { "?".into() } else { code }
 }
 
 fn read_page(path: &Path) -> Vec<u8> {
