@@ -833,28 +833,50 @@ fn text_stats(root: NodeRef<'_, Node>, excluded: &ExcludedSet) -> (usize, usize)
 /// [`text_stats`] without the blocks (lists, list items, bare `div`s)
 /// whose text is mostly links: what [`collect_paragraphs`] would keep.
 fn readable_text_stats(root: NodeRef<'_, Node>, excluded: &ExcludedSet) -> (usize, usize) {
-    let (mut total, mut linked) = text_stats(root, excluded);
-    let mut stack: Vec<NodeRef<'_, Node>> = root.children().collect();
-    while let Some(node) = stack.pop() {
-        let Node::Element(el) = node.value() else {
-            continue;
-        };
-        if excluded.contains(&node) {
-            continue;
-        }
-        if matches!(el.name(), "ul" | "ol" | "div" | "nav" | "table") {
-            let (t, l) = text_stats(node, excluded);
-            if t > 0 && l * 10 >= t * LINK_HEAVY_TENTHS {
-                total -= t;
-                linked -= l;
-                continue;
+    enum Step<'a> {
+        Enter(NodeRef<'a, Node>, bool),
+        Exit(bool),
+    }
+    // One post-order pass: each element's (characters, linked characters)
+    // is summed into its parent's, except a link-heavy block's.
+    let mut sums: Vec<(usize, usize)> = vec![(0, 0)];
+    let mut stack = vec![Step::Enter(root, false)];
+    while let Some(step) = stack.pop() {
+        match step {
+            Step::Enter(node, in_link) => match node.value() {
+                Node::Text(t) => {
+                    let n = t.trim().chars().count();
+                    let top = sums.last_mut().expect("never empty");
+                    top.0 += n;
+                    if in_link {
+                        top.1 += n;
+                    }
+                }
+                Node::Element(el) => {
+                    if excluded.contains(&node) {
+                        continue;
+                    }
+                    let droppable = node != root
+                        && matches!(el.name(), "ul" | "ol" | "div" | "nav" | "table");
+                    sums.push((0, 0));
+                    stack.push(Step::Exit(droppable));
+                    let link = in_link || el.name() == "a";
+                    stack.extend(node.children().map(|c| Step::Enter(c, link)));
+                }
+                _ => {}
+            },
+            Step::Exit(droppable) => {
+                let (t, l) = sums.pop().expect("pushed on enter");
+                if droppable && t > 0 && l * 10 >= t * LINK_HEAVY_TENTHS {
+                    continue;
+                }
+                let top = sums.last_mut().expect("never empty");
+                top.0 += t;
+                top.1 += l;
             }
         }
-        if is_block(el.name()) {
-            stack.extend(node.children());
-        }
     }
-    (total, linked)
+    sums[0]
 }
 
 /// Paragraph text found inside an element (through all its descendants).
