@@ -13,7 +13,12 @@
 //!   page served with 200, an article that vanished, or a body that shrank
 //!   to less than half is recorded as a `suspect` check, not a version. If
 //!   the same state persists for `suspect_after` checks it is recorded as a
-//!   real change (class `removed` when the article is gone).
+//!   real change (class `removed` when the article is gone). A first
+//!   capture with a wall phrase becomes version 1 once the very same text
+//!   has come back `suspect_after` times (a short story can say "no longer
+//!   available"), unless its headline is a challenge's.
+//! - **Dates.** The published time is not compared (see
+//!   [`crate::diff::Fields`]): a date alone never makes a version.
 //! - **Reverts.** A capture equal to one of the last `revert_window`
 //!   versions is stored as a revert to it, sharing its content. When a
 //!   target keeps alternating between two texts (`flap_limit` alternations),

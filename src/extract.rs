@@ -8,7 +8,10 @@
 //! headers, footers, scripts, styles, forms, comment sections, asides, share
 //! bars, related-link lists, figures and captions — is skipped by tag, ARIA
 //! role and class/id words. A target's `selector` replaces the automatic
-//! choice of container.
+//! choice of container. When the rules find no paragraphs at all, the page
+//! is read again with only code and comment sections left out: "no
+//! article" is the last resort. The byline is author names only, found
+//! between the headline and the end of the body when metadata has none.
 //!
 //! Every traversal is iterative, so deeply nested markup cannot overflow the
 //! stack; parsing is html5ever's, which never fails on malformed HTML.
@@ -856,8 +859,8 @@ fn readable_text_stats(root: NodeRef<'_, Node>, excluded: &ExcludedSet) -> (usiz
                     if excluded.contains(&node) {
                         continue;
                     }
-                    let droppable = node != root
-                        && matches!(el.name(), "ul" | "ol" | "div" | "nav" | "table");
+                    let droppable =
+                        node != root && matches!(el.name(), "ul" | "ol" | "div" | "nav" | "table");
                     sums.push((0, 0));
                     stack.push(Step::Exit(droppable));
                     let link = in_link || el.name() == "a";

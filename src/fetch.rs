@@ -3,7 +3,9 @@
 //!
 //! Requests are conditional when the caller has validators from the last
 //! page (`If-None-Match`, `If-Modified-Since`): a `304` comes back as
-//! [`Fetched::NotModified`] and costs no body at all. A `429`/`503` carries
+//! [`Fetched::NotModified`] and costs no body at all. A `Last-Modified` is
+//! handed back only when it is a strong validator (RFC 9110 §8.8.2.2), so a
+//! page edited within the second it was served is never hidden by a `304`. A `429`/`503` carries
 //! the server's `Retry-After`, so the caller can leave the host alone.
 //!
 //! reqwest has no body-size limit of its own, so the body is streamed and

@@ -537,7 +537,7 @@ fn churn(page: &Page, rng: &mut Rng) -> String {
     if let Some(e) = out.to_ascii_lowercase().rfind("</body>") {
         inserts.push((e, footer));
     }
-    inserts.sort_by(|a, b| b.0.cmp(&a.0));
+    inserts.sort_by_key(|i| std::cmp::Reverse(i.0));
     for (at, text) in inserts {
         out.insert_str(at, &text);
     }
