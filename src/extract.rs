@@ -724,7 +724,7 @@ impl ExcludedSet {
             .get(&doc.tree.root().id())
             .copied()
             .unwrap_or((0, 0));
-        let (total, total_prose) = (total.max(1) as f64, total_prose.max(1) as f64);
+        let (total, total_prose) = (total.max(1) as f64, total_prose as f64);
 
         let mut roots = std::collections::HashSet::new();
         let mut stack: Vec<NodeRef<'_, Node>> = vec![doc.tree.root()];
@@ -742,9 +742,17 @@ impl ExcludedSet {
                 // Not for the elements whose tag says what they are: a
                 // footer or a navigation bar is one, however much text the
                 // rest of the page has.
+                // Judged by prose, not all text: link lists, menus and
+                // counters around the article come and go from one request
+                // to the next, and must not tip the decision. A page with
+                // no prose at all falls back on its text.
+                let share = if total_prose >= MIN_SCORING_CHARS as f64 {
+                    prose as f64 / total_prose
+                } else {
+                    text as f64 / total
+                };
                 let page = !matches!(el.name(), "nav" | "footer" | "aside" | "menu" | "dialog")
-                    && (text as f64 / total > FURNITURE_MAX_SHARE
-                        || prose as f64 / total_prose > FURNITURE_MAX_SHARE);
+                    && share > FURNITURE_MAX_SHARE;
                 if verdict == Furniture::Always
                     || (verdict == Furniture::Likely && !page && !lenient)
                 {
