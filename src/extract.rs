@@ -701,16 +701,13 @@ impl ExcludedSet {
                     }
                     if matches!(e.name(), "p" | "pre" | "blockquote") {
                         (all, if all >= MIN_SCORING_CHARS { all } else { prose })
+                    } else if e.name() == "a" {
+                        // Link text is not prose, however long.
+                        (all, 0)
+                    } else if is_text_container(e.name()) && direct >= MIN_SCORING_CHARS {
+                        (all, prose + direct)
                     } else {
-                        (
-                            all,
-                            prose
-                                + if direct >= MIN_SCORING_CHARS {
-                                    direct
-                                } else {
-                                    0
-                                },
-                        )
+                        (all, prose)
                     }
                 }
                 _ => node
