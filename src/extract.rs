@@ -727,6 +727,12 @@ impl ExcludedSet {
         let mut stack: Vec<NodeRef<'_, Node>> = vec![doc.tree.root()];
         while let Some(node) = stack.pop() {
             if let Node::Element(el) = node.value() {
+                // A code listing's spans are named by the highlighter
+                // (`hljs-comment`, `token keyword`): what they hold is code,
+                // never page furniture.
+                if matches!(el.name(), "pre" | "code") {
+                    continue;
+                }
                 // `html` and `body` are never furniture, whatever their class.
                 let verdict = if matches!(el.name(), "html" | "body") {
                     Furniture::No
@@ -734,15 +740,12 @@ impl ExcludedSet {
                     classify(el)
                 };
                 let (text, prose) = text_len.get(&node.id()).copied().unwrap_or((0, 0));
-                // What holds most of the page's text, or most of its prose,
-                // is the page, whatever it is called.
-                // Not for the elements whose tag says what they are: a
-                // footer or a navigation bar is one, however much text the
-                // rest of the page has.
-                // Judged by prose, not all text: link lists, menus and
-                // counters around the article come and go from one request
-                // to the next, and must not tip the decision. A page with
-                // no prose at all falls back on its text.
+                // What holds most of the page's prose is the page, whatever
+                // it is called — but not an element whose tag says what it
+                // is (a footer, a navigation bar). Judged by prose, not all
+                // text: link lists, menus and counters around the article
+                // come and go from one request to the next and must not tip
+                // the decision. A page with no prose falls back on its text.
                 let share = if total_prose >= MIN_SCORING_CHARS as f64 {
                     prose as f64 / total_prose
                 } else {
@@ -1944,6 +1947,22 @@ mod tests {
         for _ in 0..40 {
             assert_eq!(extract(page, None, None).unwrap(), first);
         }
+    }
+
+    #[test]
+    fn code_listings_keep_their_highlighted_comments() {
+        let page = r#"<html><body><article><h1>Git basics</h1>
+            <p>Staging files is the first step of every commit, and the command takes a list of paths or a flag.</p>
+            <pre><code>git add -A <span class="hljs-comment"># this will stage all of your modified files</span></code></pre>
+            <p>After that, a commit records the staged changes with a message that says what they do and why.</p>
+            </article></body></html>"#;
+        let a = extract(page, None, None).unwrap();
+        assert!(
+            a.text
+                .contains("this will stage all of your modified files"),
+            "{}",
+            a.text
+        );
     }
 
     #[test]
