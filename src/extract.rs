@@ -547,6 +547,15 @@ fn name_words(name: &str) -> Vec<String> {
     out
 }
 
+/// A segment of a page rendered by a streaming server (React's
+/// `<div hidden id="S:0">`): the content itself, sent ahead hidden and moved
+/// into place by a script when its turn comes.
+fn is_streamed_segment(el: &scraper::node::Element) -> bool {
+    el.attr("id")
+        .and_then(|id| id.strip_prefix("S:"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// A class that states what the element *has* or how it shows
 /// (`has-comments`, `with-sidebar`, `no-ads`, `show-related`): a flag on
 /// the article, not the name of a part of the page.
@@ -602,6 +611,9 @@ fn classify(el: &scraper::node::Element) -> Furniture {
     // Hidden now is not hidden for good: pages rendered by streaming
     // servers send the article in a hidden element that a script reveals.
     // Only when it holds most of the page is it read (see `Likely`).
+    if el.attr("hidden").is_some() && is_streamed_segment(el) {
+        return Furniture::No;
+    }
     if el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
         return Furniture::Likely;
     }
