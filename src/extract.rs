@@ -1667,8 +1667,10 @@ impl Metadata {
                     "parsely-pub-date",
                 ])
             })
+            .or_else(|| dated(doc, "datePublished"))
             .or_else(|| {
                 doc.select(&time_sel)
+                    .filter(|t| !marked_updated(t))
                     .find_map(|t| t.value().attr("datetime").map(normalize_line))
                     .filter(|s| !s.is_empty())
             });
@@ -1686,6 +1688,13 @@ impl Metadata {
                     "datemodified",
                     "last-modified",
                 ])
+            })
+            .or_else(|| dated(doc, "dateModified"))
+            .or_else(|| {
+                doc.select(&time_sel)
+                    .filter(marked_updated)
+                    .find_map(|t| t.value().attr("datetime").map(normalize_line))
+                    .filter(|s| !s.is_empty())
             });
         m.description = first(&["description", "og:description", "twitter:description"]);
         let canon_sel = Selector::parse(r#"link[rel~="canonical"]"#).expect("static selector");
@@ -1701,6 +1710,43 @@ impl Metadata {
             });
         m
     }
+}
+
+/// The time an `itemprop` date element gives (`<time itemprop=… datetime>`,
+/// `<meta itemprop=… content>`, or its text).
+fn dated(doc: &Html, itemprop: &str) -> Option<String> {
+    let sel = Selector::parse(&format!(r#"[itemprop="{itemprop}"]"#)).ok()?;
+    doc.select(&sel).find_map(|e| {
+        let v = e.value();
+        let raw = v
+            .attr("datetime")
+            .or_else(|| v.attr("content"))
+            .map(str::to_string)
+            .unwrap_or_else(|| e.text().collect());
+        Some(normalize_line(&raw)).filter(|s| !s.is_empty())
+    })
+}
+
+/// Whether a `<time>` says when the story was updated, not published: its
+/// class, id or itemprop names an update, or its text starts with
+/// "Updated"/"Modified".
+fn marked_updated(t: &ElementRef<'_>) -> bool {
+    let v = t.value();
+    let named = [v.attr("class"), v.attr("id"), v.attr("itemprop")]
+        .into_iter()
+        .flatten()
+        .flat_map(name_words)
+        .any(|w| {
+            matches!(
+                w.as_str(),
+                "updated" | "update" | "modified" | "datemodified" | "lastmodified"
+            )
+        });
+    let text: String = t.text().collect::<String>().trim_start().to_lowercase();
+    named
+        || text.starts_with("updated")
+        || text.starts_with("modified")
+        || text.starts_with("last updated")
 }
 
 /// The JSON-LD object on the page typed as an article; where there are
@@ -1959,6 +2005,22 @@ mod tests {
         for _ in 0..40 {
             assert_eq!(extract(page, None, None).unwrap(), first);
         }
+    }
+
+    #[test]
+    fn dates_come_from_marked_elements() {
+        let page = r#"<html><body><article><h1>Harbour</h1>
+            <time class="updated" datetime="2026-11-29T07:31:00Z">Updated 07:31</time>
+            <time itemprop="datePublished" datetime="2022-08-31T22:10:00Z">31 August 2022</time>
+            <p>The harbour reopened on Monday after three weeks of repairs to the sea wall, officials said.</p>
+            </article></body></html>"#;
+        let a = extract(page, None, None).unwrap();
+        assert_eq!(a.published.as_deref(), Some("2022-08-31T22:10:00Z"));
+        assert_eq!(a.modified.as_deref(), Some("2026-11-29T07:31:00Z"));
+        // Without itemprop: the first <time> not marked as an update.
+        let page = page.replace(r#" itemprop="datePublished""#, "");
+        let a = extract(&page, None, None).unwrap();
+        assert_eq!(a.published.as_deref(), Some("2022-08-31T22:10:00Z"));
     }
 
     #[test]
