@@ -245,4 +245,40 @@ mod tests {
             Err(StoreError::NewerSchema { found: 999, .. })
         ));
     }
+
+    #[test]
+    fn hand_added_targets_retired_by_age_are_reactivated() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        run(&mut conn, "mem").unwrap();
+        conn.execute_batch(
+            "INSERT INTO sources (id, url, kind, origin, settings_json, host, created_at, next_poll_at)
+                 VALUES (1, 'https://n.example/feed', 'feed', 'cli', '{}', 'n.example', 0, 0);
+             INSERT INTO targets (id, url, origin, state, created_at, next_check_at, retired_reason)
+                 VALUES (1, 'https://n.example/2022', 'cli', 'retired', 0, 0,
+                         'past the age schedule: the article is 4y old; give it an `interval` to keep checking it'),
+                        (2, 'https://n.example/found', 'cli', 'retired', 0, 0,
+                         'past the age schedule: the article is 40d old; give it an `interval` to keep checking it'),
+                        (3, 'https://n.example/gone', 'cli', 'retired', 0, 0, 'gone: HTTP 410');
+             UPDATE targets SET source_id = 1 WHERE id = 2;
+             -- As a database written before migration 7.
+             ALTER TABLE targets DROP COLUMN full_fetch_at;
+             ALTER TABLE checks DROP COLUMN published;
+             ALTER TABLE checks DROP COLUMN modified;
+             ALTER TABLE checks DROP COLUMN content_hash;
+             DELETE FROM schema_migrations WHERE version = 7;",
+        )
+        .unwrap();
+        run(&mut conn, "mem").unwrap();
+        let states: Vec<(i64, String, Option<String>)> = conn
+            .prepare("SELECT id, state, retired_reason FROM targets ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(states[0].1, "active", "added by hand, retired by age: back");
+        assert_eq!(states[0].2, None);
+        assert_eq!(states[1].1, "retired", "discovered: stays retired");
+        assert_eq!(states[2].1, "retired", "retired for another reason: stays");
+    }
 }
