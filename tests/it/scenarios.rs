@@ -16,8 +16,11 @@
 //! Pages: the fixtures in `tests/fixtures` (English, Chinese, Japanese), plus
 //! the 91 news pages of `../shared/extraction-bench/dev` when present beside
 //! the checkout; without them the test says so loudly and still runs every
-//! scenario on the fixtures. Any false version, missed edit, edit without
-//! its words, or wall taken for a version fails the test.
+//! scenario on the fixtures. Any false version, edit lost by change
+//! detection (or on a fixture), edit without its words, wrong class, or wall
+//! taken for a version fails the test; edits in text the extractor leaves out
+//! of a benchmark page are counted and printed as extraction misses. With
+//! `SCENARIO_DUMP=DIR` the page served for each missed edit is written there.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
