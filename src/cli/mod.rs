@@ -398,8 +398,8 @@ impl Context {
 }
 
 /// How often a target is checked now, as `list` and `add` show it: its
-/// fixed interval, or the age schedule's current tier; `None` once retired
-/// or past the schedule.
+/// fixed interval, or the age schedule's current tier; `None` once retired,
+/// or for a discovered target past the schedule.
 pub(crate) fn current_interval(
     config: &crate::config::Config,
     t: &Target,
@@ -421,6 +421,11 @@ pub(crate) fn current_interval(
             interval.or_else(|| config.schedule.tiers.last().map(|tier| tier.every))
         }
         Some(_) => None,
+        // Added by hand or in the config: never retired by age, checked at
+        // the last tier's pace past the schedule (see `check::plan_next`).
+        None if t.source.is_none() => {
+            interval.or_else(|| config.schedule.tiers.last().map(|tier| tier.every))
+        }
         None => interval,
     }
 }

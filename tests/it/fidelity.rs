@@ -136,6 +136,8 @@ fn an_old_story_added_by_hand_stays_watched() {
     let list = ws.json_lines(&["list", "--json"]);
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["state"], "active", "{}", list[0]);
+    // Checked at the last age tier's pace from now on.
+    assert!(!list[0]["interval"].is_null(), "{}", list[0]);
 }
 
 #[test]
