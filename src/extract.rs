@@ -16,12 +16,47 @@
 //! Every traversal is iterative, so deeply nested markup cannot overflow the
 //! stack; parsing is html5ever's, which never fails on malformed HTML.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Html, Node, Selector};
 use serde_json::Value;
+
+/// FxHash's one-multiply hash, for the per-page maps keyed by node ids
+/// (indexes the parser hands out) and by the page's own class names:
+/// SipHash's defence against chosen keys buys nothing for maps that live
+/// for one page and are bounded by its size, and they are hit for every
+/// node.
+#[derive(Default, Clone, Copy)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+        for b in chunks.remainder() {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+type NodeMap<V> = HashMap<NodeId, V, BuildHasherDefault<FastHasher>>;
+type NodeSet = HashSet<NodeId, BuildHasherDefault<FastHasher>>;
 
 use crate::text::{normalize_line, normalize_paragraphs, word_count};
 
@@ -126,7 +161,7 @@ pub fn extract_with(
     base_url: Option<&str>,
 ) -> Result<Article, ExtractError> {
     let doc = Html::parse_document(&trim_for_parsing(html));
-    let user: std::collections::HashSet<NodeId> = exclude
+    let user: NodeSet = exclude
         .iter()
         .flat_map(|rule| doc.select(&rule.selector).map(|e| e.id()))
         .collect();
@@ -518,41 +553,57 @@ fn is_content_word(word: &str) -> bool {
 /// furniture word they contain.
 fn name_words(name: &str) -> Vec<String> {
     let mut out = Vec::new();
+    for_name_words(name, &mut |w| out.push(w.to_string()));
+    out
+}
+
+/// Calls `f` with each word `name_words` gives, without allocating a list:
+/// classes are read on every element of every page.
+fn for_name_words(name: &str, f: &mut impl FnMut(&str)) {
+    let mut word = String::new();
     for part in name
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
     {
-        let mut word = String::new();
+        word.clear();
         let mut prev_lower = false;
+        let mut humps = false;
         for c in part.chars() {
             if c.is_ascii_uppercase() && prev_lower && !word.is_empty() {
-                out.push(std::mem::take(&mut word));
+                f(&word);
+                word.clear();
+                humps = true;
             }
             prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
             word.push(c.to_ascii_lowercase());
         }
-        if !word.is_empty() {
-            let whole = part.to_ascii_lowercase();
-            if whole != word {
-                out.push(whole.clone());
-            }
-            for distinctive in DISTINCTIVE_FURNITURE {
-                if whole.len() > distinctive.len() && whole.contains(distinctive) {
-                    out.push((*distinctive).to_string());
-                }
-            }
-            out.push(word);
+        // Without humps the last word is the whole part, lower-cased.
+        let whole = humps.then(|| part.to_ascii_lowercase());
+        if let Some(whole) = &whole {
+            f(whole);
         }
+        let whole = whole.as_deref().unwrap_or(&word);
+        for distinctive in DISTINCTIVE_FURNITURE {
+            // Names are short: a plain window scan beats a substring
+            // searcher's set-up.
+            if whole.len() > distinctive.len()
+                && whole
+                    .as_bytes()
+                    .windows(distinctive.len())
+                    .any(|w| w == distinctive.as_bytes())
+            {
+                f(distinctive);
+            }
+        }
+        f(&word);
     }
-    out
 }
 
 /// A segment of a page rendered by a streaming server (React's
 /// `<div hidden id="S:0">`): the content itself, sent ahead hidden and moved
 /// into place by a script when its turn comes.
-fn is_streamed_segment(el: &scraper::node::Element) -> bool {
-    el.attr("id")
-        .and_then(|id| id.strip_prefix("S:"))
+fn is_streamed_segment_id(id: &str) -> bool {
+    id.strip_prefix("S:")
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
@@ -560,13 +611,17 @@ fn is_streamed_segment(el: &scraper::node::Element) -> bool {
 /// (`has-comments`, `with-sidebar`, `no-ads`, `show-related`): a flag on
 /// the article, not the name of a part of the page.
 fn is_state_class(token: &str) -> bool {
-    let t = token.to_ascii_lowercase();
     [
         "has-", "has_", "with-", "with_", "no-", "no_", "show-", "hide-", "enable-", "disable-",
         "is-",
     ]
     .iter()
-    .any(|p| t.starts_with(p))
+    .any(|p| {
+        token
+            .as_bytes()
+            .get(..p.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(p.as_bytes()))
+    })
 }
 
 /// Furniture words long and unusual enough to be found inside run-together
@@ -603,48 +658,56 @@ enum Furniture {
     Likely,
 }
 
-fn classify(el: &scraper::node::Element) -> Furniture {
+fn classify<'a>(el: &'a scraper::node::Element, names: &mut NameCache<'a>) -> Furniture {
     let name = el.name();
     if is_code_tag(name) {
         return Furniture::Always;
     }
+    // One pass over the attributes: looking each up by name costs an
+    // atom lookup per call, and this runs for every element of the page.
+    let (mut hidden, mut aria_hidden, mut style, mut class, mut id, mut role) =
+        (false, false, None, None, None, None);
+    for (key, value) in el.attrs() {
+        match key {
+            "hidden" => hidden = true,
+            "aria-hidden" => aria_hidden = value == "true",
+            "style" => style = Some(value),
+            "class" => class = Some(value),
+            "id" => id = Some(value),
+            "role" => role = Some(value),
+            _ => {}
+        }
+    }
     // Hidden now is not hidden for good: pages rendered by streaming
     // servers send the article in a hidden element that a script reveals.
     // Only when it holds most of the page is it read (see `Likely`).
-    if el.attr("hidden").is_some() && is_streamed_segment(el) {
+    if hidden && id.is_some_and(is_streamed_segment_id) {
         return Furniture::No;
     }
-    if el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
+    if hidden || aria_hidden {
         return Furniture::Likely;
     }
-    if let Some(style) = el.attr("style") {
-        let s: String = style
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if s.contains("display:none") || s.contains("visibility:hidden") {
-            return Furniture::Likely;
-        }
+    if style.is_some_and(style_hides) {
+        return Furniture::Likely;
     }
-    let names: Vec<String> = [el.attr("class"), el.attr("id")]
-        .into_iter()
-        .flatten()
-        .flat_map(str::split_whitespace)
-        .filter(|token| !is_state_class(token))
-        .flat_map(name_words)
-        .collect();
-    let words = |pred: fn(&str) -> bool| names.iter().any(|w| pred(w));
-    if words(is_comment_word) {
+    let NameFlags {
+        comment,
+        furniture,
+        layout,
+        content,
+    } = *names
+        .entry((class, id))
+        .or_insert_with(|| name_flags(class, id));
+    if comment {
         return Furniture::Always;
     }
     if is_furniture_tag(name) {
         return Furniture::Likely;
     }
-    if words(is_furniture_word) || (words(is_layout_word) && !words(is_content_word)) {
+    if furniture || (layout && !content) {
         return Furniture::Likely;
     }
-    if let Some(role) = el.attr("role")
+    if let Some(role) = role
         && matches!(
             role.trim(),
             "navigation"
@@ -662,6 +725,59 @@ fn classify(el: &scraper::node::Element) -> Furniture {
     Furniture::No
 }
 
+/// Whether an inline style hides the element (`display: none`,
+/// `visibility: hidden`, in any case and spacing).
+fn style_hides(style: &str) -> bool {
+    let has = |needle: &[u8]| {
+        style
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    // Most styles say neither word; only those are compacted and read.
+    if !has(b"none") && !has(b"hidden") {
+        return false;
+    }
+    let s: String = style
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    s.contains("display:none") || s.contains("visibility:hidden")
+}
+
+/// What the words of an element's class and id say it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct NameFlags {
+    comment: bool,
+    furniture: bool,
+    layout: bool,
+    content: bool,
+}
+
+/// Sites repeat the same class names on many elements: their words are
+/// read once per page.
+type NameCache<'a> =
+    HashMap<(Option<&'a str>, Option<&'a str>), NameFlags, BuildHasherDefault<FastHasher>>;
+
+fn name_flags(class: Option<&str>, id: Option<&str>) -> NameFlags {
+    let mut flags = NameFlags::default();
+    for token in [class, id]
+        .into_iter()
+        .flatten()
+        .flat_map(str::split_whitespace)
+        .filter(|token| !is_state_class(token))
+    {
+        for_name_words(token, &mut |w| {
+            flags.comment |= is_comment_word(w);
+            flags.furniture |= is_furniture_word(w);
+            flags.layout |= is_layout_word(w);
+            flags.content |= is_content_word(w);
+        });
+    }
+    flags
+}
+
 /// Share of the page's text above which a "likely furniture" element is
 /// kept: it is the page, not a part of it.
 const FURNITURE_MAX_SHARE: f64 = 0.5;
@@ -669,9 +785,9 @@ const FURNITURE_MAX_SHARE: f64 = 0.5;
 /// The elements whose subtree is furniture, computed once per page.
 struct ExcludedSet {
     /// Found by the furniture rules.
-    roots: std::collections::HashSet<NodeId>,
+    roots: NodeSet,
     /// Matched by the target's `exclude` selectors.
-    user: std::collections::HashSet<NodeId>,
+    user: NodeSet,
 }
 
 impl ExcludedSet {
@@ -696,7 +812,8 @@ impl ExcludedSet {
         }
         // Visible characters, and characters of prose: paragraphs and bare
         // text runs long enough to score (see `best_container`).
-        let mut text_len: HashMap<NodeId, (usize, usize)> = HashMap::with_capacity(order.len());
+        let mut text_len: NodeMap<(usize, usize)> =
+            NodeMap::with_capacity_and_hasher(order.len(), Default::default());
         for node in order.iter().rev() {
             let own = match node.value() {
                 Node::Text(t) => (t.chars().filter(|c| !c.is_whitespace()).count(), 0),
@@ -735,7 +852,8 @@ impl ExcludedSet {
             .unwrap_or((0, 0));
         let (total, total_prose) = (total.max(1) as f64, total_prose as f64);
 
-        let mut roots = std::collections::HashSet::new();
+        let mut roots = NodeSet::default();
+        let mut names = NameCache::default();
         let mut stack: Vec<NodeRef<'_, Node>> = vec![doc.tree.root()];
         while let Some(node) = stack.pop() {
             if let Node::Element(el) = node.value() {
@@ -749,7 +867,7 @@ impl ExcludedSet {
                 let verdict = if matches!(el.name(), "html" | "body") {
                     Furniture::No
                 } else {
-                    classify(el)
+                    classify(el, &mut names)
                 };
                 let (text, prose) = text_len.get(&node.id()).copied().unwrap_or((0, 0));
                 // What holds most of the page's prose is the page, whatever
@@ -776,7 +894,7 @@ impl ExcludedSet {
         }
         Self {
             roots,
-            user: std::collections::HashSet::new(),
+            user: NodeSet::default(),
         }
     }
 
@@ -921,7 +1039,7 @@ const MAX_CREDIT_DEPTH: usize = 48;
 
 /// The container most likely to hold the article body.
 fn best_container<'a>(doc: &'a Html, excluded: &ExcludedSet) -> Option<ElementRef<'a>> {
-    let mut stats: HashMap<NodeId, ParagraphStats> = HashMap::new();
+    let mut stats: NodeMap<ParagraphStats> = NodeMap::default();
     let body = doc
         .tree
         .root()
@@ -1016,7 +1134,7 @@ fn best_container<'a>(doc: &'a Html, excluded: &ExcludedSet) -> Option<ElementRe
 /// with few links, unlike teaser lists and link blocks.
 fn climb<'a>(
     best: ElementRef<'a>,
-    stats: &HashMap<NodeId, ParagraphStats>,
+    stats: &NodeMap<ParagraphStats>,
     excluded: &ExcludedSet,
 ) -> ElementRef<'a> {
     let mut current = best;
@@ -1326,7 +1444,7 @@ fn collect_paragraphs(root: ElementRef<'_>, excluded: &ExcludedSet, explicit: bo
 fn is_page_counter_or_stamp(line: &str) -> bool {
     static STAMP: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(
-            r"(?i)^(?:last\s+)?(?:updated|published|posted|modified|first published|last modified)\b.{0,60}\d",
+            r"(?i)^(?:last\s+)?(?:updated|published|posted|modified|first published|last modified)\b",
         )
         .expect("static regex")
     });
@@ -1352,7 +1470,10 @@ fn is_page_counter_or_stamp(line: &str) -> bool {
     });
     let words = line.split(' ').count();
     words <= 12
-        && ((STAMP.is_match(line) && WHEN.is_match(line))
+        && ((STAMP
+            .find(line)
+            .is_some_and(|m| line[m.end()..].chars().take(61).any(char::is_numeric))
+            && WHEN.is_match(line))
             || RELATIVE.is_match(line)
             || COUNTER.is_match(line))
 }
@@ -1405,7 +1526,7 @@ fn choose_title(
         if excluded.contains(&node)
             && !(el.value().name() == "header"
                 && !excluded.contains_user(&node)
-                && classify(el.value()) == Furniture::Likely)
+                && classify(el.value(), &mut NameCache::default()) == Furniture::Likely)
         {
             continue;
         }
@@ -1425,7 +1546,7 @@ fn choose_title(
             .as_element()
             .is_some_and(|e| !matches!(e.name(), "body" | "html"))
     };
-    let container_line: std::collections::HashSet<NodeId> = container
+    let container_line: NodeSet = container
         .map(|c| {
             std::iter::once(*c)
                 .chain(c.ancestors())
@@ -1463,7 +1584,7 @@ fn find_byline(doc: &Html, headline: Option<NodeId>, container: Option<NodeId>) 
     // A byline goes with the headline: between it and the end of the
     // article body. Names elsewhere (a site-wide bar, a list of authors in
     // the footer, a "more from" box) are not this article's.
-    let mut position: HashMap<NodeId, usize> = HashMap::new();
+    let mut position: NodeMap<usize> = NodeMap::default();
     for (i, n) in doc.tree.root().descendants().enumerate() {
         position.insert(n.id(), i);
     }
@@ -1798,27 +1919,27 @@ fn json_ld_article(doc: &Html) -> Option<serde_json::Map<String, Value>> {
 fn json_ld_salvage(raw: &str) -> Option<Value> {
     static STRING_FIELD: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(
-            r#""(@type|headline|datePublished|dateModified)"\s*:\s*"((?:[^"\\]|\\.){1,400})""#,
+            r#""(@type|headline|datePublished|dateModified)"\s*:\s*"((?:[^"\\]|\\.)+)""#,
         )
         .expect("static regex")
     });
     static AUTHOR: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(
-            r#""author"\s*:\s*(\[[^\]]{0,2000}\]|\{[^}]{0,1000}\}|"(?:[^"\\]|\\.){1,200}")"#,
-        )
-        .expect("static regex")
+        regex::Regex::new(r#""author"\s*:\s*(\[[^\]]*\]|\{[^}]*\}|"(?:[^"\\]|\\.)+")"#)
+            .expect("static regex")
     });
     let mut map = serde_json::Map::new();
+    // Bounded repetition in a pattern compiles into a large automaton, so
+    // lengths are checked here instead: a value this long is not a field.
     for c in STRING_FIELD.captures_iter(raw) {
         let key = c[1].to_string();
-        if map.contains_key(&key) {
+        if c[2].len() > 400 || map.contains_key(&key) {
             continue;
         }
         if let Ok(Value::String(v)) = serde_json::from_str::<Value>(&format!("\"{}\"", &c[2])) {
             map.insert(key, Value::String(v));
         }
     }
-    if let Some(c) = AUTHOR.captures(raw)
+    if let Some(c) = AUTHOR.captures_iter(raw).find(|c| c[1].len() <= 2000)
         && let Ok(v) = serde_json::from_str::<Value>(&c[1])
     {
         map.insert("author".into(), v);

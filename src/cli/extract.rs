@@ -93,7 +93,14 @@ pub(super) fn run(
 /// Pages saved gzipped (as in the extraction benchmark) are read as HTML.
 fn maybe_gunzip(bytes: Vec<u8>) -> std::io::Result<Vec<u8>> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
+        // The gzip trailer's last four bytes give the size modulo 2^32
+        // (RFC 1952 ISIZE): a hint for one allocation, capped so a forged
+        // trailer cannot ask for much.
+        let hint = bytes
+            .last_chunk::<4>()
+            .map_or(0, |b| u32::from_le_bytes(*b) as usize)
+            .min(64 << 20);
+        let mut out = Vec::with_capacity(hint + 1);
         std::io::Read::read_to_end(
             &mut flate2::read::MultiGzDecoder::new(bytes.as_slice()),
             &mut out,
