@@ -211,6 +211,9 @@ pub fn extract_with(
     // The headline is reported on its own; drop it where it repeats as the
     // body's first paragraph.
     let mut paragraphs: Vec<String> = paragraphs.iter().map(|p| normalize_line(p)).collect();
+    if selector.is_none() {
+        drop_edge_notices(&mut paragraphs);
+    }
     if paragraphs
         .first()
         .is_some_and(|p| !title.is_empty() && *p == title)
@@ -1237,8 +1240,28 @@ const CLIMB_MIN_AVERAGE_CHARS: usize = 100;
 /// Largest share of linked text in what an ancestor adds.
 const CLIMB_MAX_LINK_SHARE: f64 = 0.2;
 
+/// A run of ASCII this long without a space is no word of any language
+/// written with spaces: an address, a list joined by bare commas, an
+/// identifier, encoded data. (Scripts written without spaces are not
+/// ASCII, so they never match.)
+const MAX_WORD_BYTES: usize = 40;
+
+fn is_unreadable_token(token: &str) -> bool {
+    token.len() > MAX_WORD_BYTES && token.is_ascii()
+}
+
+/// Commas of running prose in a word: a Latin or Arabic comma ends the
+/// word (prose puts a space after it; `a,b,c` is data), while the
+/// full-width and ideographic commas of scripts without spaces count
+/// wherever they stand.
+fn prose_commas(token: &str) -> usize {
+    let wide = token.chars().filter(|c| matches!(c, '，' | '、')).count();
+    wide + usize::from(token.ends_with([',', '،']))
+}
+
 /// Characters, linked characters and commas of a paragraph's text, skipping
-/// furniture; with `own_only`, block-level children are skipped too.
+/// furniture and unreadable runs; with `own_only`, block-level children are
+/// skipped too.
 fn paragraph_text(
     root: NodeRef<'_, Node>,
     excluded: &ExcludedSet,
@@ -1249,17 +1272,16 @@ fn paragraph_text(
     while let Some((node, in_link)) = stack.pop() {
         match node.value() {
             Node::Text(t) => {
-                for c in t.chars() {
-                    if c.is_whitespace() {
+                for token in t.split_whitespace() {
+                    if is_unreadable_token(token) {
                         continue;
                     }
-                    chars += 1;
+                    let n = token.chars().count();
+                    chars += n;
                     if in_link {
-                        linked += 1;
+                        linked += n;
                     }
-                    if matches!(c, ',' | '，' | '、' | '،') {
-                        commas += 1;
-                    }
+                    commas += prose_commas(token);
                 }
             }
             Node::Element(el) => {
@@ -1334,6 +1356,8 @@ fn collect_paragraphs(root: ElementRef<'_>, excluded: &ExcludedSet, explicit: bo
         chars: usize,
         linked: usize,
         dated: usize,
+        /// Tool controls (small buttons, drop-downs) sat in the block.
+        controls: bool,
     }
     let mut paragraphs = Vec::new();
     let mut current = Current::default();
@@ -1353,10 +1377,14 @@ fn collect_paragraphs(root: ElementRef<'_>, excluded: &ExcludedSet, explicit: bo
         // "Read more: <a>…</a>" promos inside the story, however little of
         // them is linked.
         let promo = !explicit && (current.linked > 0 && is_promo_line(&line) || is_bare_url(&line));
+        // A label among buttons ("Text size A- A+", "Share", "Listen") is
+        // a tool, not a sentence of the story.
+        let tool = !explicit && current.controls && line.split(' ').count() <= TOOL_LABEL_WORDS;
         if !line.is_empty()
             && !link_heavy
             && !dateline
             && !promo
+            && !tool
             && (explicit || !is_page_counter_or_stamp(&line))
         {
             paragraphs.push(line);
@@ -1386,6 +1414,24 @@ fn collect_paragraphs(root: ElementRef<'_>, excluded: &ExcludedSet, explicit: bo
                 }
                 Node::Element(el) => {
                     let name = el.name();
+                    // A drop-down, or a button with an icon or a word or two
+                    // on it ("A+", "Share"): a tool. A button that holds a
+                    // heading (an accordion's) is the heading, a "copy link"
+                    // button beside a subheading leaves it a subheading, and
+                    // a checkbox in a list is a checklist's item.
+                    if (name == "select"
+                        || (name == "button"
+                            && ElementRef::wrap(node).is_some_and(|b| {
+                                b.text().flat_map(str::split_whitespace).count() <= 2
+                            })))
+                        && !node.ancestors().any(|a| {
+                            a.value().as_element().is_some_and(|e| {
+                                matches!(e.name(), "h2" | "h3" | "h4" | "h5" | "h6")
+                            })
+                        })
+                    {
+                        current.controls = true;
+                    }
                     let skip = if explicit {
                         matches!(
                             name,
@@ -1476,6 +1522,50 @@ fn is_page_counter_or_stamp(line: &str) -> bool {
             && WHEN.is_match(line))
             || RELATIVE.is_match(line)
             || COUNTER.is_match(line))
+}
+
+/// The most words a tool's label has ("Text size", "Listen to this
+/// article", "Share on social media").
+const TOOL_LABEL_WORDS: usize = 5;
+
+/// How many paragraphs at each end of a body are read for rights notices.
+const NOTICE_EDGE: usize = 2;
+
+/// Rights and reprint notices that sites print above or below every story
+/// ("This copy is for your personal, non-commercial use only…", "© 2026
+/// … All rights reserved."): boilerplate of the page, not the story. Only
+/// the first and last paragraphs are read, so a story about copyright keeps
+/// its sentences.
+fn drop_edge_notices(paragraphs: &mut Vec<String>) {
+    let n = paragraphs.len();
+    let mut index = 0;
+    paragraphs.retain(|p| {
+        let edge = index < NOTICE_EDGE || index + NOTICE_EDGE >= n;
+        index += 1;
+        !(edge && is_rights_notice(p))
+    });
+}
+
+/// A short paragraph that reserves rights or limits use, in the wording
+/// such notices use (English and the major languages of the web).
+fn is_rights_notice(line: &str) -> bool {
+    const PHRASES: &[&str] = &[
+        "all rights reserved",
+        "personal, non-commercial use",
+        "personal non-commercial use",
+        "personal and non-commercial use",
+        "alle rechte vorbehalten",
+        "tous droits réservés",
+        "todos los derechos reservados",
+        "todos os direitos reservados",
+        "tutti i diritti riservati",
+        "tüm hakları saklıdır",
+    ];
+    if line.split(' ').count() > 60 {
+        return false;
+    }
+    let lower = line.to_lowercase();
+    PHRASES.iter().any(|p| lower.contains(p))
 }
 
 /// A line that is nothing but a web address: the article's own URL printed
@@ -2112,6 +2202,143 @@ mod tests {
         );
         let a = extract(&printed, None, None).unwrap();
         assert!(!a.text.contains("https://"), "{}", a.text);
+    }
+
+    /// A long review told in many short blocks (specs, verdicts, a few
+    /// sentences each) must beat the one-sentence disclaimer box beside it,
+    /// which has more commas per block than any of them.
+    #[test]
+    fn a_small_dense_block_does_not_beat_a_long_article() {
+        let mut review = String::new();
+        for i in 0..30 {
+            review.push_str(&format!(
+                "<div class=\"cell\"><h3>Model {i}</h3><div>The model {i} kept its charge for a full day of riding in the hills and folded in seconds.</div><div>Braking was firm in the wet and the lights were bright enough for country lanes at night.</div></div>"
+            ));
+        }
+        let page = format!(
+            "<html><body><h1>The best folding bikes</h1>\
+             <div class=\"note\"><p>We may earn a commission, at no cost to you, when you buy through links on this page, which supports our testing, writing, and photography, and keeps the site free.</p></div>\
+             <div class=\"grid\">{review}</div></body></html>"
+        );
+        let a = extract(&page, None, None).unwrap();
+        assert!(a.text.contains("Model 0"), "{}", a.text);
+        assert!(
+            a.text.contains("The model 29 kept its charge"),
+            "{}",
+            a.text
+        );
+    }
+
+    /// Verse and lists are short lines with few commas; a poem must still
+    /// come out, not the page's furniture around it.
+    #[test]
+    fn verse_is_an_article() {
+        let stanza = "The tide comes in across the sand<br>\
+            and leaves the harbour wall behind<br>\
+            the boats lie down on either hand<br>\
+            and wait for water, wait for wind";
+        let poem: String = (0..6).map(|_| format!("<p>{stanza}</p>")).collect();
+        let page = format!(
+            "<html><body><nav><a href=\"/\">Home</a> <a href=\"/poems\">Poems</a></nav>\
+             <div class=\"sidebar\"><p>Subscribe to our weekly letter of new poems, reviews, and events near you, with a discount on tickets.</p></div>\
+             <article><h1>Low Water</h1>{poem}</article>\
+             <footer><p>Copyright 2026 Example Press, a registered charity, all rights reserved.</p></footer></body></html>"
+        );
+        let a = extract(&page, None, None).unwrap();
+        assert!(
+            a.text.contains("wait for water, wait for wind"),
+            "{}",
+            a.text
+        );
+        assert!(!a.text.contains("Subscribe"), "{}", a.text);
+        // Verse without an <article>: a column of short lines.
+        let bare = page
+            .replace("<article>", "<div class=\"poem\">")
+            .replace("</article>", "</div>");
+        let a = extract(&bare, None, None).unwrap();
+        assert!(
+            a.text.contains("the boats lie down on either hand"),
+            "{}",
+            a.text
+        );
+        assert!(!a.text.contains("Subscribe"), "{}", a.text);
+    }
+
+    /// Text for the reader's tools, not the story: a reprint notice, the
+    /// page's own address, text-size buttons.
+    #[test]
+    fn reprint_and_tool_text_is_left_out() {
+        let story = "<p>The ferry company said on Monday that it would add two sailings a day from June, after a winter in which passengers waited for hours.</p>\
+            <p>Islanders welcomed the news but said the timetable still left the first crossing too late for workers, and asked for a review.</p>";
+        let page = format!(
+            "<html><body><article><h1>More ferries</h1>\
+             <div class=\"tools\"><span>Text size</span><button>A-</button><button>A+</button></div>\
+             <p>This copy is for your personal, non-commercial use only. To order presentation-ready copies for distribution to colleagues or customers, use the order form.</p>\
+             {story}<p>https://news.example/2026/ferries</p></article></body></html>"
+        );
+        let a = extract(&page, None, None).unwrap();
+        assert!(a.text.contains("two sailings a day"), "{}", a.text);
+        assert!(!a.text.contains("Text size"), "{}", a.text);
+        assert!(!a.text.contains("A+"), "{}", a.text);
+        assert!(!a.text.contains("non-commercial"), "{}", a.text);
+        assert!(!a.text.contains("https://"), "{}", a.text);
+        // A subheading with a "copy link" button, and a checklist, stay.
+        let page = format!(
+            "<html><body><article><h1>More ferries</h1>{story}\
+             <h3>What changes in June <button>#</button></h3>{story}\
+             <ul><li><input type=\"checkbox\"> Book a seat</li><li><input type=\"checkbox\"> Print the ticket</li></ul></article></body></html>"
+        );
+        let a = extract(&page, None, None).unwrap();
+        assert!(a.text.contains("What changes in June"), "{}", a.text);
+        assert!(a.text.contains("Print the ticket"), "{}", a.text);
+        // A rights line at the end goes; one inside the story stays.
+        let page = format!(
+            "<html><body><article><h1>More ferries</h1>{story}\
+             <p>The operator said all rights reserved under the old contract would pass to the council.</p>{story}\
+             <p>© 2026 Example News. All rights reserved.</p></article></body></html>"
+        );
+        let a = extract(&page, None, None).unwrap();
+        assert!(a.text.contains("would pass to the council"), "{}", a.text);
+        assert!(!a.text.contains("Example News"), "{}", a.text);
+    }
+
+    /// Pages in other languages: no English word decides the article.
+    #[test]
+    fn non_english_articles_are_found() {
+        let pages = [
+            (
+                "de",
+                "<p>Die Fähre fährt ab Juni zweimal täglich öfter, teilte das Unternehmen am Montag mit, nachdem Fahrgäste im Winter stundenlang am Hafen warteten.</p>\
+                 <p>Die Inselbewohner begrüßten die Nachricht, sagten aber, die erste Überfahrt sei für Pendler noch immer zu spät.</p>",
+                "zweimal täglich",
+                "<div class=\"seitenleiste\"><p>Newsletter abonnieren: die wichtigsten Nachrichten des Tages, jeden Morgen kostenlos in Ihrem Postfach.</p></div>",
+            ),
+            (
+                "ja",
+                "<p>フェリー会社は月曜日、六月から一日二便を増やすと発表した。冬の間、乗客は港で何時間も待たされていた。</p>\
+                 <p>島の住民はこの知らせを歓迎したが、始発便は通勤にはまだ遅すぎると述べ、秋に見直すよう求めた。</p>",
+                "一日二便を増やす",
+                "<div class=\"sokumen\"><p>ニュースレターに登録すると、毎朝最新のニュースをお届けします。</p></div>",
+            ),
+            (
+                "tr",
+                "<p>Feribot şirketi pazartesi günü yaptığı açıklamada, hazirandan itibaren günde iki sefer ekleneceğini, kışın yolcuların limanda saatlerce beklediğini söyledi.</p>\
+                 <p>Ada sakinleri haberi memnuniyetle karşıladı, ancak ilk seferin işe gidenler için hâlâ çok geç olduğunu belirtti.</p>",
+                "günde iki sefer",
+                "<div class=\"kenar\"><p>Bültenimize abone olun, günün en önemli haberleri her sabah e-postanızda.</p></div>",
+            ),
+        ];
+        for (lang, story, needle, side) in pages {
+            let page = format!(
+                "<html lang=\"{lang}\"><body><nav><a href=\"/\">Start</a></nav><main><div class=\"inhalt\"><h1>Fähre</h1>{story}</div>{side}</main></body></html>"
+            );
+            let a = extract(&page, None, None).unwrap_or_else(|e| panic!("{lang}: {e}"));
+            assert!(a.text.contains(needle), "{lang}: {}", a.text);
+            // The sign-up box beside it is no part of the story, whatever
+            // its class is called in the site's language.
+            let side_text = &side[side.find("<p>").unwrap() + 3..side.find("</p>").unwrap()];
+            assert!(!a.text.contains(side_text), "{lang}: {}", a.text);
+        }
     }
 
     /// Candidates with equal scores are decided by document order, never by
