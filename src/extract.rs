@@ -670,6 +670,7 @@ fn classify<'a>(el: &'a scraper::node::Element, names: &mut NameCache<'a>) -> Fu
     // atom lookup per call, and this runs for every element of the page.
     let (mut hidden, mut aria_hidden, mut style, mut class, mut id, mut role) =
         (false, false, None, None, None, None);
+    let mut labelled = false;
     for (key, value) in el.attrs() {
         match key {
             "hidden" => hidden = true,
@@ -678,6 +679,7 @@ fn classify<'a>(el: &'a scraper::node::Element, names: &mut NameCache<'a>) -> Fu
             "class" => class = Some(value),
             "id" => id = Some(value),
             "role" => role = Some(value),
+            "aria-labelledby" => labelled = true,
             _ => {}
         }
     }
@@ -687,10 +689,11 @@ fn classify<'a>(el: &'a scraper::node::Element, names: &mut NameCache<'a>) -> Fu
     if hidden && id.is_some_and(is_streamed_segment_id) {
         return Furniture::No;
     }
-    if hidden || aria_hidden {
-        return Furniture::Likely;
-    }
-    if style.is_some_and(style_hides) {
+    // A collapsed accordion panel (WAI-ARIA's pattern: a region labelled
+    // by the heading button that opens it) is the article's text folded
+    // away, not furniture; its class and role are still read below.
+    let folded = labelled && role.is_none_or(|r| r.trim() == "region");
+    if (hidden || aria_hidden || style.is_some_and(style_hides)) && !folded {
         return Furniture::Likely;
     }
     let NameFlags {
@@ -2196,6 +2199,18 @@ mod tests {
         );
         let a = extract(&short, None, None).unwrap();
         assert!(a.text.contains("library opens an hour later"), "{}", a.text);
+        // Steps folded into an accordion (WAI-ARIA: a region labelled by
+        // its button) are the article's; a hidden pop-up is not.
+        let folded = format!(
+            "<html><body>{nav}<article><h1>More ferries</h1>{story}\
+             <h3><button id=\"s1\" aria-expanded=\"false\" aria-controls=\"p1\">Step 1: book early</button></h3>\
+             <div id=\"p1\" role=\"region\" aria-labelledby=\"s1\" style=\"display: none\"><p>Seats on the first sailing sell out weeks ahead in summer, so book as soon as the timetable is published in spring.</p></div>\
+             <div class=\"popup\" style=\"display:none\"><p>Before you go: sign up for our newsletter and never miss a story from the islands again, every morning.</p></div>\
+             </article>{footer}</body></html>"
+        );
+        let a = extract(&folded, None, None).unwrap();
+        assert!(a.text.contains("sell out weeks ahead"), "{}", a.text);
+        assert!(!a.text.contains("Before you go"), "{}", a.text);
         // The article's own address printed as text is not the story.
         let printed = format!(
             "<html><body><article><h1>More ferries</h1>{story}<p>https://news.example/2026/ferries-more-sailings</p></article></body></html>"
