@@ -10,8 +10,10 @@
 //! role and class/id words. A target's `selector` replaces the automatic
 //! choice of container. When the rules find no paragraphs at all, the page
 //! is read again with only code and comment sections left out: "no
-//! article" is the last resort. The byline is author names only, found
-//! between the headline and the end of the body when metadata has none.
+//! article" is the last resort. A body the page declares in JSON-LD
+//! (`articleBody`) checks the choice and is never output (see
+//! [`declared`]). The byline is author names only, found between the
+//! headline and the end of the body when metadata has none.
 //!
 //! Every traversal is iterative, so deeply nested markup cannot overflow the
 //! stack; parsing is html5ever's, which never fails on malformed HTML.
@@ -205,22 +207,22 @@ pub fn extract_with(
             // choice: rules that found a sliver of the story, or nothing,
             // give way to the element holding the declared paragraphs.
             let declared = meta.article_body.as_deref().and_then(DeclaredBody::new);
+            let recall = |found: &Option<(Vec<String>, ElementRef<'_>)>, d: &DeclaredBody| {
+                found
+                    .as_ref()
+                    .map_or(0.0, |(p, _)| d.cover(&p.join("\n")).recall)
+            };
             let found = match declared {
-                Some(declared) => {
-                    let recall = found
-                        .as_ref()
-                        .map_or(0.0, |(p, _)| declared.cover(&p.join("\n")).recall);
-                    if recall < DECLARED_SLIVER {
-                        let (better, lenient) = declared_container(&doc, &user, &declared, recall);
-                        if let Some(lenient) = lenient {
+                Some(d) if recall(&found, &d) < DECLARED_SLIVER => {
+                    match declared_container(&doc, &user, &d, recall(&found, &d)) {
+                        Some((paragraphs, el, lenient)) => {
                             excluded = lenient;
+                            Some((paragraphs, el))
                         }
-                        better.or(found)
-                    } else {
-                        found
+                        None => found,
                     }
                 }
-                None => found,
+                _ => found,
             };
             let Some((paragraphs, best)) = found else {
                 return Err(ExtractError::NoArticle {
@@ -407,14 +409,14 @@ const DECLARED_SLIVER: f64 = 0.5;
 /// The element holding the paragraphs of the declared body, read with only
 /// code and comments left out (the rules missed it, often for its names),
 /// when it holds at least twice as much of the declared body as `recall`
-/// and at least half of it. Returns it with its paragraphs, and the
+/// and at least half of it. Returns its paragraphs, the element, and the
 /// lenient furniture set it was read with.
 fn declared_container<'a>(
     doc: &'a Html,
     user: &NodeSet,
     declared: &DeclaredBody,
     recall: f64,
-) -> (Option<(Vec<String>, ElementRef<'a>)>, Option<ExcludedSet>) {
+) -> Option<(Vec<String>, ElementRef<'a>, ExcludedSet)> {
     let mut lenient = ExcludedSet::compute(doc, true);
     lenient.user = user.clone();
     let mut paragraphs = Vec::new();
@@ -435,16 +437,11 @@ fn declared_container<'a>(
         }
         stack.extend(node.children().rev());
     }
-    let Some(el) = declared.container(&paragraphs).and_then(ElementRef::wrap) else {
-        return (None, None);
-    };
+    let el = declared.container(&paragraphs).and_then(ElementRef::wrap)?;
     let text = collect_paragraphs(el, &lenient, false);
     let now = declared.cover(&text.join("\n")).recall;
-    if now >= DECLARED_SLIVER && now >= 2.0 * recall && visible_chars(&text) >= MIN_ARTICLE_CHARS {
-        (Some((text, el)), Some(lenient))
-    } else {
-        (None, None)
-    }
+    (now >= DECLARED_SLIVER && now >= 2.0 * recall && visible_chars(&text) >= MIN_ARTICLE_CHARS)
+        .then_some((text, el, lenient))
 }
 
 /// Where the end tag `</name` (any case) starts, at or after `from`.
@@ -1024,40 +1021,28 @@ fn is_block(name: &str) -> bool {
 /// Text statistics of a subtree (furniture excluded): all text, and text
 /// inside links.
 fn text_stats(root: NodeRef<'_, Node>, excluded: &ExcludedSet) -> (usize, usize) {
-    let mut total = 0;
-    let mut linked = 0;
-    let mut stack = vec![(root, false)];
-    while let Some((node, in_link)) = stack.pop() {
-        match node.value() {
-            Node::Text(t) => {
-                let n = t.trim().chars().count();
-                total += n;
-                if in_link {
-                    linked += n;
-                }
-            }
-            Node::Element(el) => {
-                if excluded.contains(&node) {
-                    continue;
-                }
-                let link = in_link || el.name() == "a";
-                stack.extend(node.children().map(|c| (c, link)));
-            }
-            _ => {}
-        }
-    }
-    (total, linked)
+    text_stats_dropping(root, excluded, |_, _| false)
 }
 
 /// [`text_stats`] without the blocks (lists, list items, bare `div`s)
 /// whose text is mostly links: what [`collect_paragraphs`] would keep.
 fn readable_text_stats(root: NodeRef<'_, Node>, excluded: &ExcludedSet) -> (usize, usize) {
+    text_stats_dropping(root, excluded, |t, l| l * 10 >= t * LINK_HEAVY_TENTHS)
+}
+
+/// (characters, linked characters) of a subtree, leaving out each block
+/// (`ul`, `ol`, `div`, `nav`, `table`) for whose counts `drop` holds.
+fn text_stats_dropping(
+    root: NodeRef<'_, Node>,
+    excluded: &ExcludedSet,
+    drop: impl Fn(usize, usize) -> bool,
+) -> (usize, usize) {
     enum Step<'a> {
         Enter(NodeRef<'a, Node>, bool),
         Exit(bool),
     }
     // One post-order pass: each element's (characters, linked characters)
-    // is summed into its parent's, except a link-heavy block's.
+    // is summed into its parent's, except a dropped block's.
     let mut sums: Vec<(usize, usize)> = vec![(0, 0)];
     let mut stack = vec![Step::Enter(root, false)];
     while let Some(step) = stack.pop() {
@@ -1086,7 +1071,7 @@ fn readable_text_stats(root: NodeRef<'_, Node>, excluded: &ExcludedSet) -> (usiz
             },
             Step::Exit(droppable) => {
                 let (t, l) = sums.pop().expect("pushed on enter");
-                if droppable && t > 0 && l * 10 >= t * LINK_HEAVY_TENTHS {
+                if droppable && t > 0 && drop(t, l) {
                     continue;
                 }
                 let top = sums.last_mut().expect("never empty");

@@ -5,8 +5,9 @@
 //! page (`If-None-Match`, `If-Modified-Since`): a `304` comes back as
 //! [`Fetched::NotModified`] and costs no body at all. A `Last-Modified` is
 //! handed back only when it is a strong validator (RFC 9110 §8.8.2.2), so a
-//! page edited within the second it was served is never hidden by a `304`. A `429`/`503` carries
-//! the server's `Retry-After`, so the caller can leave the host alone.
+//! page edited within the second it was served is never hidden by a `304`.
+//! A `429`/`503` carries the server's `Retry-After`, so the caller can leave
+//! the host alone.
 //!
 //! reqwest has no body-size limit of its own, so the body is streamed and
 //! counted; a page over the cap fails with [`FetchError::BodyTooLarge`] and

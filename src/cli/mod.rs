@@ -415,17 +415,14 @@ pub(crate) fn current_interval(
         &config.schedule.tiers,
         age,
     );
+    // Past the tiers, the last tier's pace (see `check::plan_next`).
+    let or_last_pace = || interval.or_else(|| config.schedule.tiers.last().map(|tier| tier.every));
     match t.track_for {
-        // Inside a source's tracking window, past the tiers: the last pace.
-        Some(track) if age < track => {
-            interval.or_else(|| config.schedule.tiers.last().map(|tier| tier.every))
-        }
-        Some(_) => None,
-        // Added by hand or in the config: never retired by age, checked at
-        // the last tier's pace past the schedule (see `check::plan_next`).
-        None if t.source.is_none() => {
-            interval.or_else(|| config.schedule.tiers.last().map(|tier| tier.every))
-        }
+        Some(track) if age >= track => None,
+        // Inside a source's tracking window.
+        Some(_) => or_last_pace(),
+        // Added by hand or in the config: never retired by age.
+        None if t.source.is_none() => or_last_pace(),
         None => interval,
     }
 }

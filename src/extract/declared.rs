@@ -109,17 +109,14 @@ impl DeclaredBody {
 
 /// Hashed triples of lower-cased words (UAX #29 words, so scripts written
 /// without spaces are split too).
-fn shingles(text: &str) -> impl Iterator<Item = u64> + '_ {
+fn shingles(text: &str) -> impl Iterator<Item = u64> {
     use std::hash::{Hash, Hasher};
     let words: Vec<String> = text.unicode_words().map(str::to_lowercase).collect();
-    (0..words.len().saturating_sub(2))
-        .map(move |i| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            words[i..i + 3].hash(&mut h);
-            h.finish()
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
+    (0..words.len().saturating_sub(2)).map(move |i| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        words[i..i + 3].hash(&mut h);
+        h.finish()
+    })
 }
 
 #[cfg(test)]

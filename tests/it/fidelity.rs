@@ -67,6 +67,7 @@ fn a_same_second_last_modified_never_hides_an_edit() {
     // A strong one (long before the response) is used: an unchanged page
     // then costs a 304.
     let old = "Tue, 01 Mar 2022 10:00:00 GMT";
+    // The field alone: the builder also sends a `Date` of the same second.
     let mut strong = Route::html(page("Weir to be rebuilt", "", "", BODY));
     strong.last_modified = Some(old.into());
     server.route("/weir", strong);
