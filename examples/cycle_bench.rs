@@ -33,8 +33,8 @@ use std::time::{Duration, Instant};
 use redline::check::Checker;
 use redline::config::Config;
 use redline::daemon::{self, DaemonOptions};
-use redline::store::{Store, StoreHandle, TargetSettings};
-use redline::types::{TargetUrl, Timestamp};
+use redline::model::{TargetSettings, TargetUrl, Timestamp};
+use redline::store::{Store, StoreHandle};
 use tokio_util::sync::CancellationToken;
 
 const TEMPLATE: &str = include_str!("../tests/fixtures/un-xinjiang-report.html");

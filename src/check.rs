@@ -20,22 +20,23 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 use crate::alert::{Alerter, ChangeEvent, ChangeFacts};
-use crate::config::{Config, IgnoreRule, NoiseConfig, RawHtmlPolicy};
+use crate::config::{Config, IgnoreRule, NoiseConfig};
 use crate::detect::{self, Earlier, Masks, Observed, Policy, SuspectKind};
 use crate::diff::{DiffSummary, summarize};
 use crate::extract::{Article, BodySelector, ExtractError, extract_with};
 use crate::fetch::{FetchError, Fetched, FetchedPage, Fetcher, Validators};
 use crate::metrics::Metrics;
+use crate::model::{
+    Capture, CaptureOutcome, CheckFacts, CheckStatus, ContentHash, Followup, NewDelivery, Next,
+    PageCache, RawHtmlPolicy, Recent, StoreDecision, Streak, Target, TargetUrl, Timestamp,
+    format_duration,
+};
 use crate::polite::{
     HostPermit, Politeness, ROBOTS_RETRY, ROBOTS_TTL, robots_location, robots_path,
 };
 use crate::robots::{MAX_ROBOTS_BYTES, Rules};
 use crate::schedule::{self, AgeTier, next_check_at};
-use crate::store::{
-    Capture, CaptureOutcome, CheckFacts, CheckStatus, Followup, NewDelivery, Next, PageCache,
-    Recent, StoreDecision, StoreError, StoreHandle, Streak, Target,
-};
-use crate::types::{TargetUrl, Timestamp, format_duration};
+use crate::store::{StoreError, StoreHandle};
 
 /// What a check found, for reports.
 #[derive(Debug, Clone)]
@@ -666,7 +667,7 @@ impl Checker {
                     .capture
                     .canonical
                     .as_deref()
-                    .and_then(crate::discover::canon::key_of);
+                    .and_then(crate::model::canon::key_of);
                 let title = prepared.capture.title.clone();
                 let outcome =
                     s.record_observation(id, &f, &prepared.capture, &followup, window, |recent| {
@@ -713,7 +714,7 @@ impl Checker {
     async fn record_gone(&self, target: &Target, facts: &CheckFacts, reason: String) -> Recorded {
         let prepared = Prepared {
             capture: Capture {
-                hash: crate::types::ContentHash([0; 32]),
+                hash: crate::model::ContentHash([0; 32]),
                 title: String::new(),
                 text: String::new(),
                 byline: None,
@@ -976,7 +977,7 @@ struct Planned {
     discovered: bool,
     /// The last age tier's interval.
     last_every: Option<Duration>,
-    target: crate::types::TargetId,
+    target: crate::model::TargetId,
 }
 
 /// When a target is next due after a good check, or that it retires.
@@ -1160,7 +1161,7 @@ fn prepare(
             ) => (Article::default(), Some(e.to_string())),
         };
     let mut capture = Capture {
-        hash: crate::types::ContentHash([0; 32]),
+        hash: crate::model::ContentHash([0; 32]),
         title: article.title,
         text: article.text,
         byline: article.byline,
@@ -1171,14 +1172,14 @@ fn prepare(
         final_url: page.final_url,
         raw_html: page.body,
     };
-    capture.hash = capture.fields().hash();
+    capture.hash = ContentHash(capture.fields().hash());
     Prepared { capture, nothing }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::TargetId;
+    use crate::model::TargetId;
 
     const HOUR: Duration = Duration::from_secs(3600);
     const DAY: Duration = Duration::from_secs(86_400);

@@ -20,9 +20,8 @@ use toml::Spanned;
 use crate::detect::{
     ChangeClass, DEFAULT_FLAP_LIMIT, DEFAULT_REVERT_WINDOW, DEFAULT_SUSPECT_AFTER, Masks,
 };
-use crate::discover::{SourceKind, SourceSettings};
 use crate::extract::BodySelector;
-use crate::types::{TargetUrl, parse_duration};
+use crate::model::{RawHtmlPolicy, SourceKind, SourceSettings, TargetUrl, parse_duration};
 
 /// The config file used when neither `--config` nor `$REDLINE_CONFIG` is given.
 pub const DEFAULT_CONFIG_PATH: &str = "config/redline.toml";
@@ -189,17 +188,6 @@ pub struct StorageConfig {
     pub database: PathBuf,
     /// Which versions keep their raw page.
     pub raw_html: RawHtmlPolicy,
-}
-
-/// Which versions keep the page as fetched.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum RawHtmlPolicy {
-    /// Every version (the default).
-    #[default]
-    All,
-    /// Only the first and the latest version; older pages are dropped as
-    /// newer versions arrive.
-    FirstAndLatest,
 }
 
 /// `[fetch]` settings.
@@ -853,12 +841,12 @@ impl Config {
             settings.max_new_per_poll = cap(
                 &src.max_new_per_poll,
                 "max_new_per_poll",
-                crate::discover::DEFAULT_MAX_NEW_PER_POLL,
+                crate::model::DEFAULT_MAX_NEW_PER_POLL,
             )?;
             settings.max_targets = cap(
                 &src.max_targets,
                 "max_targets",
-                crate::discover::DEFAULT_MAX_TARGETS,
+                crate::model::DEFAULT_MAX_TARGETS,
             )?;
             if let Some(v) = &src.track_for {
                 let d = duration(v, "track_for")?;
@@ -893,8 +881,7 @@ impl Config {
                     .collect();
                 settings.targets.tags = tag_list(&t.tags)?;
             }
-            settings
-                .validate(kind)
+            crate::discover::validate_settings(&settings, kind)
                 .map_err(|m| err(Some(src.url.span()), format!("source `{url}`: {m}")))?;
             config.sources.push(SourceSpec {
                 url,

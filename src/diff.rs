@@ -100,8 +100,8 @@ impl Fields<'_> {
         ]
     }
 
-    /// The content hash of these fields.
-    pub fn hash(&self) -> crate::types::ContentHash {
+    /// The content hash (BLAKE3) of these fields.
+    pub fn hash(&self) -> [u8; 32] {
         let mut h = blake3::Hasher::new();
         h.update(self.title.as_bytes());
         h.update(&[0]);
@@ -122,7 +122,7 @@ impl Fields<'_> {
                 }
             }
         }
-        crate::types::ContentHash(*h.finalize().as_bytes())
+        *h.finalize().as_bytes()
     }
 }
 

@@ -24,7 +24,7 @@ use reqwest::header::{
 };
 
 use crate::config::FetchConfig;
-use crate::types::TargetUrl;
+use crate::model::TargetUrl;
 
 /// A page as the server sent it.
 #[derive(Debug, Clone)]

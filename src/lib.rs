@@ -4,6 +4,9 @@
 //! The pipeline for one check of one target is
 //! fetch → decode → extract → normalise → decide → store → alert:
 //!
+//! - [`model`] holds the records every layer passes around (targets,
+//!   checks, versions, sources, deliveries) and the values they are made of
+//!   (URLs and their identity, ids, timestamps, durations);
 //! - [`config`] parses and validates `redline.toml` into domain types;
 //! - [`fetch`] downloads a page with one shared HTTP client, under a time and
 //!   size budget, conditionally when it has validators;
@@ -44,9 +47,9 @@ pub mod eval;
 pub mod extract;
 pub mod fetch;
 pub mod metrics;
+pub mod model;
 pub mod polite;
 pub mod robots;
 pub mod schedule;
 pub mod store;
 pub mod text;
-pub mod types;

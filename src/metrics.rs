@@ -14,8 +14,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
-use crate::store::CheckStatus;
-use crate::types::Timestamp;
+use crate::model::{CheckStatus, Timestamp};
 
 /// A scheduler that has not looked at the schedule for this long is
 /// reported unhealthy.

@@ -22,8 +22,8 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 use crate::config::{Config, HostSpec};
+use crate::model::TargetUrl;
 use crate::robots::Rules;
-use crate::types::TargetUrl;
 
 /// How long robots.txt rules are trusted.
 pub const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);

@@ -19,7 +19,7 @@
 
 use std::time::Duration;
 
-use crate::types::{TargetId, Timestamp};
+use crate::model::{TargetId, Timestamp};
 
 /// One step of the age schedule: articles younger than `until` are checked
 /// `every` so often.

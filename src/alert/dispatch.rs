@@ -18,8 +18,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::webhook::{self, Attempt};
 use crate::config::WebhookSpec;
-use crate::store::{Delivery, StoreError, StoreHandle};
-use crate::types::Timestamp;
+use crate::model::{Delivery, Timestamp};
+use crate::store::{StoreError, StoreHandle};
 
 /// Deliveries sent at once in one pass.
 const BATCH: usize = 64;

@@ -29,8 +29,7 @@ use serde_json::json;
 use crate::config::{AlertFilter, AlertSpec, PayloadFormat, WebhookSpec};
 use crate::detect::ChangeClass;
 use crate::diff::DiffSummary;
-use crate::store::NewDelivery;
-use crate::types::{TargetUrl, Timestamp};
+use crate::model::{NewDelivery, TargetUrl, Timestamp};
 
 /// Longest excerpt of a change put in a log alert.
 const EXCERPT_CHARS: usize = 240;

@@ -58,7 +58,7 @@ pub async fn attempt(
     id: &str,
     body: &str,
 ) -> Attempt {
-    let timestamp = crate::types::Timestamp::now().millis() / 1000;
+    let timestamp = crate::model::Timestamp::now().millis() / 1000;
     let mut request = client
         .post(spec.url.clone())
         .header("content-type", "application/json")

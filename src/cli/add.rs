@@ -4,9 +4,7 @@
 use std::io::Write;
 
 use super::Context;
-use crate::discover::{SourceKind, SourceSettings};
-use crate::store::TargetSettings;
-use crate::types::{Timestamp, format_duration};
+use crate::model::{SourceKind, SourceSettings, TargetSettings, Timestamp, format_duration};
 
 pub(super) fn run(ctx: &Context, settings: TargetSettings) -> anyhow::Result<()> {
     let mut store = ctx.open_synced_store()?;
@@ -29,7 +27,7 @@ pub(super) fn run(ctx: &Context, settings: TargetSettings) -> anyhow::Result<()>
 /// `redline add --feed/--sitemap/--page URL`: a source the daemon polls.
 pub(super) fn run_source(
     ctx: &Context,
-    url: crate::types::TargetUrl,
+    url: crate::model::TargetUrl,
     kind: SourceKind,
     settings: SourceSettings,
 ) -> anyhow::Result<()> {

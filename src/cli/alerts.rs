@@ -9,8 +9,7 @@ use serde_json::json;
 use super::{AlertsAction, Context, UsageError, json_line, runtime, time_or_dash};
 use crate::alert::{PAYLOAD_SCHEMA, webhook};
 use crate::config::AlertSpec;
-use crate::store::DeliveryState;
-use crate::types::Timestamp;
+use crate::model::{DeliveryState, Timestamp};
 
 /// Deliveries listed at most.
 const LIST_LIMIT: usize = 1000;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{Context, json_line};
-use crate::types::{TargetUrl, Timestamp, format_duration};
+use crate::model::{TargetUrl, Timestamp, format_duration};
 
 pub(super) fn run(
     ctx: &Context,

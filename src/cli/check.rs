@@ -9,8 +9,8 @@ use serde_json::json;
 
 use super::{Context, json_line, runtime};
 use crate::check::{CheckReport, Checker};
-use crate::store::{CheckStatus, StoreHandle, TargetSettings};
-use crate::types::{TargetUrl, Timestamp};
+use crate::model::{CheckStatus, TargetSettings, TargetUrl, Timestamp};
+use crate::store::StoreHandle;
 
 pub(super) fn run(ctx: &Context, urls: Vec<TargetUrl>, json: bool) -> anyhow::Result<()> {
     let mut store = ctx.open_synced_store()?;
@@ -30,7 +30,7 @@ pub(super) fn run(ctx: &Context, urls: Vec<TargetUrl>, json: bool) -> anyhow::Re
             };
             if !targets
                 .iter()
-                .any(|t: &crate::store::Target| t.id == target.id)
+                .any(|t: &crate::model::Target| t.id == target.id)
             {
                 targets.push(target);
             }

@@ -9,7 +9,7 @@ use super::{Context, DiffFormat, UsageError, find_target, stdout_color};
 use crate::diff::{
     DiffLabels, WordDiff, metadata_changes, render_html, render_unified, render_word, summarize,
 };
-use crate::types::TargetUrl;
+use crate::model::TargetUrl;
 
 pub(super) fn run(
     ctx: &Context,

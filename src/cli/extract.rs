@@ -10,7 +10,7 @@ use super::{Context, json_line, runtime};
 use crate::decode::decode;
 use crate::extract::{Article, BodySelector, extract};
 use crate::fetch::Fetcher;
-use crate::types::TargetUrl;
+use crate::model::TargetUrl;
 
 pub(super) fn run(
     ctx: &Context,

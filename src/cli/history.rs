@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{Context, find_target, json_line};
 use crate::diff::Field;
-use crate::types::TargetUrl;
+use crate::model::TargetUrl;
 
 pub(super) fn run(ctx: &Context, url: &TargetUrl, json: bool) -> anyhow::Result<()> {
     let store = ctx.open_store()?;

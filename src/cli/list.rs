@@ -5,7 +5,7 @@ use std::io::Write;
 use serde_json::json;
 
 use super::{Context, json_line, time_or_dash};
-use crate::types::{TargetUrl, Timestamp, format_duration};
+use crate::model::{TargetUrl, Timestamp, format_duration};
 
 pub(super) fn run(ctx: &Context, source: Option<&TargetUrl>, json: bool) -> anyhow::Result<()> {
     let store = ctx.open_synced_store()?;
@@ -19,7 +19,7 @@ pub(super) fn run(ctx: &Context, source: Option<&TargetUrl>, json: bool) -> anyh
         targets.retain(|s| s.target.source.as_deref() == Some(source.as_str()));
     }
     let now = Timestamp::now();
-    let interval = |t: &crate::store::Target| {
+    let interval = |t: &crate::model::Target| {
         super::current_interval(&ctx.config, t, now).map(format_duration)
     };
     let mut out = std::io::stdout().lock();

@@ -27,10 +27,12 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{Config, ConfigError, ConfigOrigin, IgnoreRule};
-use crate::discover::{SourceKind, SourceSettings, TargetDefaults};
 use crate::extract::BodySelector;
-use crate::store::{Store, Target, TargetSettings};
-use crate::types::{TargetUrl, Timestamp, parse_duration};
+use crate::model::{
+    SourceKind, SourceSettings, Target, TargetDefaults, TargetSettings, TargetUrl, Timestamp,
+    parse_duration,
+};
+use crate::store::Store;
 
 const EXIT_HELP: &str = "Exit status: 0 success (also when changes were found), 1 runtime failure, \
 2 usage or configuration error.";
@@ -405,7 +407,7 @@ pub(crate) fn current_interval(
     t: &Target,
     now: Timestamp,
 ) -> Option<std::time::Duration> {
-    if t.state != crate::store::TargetState::Active {
+    if t.state != crate::model::TargetState::Active {
         return None;
     }
     let anchor = crate::schedule::age_anchor(t.published_at, t.created_at, now);
@@ -540,7 +542,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     if let Some(n) = max_targets {
                         settings.max_targets = n;
                     }
-                    settings.validate(kind).map_err(UsageError)?;
+                    crate::discover::validate_settings(&settings, kind).map_err(UsageError)?;
                     add::run_source(&ctx, url, kind, settings)
                 }
                 _ => Err(UsageError(

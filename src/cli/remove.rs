@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::{Context, UsageError, find_target};
 use crate::config::ConfigOrigin;
-use crate::types::TargetUrl;
+use crate::model::TargetUrl;
 
 pub(super) fn run(ctx: &Context, url: &TargetUrl, purge: bool) -> anyhow::Result<()> {
     if let ConfigOrigin::File(path) = &ctx.config.origin

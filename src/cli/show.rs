@@ -6,7 +6,7 @@ use anyhow::anyhow;
 use serde_json::json;
 
 use super::{Context, find_target, json_line};
-use crate::types::TargetUrl;
+use crate::model::TargetUrl;
 
 pub(super) fn run(
     ctx: &Context,

@@ -13,8 +13,8 @@ use anyhow::Context as _;
 use super::{Context, json_line, runtime, time_or_dash};
 use crate::check::Checker;
 use crate::discover::Discoverer;
+use crate::model::format_duration;
 use crate::store::StoreHandle;
-use crate::types::format_duration;
 
 pub(super) fn run(ctx: &Context, poll: bool, json: bool) -> anyhow::Result<()> {
     let store = ctx.open_synced_store()?;

@@ -15,8 +15,8 @@ use quick_xml::events::Event;
 use scraper::{Html, Selector};
 use url::Url;
 
+use crate::model::Timestamp;
 use crate::schedule::parse_published;
-use crate::types::Timestamp;
 
 /// One article link a source lists.
 #[derive(Debug, Clone, PartialEq, Eq)]

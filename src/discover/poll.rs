@@ -13,13 +13,15 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use super::MAX_CHILD_SITEMAPS;
 use super::parse::{self, Entry, Sitemap};
-use super::{MAX_CHILD_SITEMAPS, SourceKind, SourceSettings, canon};
 use crate::check::Checker;
 use crate::fetch::{Fetched, FetchedPage, Validators};
+use crate::model::{
+    Discovered, PageCache, Source, SourceKind, SourceSettings, TargetId, TargetUrl, Timestamp,
+    canon, format_duration,
+};
 use crate::schedule;
-use crate::store::{Discovered, PageCache, Source};
-use crate::types::{TargetId, TargetUrl, Timestamp, format_duration};
 
 /// Sources polled at once.
 const POLLS_IN_FLIGHT: usize = 4;

@@ -9,7 +9,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::StoreError;
-use crate::types::Timestamp;
+use crate::model::Timestamp;
 
 /// One embedded migration.
 pub(crate) struct Migration {

@@ -3,7 +3,7 @@
 //!
 //! [`Store`] is the SQLite backend: WAL journal, foreign keys, a busy
 //! timeout, and the embedded migrations in [`migrate`]. Its methods take and
-//! return domain records, never SQL rows, so a second backend (PostgreSQL for
+//! return the records of [`crate::model`], never SQL rows, so a second backend (PostgreSQL for
 //! multi-daemon deployments) can implement the same surface. Every logical
 //! event is one transaction: a check with its new version and that
 //! version's diff commit together or not at all.
@@ -22,16 +22,19 @@
 mod migrate;
 mod sources;
 
-pub use sources::{Discovered, Merged, PollReport, Source, SourceSummary, SourceSyncReport};
-
 use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::detect::ChangeClass;
-use crate::diff::{Change, DiffSummary, Field, Fields};
-use crate::types::{ContentHash, TargetId, TargetUrl, Timestamp};
+use crate::diff::Change;
+use crate::model::{
+    Backlog, Capture, CaptureOutcome, ChangeRow, CheckFacts, CheckStatus, DatesSeen, Delivery,
+    DeliveryState, Followup, HistoryRow, NewDelivery, Next, Origin, PageCache, Recent,
+    StoreDecision, Streak, SyncReport, Target, TargetId, TargetSettings, TargetState,
+    TargetSummary, TargetUrl, Timestamp, Version,
+};
 
 /// How long a writer waits for another process's transaction.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -91,213 +94,6 @@ pub enum StoreError {
     Commit { db: String, message: String },
 }
 
-/// Who put a target in the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// A `[[target]]` of the config file.
-    Config,
-    /// `redline add` or `redline check URL`.
-    Cli,
-}
-
-impl Origin {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Config => "config",
-            Self::Cli => "cli",
-        }
-    }
-}
-
-/// Whether a target is checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TargetState {
-    /// Checked when due.
-    Active,
-    /// Kept but no longer checked (old articles).
-    Retired,
-    /// Removed from the config or with `redline remove`; history kept.
-    Removed,
-}
-
-impl TargetState {
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "active" => Some(Self::Active),
-            "retired" => Some(Self::Retired),
-            "removed" => Some(Self::Removed),
-            _ => None,
-        }
-    }
-
-    /// The name used in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Retired => "retired",
-            Self::Removed => "removed",
-        }
-    }
-}
-
-/// A target as stored.
-#[derive(Debug, Clone)]
-pub struct Target {
-    /// Database id.
-    pub id: TargetId,
-    /// Article URL.
-    pub url: TargetUrl,
-    /// Label.
-    pub name: Option<String>,
-    /// Fixed interval, or `None` for the default.
-    pub interval: Option<Duration>,
-    /// CSS selector of the body, as written.
-    pub selector: Option<String>,
-    /// Regexes masked before comparison, as written.
-    pub ignore: Vec<String>,
-    /// CSS selectors removed before extraction, as written.
-    pub exclude: Vec<String>,
-    /// Labels for alert filters.
-    pub tags: Vec<String>,
-    /// Checked or not.
-    pub state: TargetState,
-    /// When it is next due.
-    pub next_check_at: Timestamp,
-    /// Host or host:port, lower case: the unit of politeness.
-    pub host: String,
-    /// When Redline first saw it.
-    pub created_at: Timestamp,
-    /// Published time of the latest version, when one was found.
-    pub published_at: Option<Timestamp>,
-    /// Whether robots.txt is obeyed (`None`: host or global setting).
-    pub robots_txt: Option<bool>,
-    /// What a conditional request may send and compare.
-    pub cache: PageCache,
-    /// Failed checks in a row.
-    pub failures: u32,
-    /// `404` answers in a row.
-    pub misses: u32,
-    /// Why it was retired, when it was.
-    pub retired_reason: Option<String>,
-    /// How long it is checked from its published time (else first seen);
-    /// `None` follows the age schedule.
-    pub track_for: Option<Duration>,
-    /// The feed, sitemap or page it was discovered from.
-    pub source: Option<String>,
-}
-
-/// What is remembered of the last page that gave (or matched) the latest
-/// version, for conditional requests.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PageCache {
-    /// `ETag` header.
-    pub etag: Option<String>,
-    /// `Last-Modified` header.
-    pub last_modified: Option<String>,
-    /// BLAKE3 of the rules fingerprint and the page bytes.
-    pub body_hash: Option<[u8; 32]>,
-    /// Fingerprint of the extraction rules in force then.
-    pub rules: Option<i64>,
-    /// When the page was last fetched in full (not answered by a `304`).
-    pub fetched_at: Option<Timestamp>,
-}
-
-/// When a target is next checked, or that it is retired.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Next {
-    /// Due again at this time.
-    At(Timestamp),
-    /// Kept, no longer checked on its own; the reason is recorded.
-    Retire(String),
-}
-
-/// What a check leaves on its target besides the check row.
-#[derive(Debug, Clone)]
-pub struct Followup {
-    /// Next due time, or retirement.
-    pub next: Next,
-    /// Validators and body hash of this page; kept only when the check
-    /// stored or matched a version.
-    pub cache: PageCache,
-    /// The page's published time, the age schedule's anchor.
-    pub published_at: Option<Timestamp>,
-    /// Which versions keep their page.
-    pub raw_html: crate::config::RawHtmlPolicy,
-}
-
-/// Failure streaks after a failed check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Streak {
-    /// Failed checks in a row, this one included.
-    pub failures: u32,
-    /// `404` answers in a row, this one included.
-    pub misses: u32,
-}
-
-/// How far the schedule has fallen behind, for the daemon's summary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Backlog {
-    /// Active targets due now.
-    pub due: u64,
-    /// The most overdue target's due time.
-    pub oldest_due: Option<Timestamp>,
-    /// Active targets.
-    pub active: u64,
-}
-
-/// A target with the figures `redline list` shows.
-#[derive(Debug, Clone)]
-pub struct TargetSummary {
-    /// The target.
-    pub target: Target,
-    /// Versions stored.
-    pub versions: u64,
-    /// Last check attempt.
-    pub last_check: Option<Timestamp>,
-    /// Last new version after the first.
-    pub last_change: Option<Timestamp>,
-    /// Error of the last check, if it failed.
-    pub last_error: Option<String>,
-}
-
-/// Settings for a target added or updated from the command line or config.
-#[derive(Debug, Clone)]
-pub struct TargetSettings {
-    /// Article URL.
-    pub url: TargetUrl,
-    /// Label.
-    pub name: Option<String>,
-    /// Fixed interval.
-    pub interval: Option<Duration>,
-    /// Body selector, already validated.
-    pub selector: Option<String>,
-    /// Ignore regexes, already validated.
-    pub ignore: Vec<String>,
-    /// Exclude selectors, already validated.
-    pub exclude: Vec<String>,
-    /// Labels for alert filters.
-    pub tags: Vec<String>,
-    /// Whether robots.txt is obeyed.
-    pub robots_txt: Option<bool>,
-}
-
-impl TargetSettings {
-    /// Settings with nothing but the URL: the defaults for everything else.
-    pub fn new(url: TargetUrl) -> Self {
-        Self {
-            url,
-            name: None,
-            interval: None,
-            selector: None,
-            ignore: Vec::new(),
-            exclude: Vec::new(),
-            tags: Vec::new(),
-            robots_txt: None,
-        }
-    }
-}
-
 /// The values ?1 to ?11 of the statements that insert targets: url, name,
 /// interval, selector, now, ignore, exclude, tags, host, robots_txt, url_key.
 fn settings_row(t: &TargetSettings, now: Timestamp) -> impl rusqlite::Params + '_ {
@@ -312,214 +108,12 @@ fn settings_row(t: &TargetSettings, now: Timestamp) -> impl rusqlite::Params + '
         rules_json(&t.tags),
         t.url.host_key(),
         t.robots_txt,
-        crate::discover::canon::key(t.url.as_url()),
+        crate::model::canon::key(t.url.as_url()),
     )
 }
 
 fn rules_json(rules: &[String]) -> Option<String> {
     (!rules.is_empty()).then(|| serde_json::to_string(rules).expect("strings serialise"))
-}
-
-/// What a config sync did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SyncReport {
-    /// Targets new to the database.
-    pub added: Vec<String>,
-    /// Config targets no longer in the config, now `removed`.
-    pub removed: Vec<String>,
-}
-
-/// How a check ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CheckStatus {
-    /// First version stored.
-    New,
-    /// Same wording as the latest version.
-    Unchanged,
-    /// A new version stored.
-    Changed,
-    /// The page looked broken (a wall, an error, a vanished article).
-    Suspect,
-    /// The check failed; nothing stored.
-    Error,
-}
-
-impl CheckStatus {
-    /// The name used in reports and the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::New => "new",
-            Self::Unchanged => "unchanged",
-            Self::Changed => "changed",
-            Self::Suspect => "suspect",
-            Self::Error => "error",
-        }
-    }
-}
-
-/// Facts about one check attempt.
-#[derive(Debug, Clone)]
-pub struct CheckFacts {
-    /// When it started.
-    pub started_at: Timestamp,
-    /// How long it took.
-    pub duration: Duration,
-    /// HTTP status, if one came.
-    pub http_status: Option<u16>,
-    /// Body bytes received.
-    pub bytes: Option<u64>,
-}
-
-/// A captured article, ready to compare and store.
-#[derive(Debug, Clone)]
-pub struct Capture {
-    /// Normalised headline.
-    pub title: String,
-    /// Normalised body.
-    pub text: String,
-    /// Byline.
-    pub byline: Option<String>,
-    /// Published time as given.
-    pub published: Option<String>,
-    /// Modified time as given.
-    pub modified: Option<String>,
-    /// Canonical URL.
-    pub canonical: Option<String>,
-    /// Description.
-    pub description: Option<String>,
-    /// Hash of title and text.
-    pub hash: ContentHash,
-    /// URL after redirects.
-    pub final_url: String,
-    /// The page as fetched; compressed when stored.
-    pub raw_html: Vec<u8>,
-}
-
-impl Capture {
-    /// The versioned fields.
-    pub fn fields(&self) -> Fields<'_> {
-        Fields {
-            title: &self.title,
-            text: &self.text,
-            byline: self.byline.as_deref(),
-            published: self.published.as_deref(),
-            canonical: self.canonical.as_deref(),
-            description: self.description.as_deref(),
-        }
-    }
-}
-
-/// What storing a capture did.
-#[derive(Debug, Clone)]
-pub enum CaptureOutcome {
-    /// Version 1 stored.
-    New { version: u32 },
-    /// Same as the latest version.
-    Unchanged { version: u32 },
-    /// A new version stored with its diff.
-    Changed {
-        from: u32,
-        to: u32,
-        /// The new headline.
-        title: String,
-        summary: DiffSummary,
-        class: ChangeClass,
-        revert_of: Option<u32>,
-        alert_paused: bool,
-    },
-    /// Not trusted; nothing stored.
-    Suspect {
-        reason: String,
-        version: Option<u32>,
-    },
-    /// The page could not be used (recorded as an error check).
-    Failed { message: String },
-}
-
-/// What detection sees of a target inside the recording transaction.
-#[derive(Debug, Clone)]
-pub struct Recent {
-    /// Latest versions, newest first, reverts resolved; with their row ids.
-    pub versions: Vec<(i64, Version)>,
-    /// Latest checks, newest first, as (outcome, error or reason, whether
-    /// it saw the same article text as this capture).
-    pub checks: Vec<(String, Option<String>, bool)>,
-    /// The target's URL.
-    pub url: String,
-    /// Whether `target.failing` was sent and `target.recovered` is owed.
-    pub failing_alerted: bool,
-}
-
-/// An alert to queue in the outbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewDelivery {
-    /// The webhook-id, stable across attempts.
-    pub id: String,
-    /// The sink's name.
-    pub sink: String,
-    /// `article.changed`, `target.failing`, …
-    pub event: String,
-    /// The exact body to send.
-    pub payload: String,
-}
-
-/// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DeliveryState {
-    /// Not yet received.
-    Pending,
-    /// Received (2xx).
-    Delivered,
-    /// Given up on.
-    Failed,
-}
-
-impl DeliveryState {
-    /// The name used in reports and the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "delivered" => Self::Delivered,
-            "failed" => Self::Failed,
-            _ => Self::Pending,
-        }
-    }
-}
-
-/// An alert in the outbox.
-#[derive(Debug, Clone)]
-pub struct Delivery {
-    /// Creation order.
-    pub seq: i64,
-    /// The webhook-id.
-    pub id: String,
-    /// The sink's name.
-    pub sink: String,
-    /// The target's URL.
-    pub url: String,
-    /// The event type.
-    pub event: String,
-    /// The body.
-    pub payload: String,
-    /// Where it stands.
-    pub state: DeliveryState,
-    /// Attempts made.
-    pub attempts: u32,
-    /// When it was queued.
-    pub created_at: Timestamp,
-    /// When it is next tried.
-    pub next_attempt_at: Timestamp,
-    /// The last attempt's error.
-    pub last_error: Option<String>,
 }
 
 fn insert_deliveries(
@@ -556,150 +150,6 @@ fn delivery_from_row(r: &Row<'_>) -> rusqlite::Result<Delivery> {
         next_attempt_at: Timestamp(r.get(9)?),
         last_error: r.get(10)?,
     })
-}
-
-/// What to record for a capture.
-#[derive(Debug, Clone)]
-pub enum StoreDecision {
-    /// Same as the latest version.
-    Unchanged,
-    /// Not trusted: a `suspect` check with this reason.
-    Suspect { reason: String },
-    /// Not usable: an `error` check with this message.
-    Error { message: String },
-    /// A new version.
-    Store {
-        /// Change class (`None` for version 1).
-        class: Option<ChangeClass>,
-        /// Version whose content this one has again.
-        revert_of: Option<u32>,
-        /// Alerts held back (flapping).
-        alert_paused: bool,
-        /// Diff against the latest version (`None` for version 1).
-        summary: Option<DiffSummary>,
-    },
-}
-
-/// A stored version.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Version {
-    /// 1, 2, …
-    pub number: u32,
-    /// When it was captured.
-    pub captured_at: Timestamp,
-    /// Headline.
-    pub title: String,
-    /// Body.
-    pub text: String,
-    /// Words in the body.
-    pub words: u64,
-    /// Byline.
-    pub byline: Option<String>,
-    /// Published time.
-    pub published: Option<String>,
-    /// Modified time.
-    pub modified: Option<String>,
-    /// Canonical URL.
-    pub canonical: Option<String>,
-    /// Description.
-    pub description: Option<String>,
-    /// Class of the change that produced it (`None` for version 1).
-    pub class: Option<ChangeClass>,
-    /// The earlier version whose content it has again, for a revert.
-    pub revert_of: Option<u32>,
-    /// Whether alerts were held back for it (flapping).
-    pub alert_paused: bool,
-}
-
-impl Version {
-    /// The versioned fields.
-    pub fn fields(&self) -> Fields<'_> {
-        Fields {
-            title: &self.title,
-            text: &self.text,
-            byline: self.byline.as_deref(),
-            published: self.published.as_deref(),
-            canonical: self.canonical.as_deref(),
-            description: self.description.as_deref(),
-        }
-    }
-}
-
-/// One row of `redline history`.
-#[derive(Debug, Clone)]
-pub struct HistoryRow {
-    /// Version number.
-    pub version: u32,
-    /// When it was captured.
-    pub captured_at: Timestamp,
-    /// Headline.
-    pub title: String,
-    /// Words in the body.
-    pub words: u64,
-    /// Words added since the previous version (`None` for version 1).
-    pub added: Option<u64>,
-    /// Words removed since the previous version.
-    pub removed: Option<u64>,
-    /// Whether the headline changed.
-    pub title_changed: bool,
-    /// The fields that changed since the previous version (empty for 1).
-    pub changed_fields: Vec<Field>,
-    /// Class of the change (`None` for version 1).
-    pub class: Option<ChangeClass>,
-    /// For a revert, the version whose text came back.
-    pub revert_of: Option<u32>,
-    /// Whether alerts were held back (flapping).
-    pub alert_paused: bool,
-    /// Published time the version was captured with.
-    pub published: Option<String>,
-    /// Modified time the version was captured with.
-    pub modified: Option<String>,
-    /// Other dates that later checks saw on the same wording.
-    pub dates_seen: Option<DatesSeen>,
-}
-
-/// Dates a page showed on checks that found the same wording as a version
-/// but other published or modified times (dates alone never make a
-/// version; they are kept on the check).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DatesSeen {
-    /// How many checks saw dates other than the version's.
-    pub checks: u64,
-    /// The latest of them.
-    pub checked_at: Timestamp,
-    /// The published time it saw.
-    pub published: Option<String>,
-    /// The modified time it saw.
-    pub modified: Option<String>,
-}
-
-/// One row of `redline changes`.
-#[derive(Debug, Clone)]
-pub struct ChangeRow {
-    /// Article URL.
-    pub url: TargetUrl,
-    /// Target label.
-    pub name: Option<String>,
-    /// Previous version.
-    pub from: u32,
-    /// New version.
-    pub to: u32,
-    /// When the new version was captured.
-    pub captured_at: Timestamp,
-    /// Words added.
-    pub added: u64,
-    /// Words removed.
-    pub removed: u64,
-    /// Headline of the new version.
-    pub title: String,
-    /// Whether the headline changed.
-    pub title_changed: bool,
-    /// Class of the change.
-    pub class: Option<ChangeClass>,
-    /// The target's tags.
-    pub tags: Vec<String>,
-    /// The source the target was discovered from.
-    pub source: Option<String>,
 }
 
 /// The SQLite store.
@@ -1074,7 +524,7 @@ impl Store {
                 tx.run(
                     "UPDATE targets SET host = COALESCE(host, ?2), url_key = COALESCE(url_key, ?3)
                      WHERE id = ?1",
-                    params![id, u.host_key(), crate::discover::canon::key(u.as_url())],
+                    params![id, u.host_key(), crate::model::canon::key(u.as_url())],
                 )
                 .map_err(&sql)?;
             }
@@ -1808,7 +1258,7 @@ impl Store {
                         }
                     })?
                 };
-                if followup.raw_html == crate::config::RawHtmlPolicy::FirstAndLatest && number > 2 {
+                if followup.raw_html == crate::model::RawHtmlPolicy::FirstAndLatest && number > 2 {
                     // Only the first and the latest page are kept.
                     tx.run(
                         "DELETE FROM pages WHERE version_id IN
@@ -2525,6 +1975,7 @@ fn writer(mut store: Store, queue: std::sync::mpsc::Receiver<Job>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Discovered, Source, SourceSettings};
 
     fn settings(url: &str) -> TargetSettings {
         TargetSettings::new(TargetUrl::parse(url).unwrap())
@@ -2535,7 +1986,7 @@ mod tests {
             next: Next::At(Timestamp(next)),
             cache: PageCache::default(),
             published_at: None,
-            raw_html: crate::config::RawHtmlPolicy::All,
+            raw_html: crate::model::RawHtmlPolicy::All,
         }
     }
 
@@ -2548,7 +1999,7 @@ mod tests {
             modified: None,
             canonical: None,
             description: None,
-            hash: crate::types::ContentHash::of(format!("{title}\0{text}").as_bytes()),
+            hash: crate::model::ContentHash::of(format!("{title}\0{text}").as_bytes()),
             final_url: "https://e.com/a".into(),
             raw_html: b"<p>x</p>".to_vec(),
         }
@@ -2601,16 +2052,16 @@ mod tests {
     fn discovered(url: &str, published: Option<i64>) -> Discovered {
         let url = TargetUrl::parse(url).unwrap();
         Discovered {
-            key: crate::discover::canon::key(url.as_url()),
+            key: crate::model::canon::key(url.as_url()),
             url,
             published: published.map(Timestamp),
         }
     }
 
-    fn add_feed(store: &mut Store, s: crate::discover::SourceSettings) -> Source {
+    fn add_feed(store: &mut Store, s: SourceSettings) -> Source {
         let url = TargetUrl::parse("https://e.com/feed.xml").unwrap();
         store
-            .add_source(&url, crate::discover::SourceKind::Feed, &s, Timestamp(0))
+            .add_source(&url, crate::model::SourceKind::Feed, &s, Timestamp(0))
             .unwrap();
         store.source_by_url(&url).unwrap().unwrap()
     }
@@ -2641,11 +2092,11 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let src = add_feed(
             &mut store,
-            crate::discover::SourceSettings {
+            SourceSettings {
                 max_new_per_poll: 2,
                 max_targets: 3,
                 track_for_ms: Some(3_600_000),
-                targets: crate::discover::TargetDefaults {
+                targets: crate::model::TargetDefaults {
                     tags: vec!["world".into()],
                     ..Default::default()
                 },
@@ -2720,7 +2171,7 @@ mod tests {
     #[test]
     fn changed_source_defaults_reach_its_targets() {
         let mut store = Store::open_in_memory().unwrap();
-        let src = add_feed(&mut store, crate::discover::SourceSettings::default());
+        let src = add_feed(&mut store, SourceSettings::default());
         store
             .record_poll(
                 &src,
@@ -2747,7 +2198,7 @@ mod tests {
     #[test]
     fn a_shared_canonical_retires_the_discovered_duplicate() {
         let mut store = Store::open_in_memory().unwrap();
-        let src = add_feed(&mut store, crate::discover::SourceSettings::default());
+        let src = add_feed(&mut store, SourceSettings::default());
         // The canonical story was added by hand; the others discovered.
         let (a, _) = store
             .add_target(&settings("https://e.com/story"), Timestamp(0))
@@ -2976,7 +2427,7 @@ mod tests {
             .add_target(&settings("https://e.com/a"), Timestamp(0))
             .unwrap();
         let policy = Followup {
-            raw_html: crate::config::RawHtmlPolicy::FirstAndLatest,
+            raw_html: crate::model::RawHtmlPolicy::FirstAndLatest,
             ..followup(0)
         };
         for n in 1..=4i64 {

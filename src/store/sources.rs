@@ -4,94 +4,11 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Cached, PageCache, Store, StoreError, Tx, rules_json, sql_error};
-use crate::discover::{SourceKind, SourceSettings};
-use crate::types::{TargetId, TargetUrl, Timestamp};
-
-/// A source as stored.
-#[derive(Debug, Clone)]
-pub struct Source {
-    /// Database id.
-    pub id: i64,
-    /// The feed, sitemap or page URL.
-    pub url: TargetUrl,
-    /// What it is.
-    pub kind: SourceKind,
-    /// Filters, caps and target defaults.
-    pub settings: SourceSettings,
-    /// Host or host:port, lower case.
-    pub host: String,
-    /// Failed polls in a row.
-    pub failures: u32,
-    /// Validators of the last good response.
-    pub cache: PageCache,
-    /// Whether it is still polled (`false`: removed).
-    pub active: bool,
-    /// Who added it.
-    pub from_config: bool,
-}
-
-/// A source with the figures `redline sources` shows.
-#[derive(Debug, Clone)]
-pub struct SourceSummary {
-    /// The source.
-    pub source: Source,
-    /// Last poll attempt.
-    pub last_poll: Option<Timestamp>,
-    /// Next poll.
-    pub next_poll: Timestamp,
-    /// Error of the last poll, if it failed.
-    pub last_error: Option<String>,
-    /// Targets it created, in any state.
-    pub articles: u64,
-    /// Of which active.
-    pub active_articles: u64,
-}
-
-/// An article link found by a poll, cleaned and keyed.
-#[derive(Debug, Clone)]
-pub struct Discovered {
-    /// The URL to fetch.
-    pub url: TargetUrl,
-    /// Its identity ([`crate::discover::canon::key`]).
-    pub key: String,
-    /// Published time from the source.
-    pub published: Option<Timestamp>,
-}
-
-/// What storing a poll's links did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PollReport {
-    /// Targets created, by URL.
-    pub created: Vec<String>,
-    /// Links already watched (same identity, or the canonical URL of a
-    /// watched target).
-    pub known: usize,
-    /// New links left for a later poll: `max_new_per_poll` reached.
-    pub capped_per_poll: usize,
-    /// New links not taken: the source has `max_targets` active targets.
-    pub capped_total: usize,
-}
-
-/// Two targets found to be one article ([`Store::merge_canonical`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Merged {
-    /// URL of the target retired as the duplicate.
-    pub retired: String,
-    /// URL of the target kept.
-    pub kept: String,
-    /// The reason recorded on the retired one.
-    pub reason: String,
-}
-
-/// What a config sync did to sources.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SourceSyncReport {
-    /// Sources new to the database.
-    pub added: Vec<String>,
-    /// Config sources no longer in the config, now removed.
-    pub removed: Vec<String>,
-}
+use super::{Cached, Store, StoreError, Tx, rules_json, sql_error};
+use crate::model::{
+    Discovered, Merged, PageCache, PollReport, Source, SourceKind, SourceSettings, SourceSummary,
+    SourceSyncReport, TargetId, TargetUrl, Timestamp,
+};
 
 /// The target another one may duplicate, as [`Store::merge_canonical`]
 /// reads it.

@@ -665,9 +665,10 @@ fn sources_poll_once_from_the_command_line() {
 /// the library with the scheduler's clock, without sleeping.
 #[test]
 fn track_for_outlasts_or_cuts_short_the_age_schedule() {
-    use redline::discover::{SourceKind, SourceSettings, canon};
-    use redline::store::{CheckStatus, Discovered, PageCache, TargetState};
-    use redline::types::{TargetUrl, Timestamp};
+    use redline::model::canon;
+    use redline::model::{CheckStatus, Discovered, PageCache, TargetState};
+    use redline::model::{SourceKind, SourceSettings};
+    use redline::model::{TargetUrl, Timestamp};
 
     const MIN: i64 = 60_000;
     const HOUR: i64 = 60 * MIN;

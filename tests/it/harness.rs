@@ -727,7 +727,7 @@ pub struct Driven {
 
 impl Driven {
     /// Starts with the clock at `start` and the test config's fetch limits.
-    pub fn new(start: redline::types::Timestamp) -> Self {
+    pub fn new(start: redline::model::Timestamp) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = redline::store::Store::open(&dir.path().join("driven.db")).unwrap();
         let handle = redline::store::StoreHandle::new(store);
@@ -739,7 +739,7 @@ impl Driven {
         let now = Arc::new(std::sync::atomic::AtomicI64::new(start.millis()));
         let clock = {
             let now = Arc::clone(&now);
-            Arc::new(move || redline::types::Timestamp(now.load(Ordering::SeqCst)))
+            Arc::new(move || redline::model::Timestamp(now.load(Ordering::SeqCst)))
         };
         let checker = redline::check::Checker::new(&config, handle.clone())
             .unwrap()
@@ -773,12 +773,12 @@ impl Driven {
         &self,
         url: &str,
         at: i64,
-    ) -> (redline::check::CheckReport, redline::store::Target) {
+    ) -> (redline::check::CheckReport, redline::model::Target) {
         self.now.store(at, Ordering::SeqCst);
-        let u = redline::types::TargetUrl::parse(url).unwrap();
+        let u = redline::model::TargetUrl::parse(url).unwrap();
         let target = self.store(move |s| Ok(s.target_by_url(&u)?.unwrap()));
         let report = self.rt.block_on(self.checker.check(&target));
-        let u = redline::types::TargetUrl::parse(url).unwrap();
+        let u = redline::model::TargetUrl::parse(url).unwrap();
         let after = self.store(move |s| Ok(s.target_by_url(&u)?.unwrap()));
         (report, after)
     }

@@ -5,8 +5,7 @@
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use redline::store::{CheckStatus, TargetSettings, TargetState};
-use redline::types::{TargetUrl, Timestamp};
+use redline::model::{CheckStatus, TargetSettings, TargetState, TargetUrl, Timestamp};
 
 use crate::harness::{Driven, PageServer, Route, Workspace, article, free_port, wait_for};
 

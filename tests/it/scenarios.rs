@@ -29,8 +29,8 @@ use redline::check::Checker;
 use redline::config::Config;
 use redline::detect::ChangeClass;
 use redline::fetch::FetchedPage;
-use redline::store::{CheckStatus, Store, StoreHandle, TargetSettings};
-use redline::types::{TargetUrl, Timestamp};
+use redline::model::{CheckStatus, TargetSettings, TargetUrl, Timestamp};
+use redline::store::{Store, StoreHandle};
 
 use crate::harness::article;
 

@@ -1,4 +1,4 @@
-//! Domain types shared by every module: validated target URLs, database
+//! The values every record is made of: validated target URLs, database
 //! identifiers, content hashes, timestamps and human-written durations.
 //!
 //! Raw strings from the command line, the config file or the database are

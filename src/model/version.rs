@@ -1,0 +1,127 @@
+//! Versions as kept and the rows of the history and change reports.
+
+use super::{TargetUrl, Timestamp};
+use crate::detect::ChangeClass;
+use crate::diff::{Field, Fields};
+
+/// A stored version.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Version {
+    /// 1, 2, …
+    pub number: u32,
+    /// When it was captured.
+    pub captured_at: Timestamp,
+    /// Headline.
+    pub title: String,
+    /// Body.
+    pub text: String,
+    /// Words in the body.
+    pub words: u64,
+    /// Byline.
+    pub byline: Option<String>,
+    /// Published time.
+    pub published: Option<String>,
+    /// Modified time.
+    pub modified: Option<String>,
+    /// Canonical URL.
+    pub canonical: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Class of the change that produced it (`None` for version 1).
+    pub class: Option<ChangeClass>,
+    /// The earlier version whose content it has again, for a revert.
+    pub revert_of: Option<u32>,
+    /// Whether alerts were held back for it (flapping).
+    pub alert_paused: bool,
+}
+
+impl Version {
+    /// The versioned fields.
+    pub fn fields(&self) -> Fields<'_> {
+        Fields {
+            title: &self.title,
+            text: &self.text,
+            byline: self.byline.as_deref(),
+            published: self.published.as_deref(),
+            canonical: self.canonical.as_deref(),
+            description: self.description.as_deref(),
+        }
+    }
+}
+
+/// One row of `redline history`.
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    /// Version number.
+    pub version: u32,
+    /// When it was captured.
+    pub captured_at: Timestamp,
+    /// Headline.
+    pub title: String,
+    /// Words in the body.
+    pub words: u64,
+    /// Words added since the previous version (`None` for version 1).
+    pub added: Option<u64>,
+    /// Words removed since the previous version.
+    pub removed: Option<u64>,
+    /// Whether the headline changed.
+    pub title_changed: bool,
+    /// The fields that changed since the previous version (empty for 1).
+    pub changed_fields: Vec<Field>,
+    /// Class of the change (`None` for version 1).
+    pub class: Option<ChangeClass>,
+    /// For a revert, the version whose text came back.
+    pub revert_of: Option<u32>,
+    /// Whether alerts were held back (flapping).
+    pub alert_paused: bool,
+    /// Published time the version was captured with.
+    pub published: Option<String>,
+    /// Modified time the version was captured with.
+    pub modified: Option<String>,
+    /// Other dates that later checks saw on the same wording.
+    pub dates_seen: Option<DatesSeen>,
+}
+
+/// Dates a page showed on checks that found the same wording as a version
+/// but other published or modified times (dates alone never make a
+/// version; they are kept on the check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatesSeen {
+    /// How many checks saw dates other than the version's.
+    pub checks: u64,
+    /// The latest of them.
+    pub checked_at: Timestamp,
+    /// The published time it saw.
+    pub published: Option<String>,
+    /// The modified time it saw.
+    pub modified: Option<String>,
+}
+
+/// One row of `redline changes`.
+#[derive(Debug, Clone)]
+pub struct ChangeRow {
+    /// Article URL.
+    pub url: TargetUrl,
+    /// Target label.
+    pub name: Option<String>,
+    /// Previous version.
+    pub from: u32,
+    /// New version.
+    pub to: u32,
+    /// When the new version was captured.
+    pub captured_at: Timestamp,
+    /// Words added.
+    pub added: u64,
+    /// Words removed.
+    pub removed: u64,
+    /// Headline of the new version.
+    pub title: String,
+    /// Whether the headline changed.
+    pub title_changed: bool,
+    /// Class of the change.
+    pub class: Option<ChangeClass>,
+    /// The target's tags.
+    pub tags: Vec<String>,
+    /// The source the target was discovered from.
+    pub source: Option<String>,
+}
