@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 use crate::alert::{Alerter, ChangeEvent, ChangeFacts};
-use crate::config::{Config, IgnoreRule, NoiseConfig};
-use crate::detect::{self, Earlier, Masks, Observed, Policy, SuspectKind};
+use crate::config::{Config, NoiseConfig};
+use crate::detect::{self, Earlier, IgnoreRule, Masks, Observed, Policy, SuspectKind};
 use crate::diff::{DiffSummary, summarize};
 use crate::extract::{Article, BodySelector, ExtractError, extract_with};
 use crate::fetch::{FetchError, Fetched, FetchedPage, Fetcher, Validators};
@@ -168,7 +168,7 @@ impl Checker {
                 masks: config.defaults.masks,
                 noise: config.noise,
             },
-            politeness: Politeness::new(config),
+            politeness: Politeness::new(&config.fetch, &config.hosts),
             cpu: Arc::new(Semaphore::new(cpu_threads())),
             robots_token,
             revalidate_after: config.fetch.revalidate_after,
@@ -510,7 +510,11 @@ impl Checker {
         let mut ignore: Vec<regex::Regex> =
             self.detection.ignore.iter().map(|r| r.0.clone()).collect();
         for r in &target.ignore {
-            ignore.push(IgnoreRule::parse(r).map_err(CheckError::Rule)?.0);
+            ignore.push(
+                IgnoreRule::parse(r)
+                    .map_err(|e| CheckError::Rule(e.to_string()))?
+                    .0,
+            );
         }
         let mut exclude = self.detection.exclude.clone();
         for e in &target.exclude {

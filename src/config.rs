@@ -17,11 +17,15 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::alert::{AlertFilter, AlertSpec, PayloadFormat, Secret, WebhookSpec};
 use crate::detect::{
-    ChangeClass, DEFAULT_FLAP_LIMIT, DEFAULT_REVERT_WINDOW, DEFAULT_SUSPECT_AFTER, Masks,
+    ChangeClass, DEFAULT_FLAP_LIMIT, DEFAULT_REVERT_WINDOW, DEFAULT_SUSPECT_AFTER, IgnoreRule,
+    Masks,
 };
 use crate::extract::BodySelector;
+use crate::fetch::FetchConfig;
 use crate::model::{RawHtmlPolicy, SourceKind, SourceSettings, TargetUrl, parse_duration};
+use crate::polite::HostSpec;
 
 /// The config file used when neither `--config` nor `$REDLINE_CONFIG` is given.
 pub const DEFAULT_CONFIG_PATH: &str = "config/redline.toml";
@@ -29,24 +33,6 @@ pub const DEFAULT_CONFIG_PATH: &str = "config/redline.toml";
 pub const CONFIG_ENV: &str = "REDLINE_CONFIG";
 /// The SQLite file used when the config names none.
 pub const DEFAULT_DATABASE: &str = "redline.db";
-/// The User-Agent sent with every request.
-pub const DEFAULT_USER_AGENT: &str = concat!(
-    "Redline/",
-    env!("CARGO_PKG_VERSION"),
-    " (news article change monitor; checks each page at most every few minutes)"
-);
-/// Time allowed for a whole request, body included.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Largest body read; a larger page fails its check.
-pub const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
-/// Redirects followed before a check fails.
-pub const DEFAULT_MAX_REDIRECTS: u32 = 5;
-/// Requests in flight over all hosts.
-pub const DEFAULT_CONCURRENCY: u32 = 32;
-/// Requests in flight to one host.
-pub const DEFAULT_PER_HOST_CONCURRENCY: u32 = 2;
-/// Minimum time between request starts to one host.
-pub const DEFAULT_PER_HOST_GAP: Duration = Duration::from_secs(1);
 /// Longest pause after failures in a row (the back-off doubles up to it).
 pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
 /// `404` answers in a row after which a target is retired as gone.
@@ -101,19 +87,6 @@ pub struct SourceSpec {
     pub settings: SourceSettings,
 }
 
-/// One `[[host]]`: politeness settings for one host.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostSpec {
-    /// Host name, or `host:port`, lower case.
-    pub host: String,
-    /// Requests in flight to this host.
-    pub concurrency: Option<u32>,
-    /// Minimum time between request starts.
-    pub gap: Option<Duration>,
-    /// Whether robots.txt is obeyed on this host.
-    pub robots_txt: Option<bool>,
-}
-
 /// `[schedule]`: how often targets without a fixed interval are checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleConfig {
@@ -163,24 +136,6 @@ impl Default for NoiseConfig {
     }
 }
 
-/// A validated `ignore` regex.
-#[derive(Debug, Clone)]
-pub struct IgnoreRule(pub regex::Regex);
-
-impl IgnoreRule {
-    /// Compiles a rule; the message says what is wrong.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        regex::Regex::new(s)
-            .map(Self)
-            .map_err(|e| format!("`{s}` is not a valid regex: {e}"))
-    }
-
-    /// The rule as written.
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
 /// `[storage]` settings.
 #[derive(Debug, Clone)]
 pub struct StorageConfig {
@@ -188,50 +143,6 @@ pub struct StorageConfig {
     pub database: PathBuf,
     /// Which versions keep their raw page.
     pub raw_html: RawHtmlPolicy,
-}
-
-/// `[fetch]` settings.
-#[derive(Debug, Clone)]
-pub struct FetchConfig {
-    /// User-Agent header.
-    pub user_agent: String,
-    /// Time allowed for a whole request, body included.
-    pub timeout: Duration,
-    /// Largest body accepted.
-    pub max_body_bytes: u64,
-    /// Redirects followed.
-    pub max_redirects: u32,
-    /// Requests in flight over all hosts.
-    pub concurrency: u32,
-    /// Requests in flight to one host.
-    pub per_host_concurrency: u32,
-    /// Minimum time between request starts to one host.
-    pub per_host_gap: Duration,
-    /// Whether robots.txt is obeyed.
-    pub robots_txt: bool,
-    /// A target whose last full (unconditional) fetch is older than this is
-    /// fetched without validators, so a server whose `304`s are wrong costs
-    /// at most this long, never an edit.
-    pub revalidate_after: Duration,
-}
-
-/// Default for `[fetch] revalidate_after`.
-pub const DEFAULT_REVALIDATE_AFTER: Duration = Duration::from_secs(24 * 3600);
-
-impl Default for FetchConfig {
-    fn default() -> Self {
-        Self {
-            user_agent: DEFAULT_USER_AGENT.to_string(),
-            timeout: DEFAULT_TIMEOUT,
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            max_redirects: DEFAULT_MAX_REDIRECTS,
-            concurrency: DEFAULT_CONCURRENCY,
-            per_host_concurrency: DEFAULT_PER_HOST_CONCURRENCY,
-            per_host_gap: DEFAULT_PER_HOST_GAP,
-            robots_txt: true,
-            revalidate_after: DEFAULT_REVALIDATE_AFTER,
-        }
-    }
 }
 
 /// `[defaults]` settings for targets.
@@ -271,15 +182,6 @@ pub struct TargetSpec {
     pub robots_txt: Option<bool>,
 }
 
-/// One `[[alert]]` sink.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AlertSpec {
-    /// A structured `tracing` event per change.
-    Log(AlertFilter),
-    /// A signed HTTP POST per event, through the durable outbox.
-    Webhook(Box<WebhookSpec>),
-}
-
 /// Default time a webhook receiver gets to answer.
 pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default first retry delay of a failed delivery.
@@ -290,119 +192,6 @@ pub const DEFAULT_RETRY_MAX: Duration = Duration::from_secs(3600);
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(3 * 86_400);
 /// Default number of failed checks in a row that sends `target.failing`.
 pub const DEFAULT_FAILING_AFTER: u32 = 5;
-
-/// A secret from the config: never printed, logged or stored.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// The secret value.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// Reads `env:NAME`, `file:PATH` or a literal value.
-    pub fn resolve(raw: &str) -> Result<Self, String> {
-        if let Some(name) = raw.strip_prefix("env:") {
-            return std::env::var(name)
-                .map(Self)
-                .map_err(|_| format!("environment variable `{name}` is not set"));
-        }
-        if let Some(path) = raw.strip_prefix("file:") {
-            return std::fs::read_to_string(path)
-                .map(|s| Self(s.trim_end_matches(['\n', '\r']).to_string()))
-                .map_err(|e| format!("cannot read secret file `{path}`: {e}"));
-        }
-        Ok(Self(raw.to_string()))
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-/// How a webhook body is shaped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PayloadFormat {
-    /// Redline's versioned JSON event.
-    Json,
-    /// `{"text": …}` for Slack incoming webhooks.
-    Slack,
-    /// `{"content": …}` for Discord webhooks.
-    Discord,
-}
-
-/// One `[[alert]] kind = "webhook"`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebhookSpec {
-    /// Stable name of the sink (`name`, else the URL).
-    pub name: String,
-    /// Where to POST.
-    pub url: url::Url,
-    /// The signing key, decoded from `whsec_` + base64.
-    pub key: Vec<u8>,
-    /// Extra headers (values may be secrets).
-    pub headers: Vec<(String, Secret)>,
-    /// Time the receiver gets per attempt.
-    pub timeout: Duration,
-    /// Body shape.
-    pub format: PayloadFormat,
-    /// Which changes it hears about.
-    pub filter: AlertFilter,
-    /// First retry delay; doubles per attempt up to `retry_max`.
-    pub retry_min: Duration,
-    /// Longest retry delay.
-    pub retry_max: Duration,
-    /// Age after which an undelivered alert is marked failed.
-    pub max_age: Duration,
-}
-
-/// Which changes a sink hears about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AlertFilter {
-    /// Classes reported; by default every class but `cosmetic`.
-    pub classes: Vec<ChangeClass>,
-    /// Fewest changed words (added + removed) reported.
-    pub min_words: u64,
-    /// Only these targets (empty: all).
-    pub targets: Vec<TargetUrl>,
-    /// Only targets with one of these tags (empty: all).
-    pub tags: Vec<String>,
-    /// Only targets discovered from one of these sources (empty: all).
-    pub sources: Vec<TargetUrl>,
-}
-
-impl Default for AlertFilter {
-    fn default() -> Self {
-        Self {
-            classes: ChangeClass::ALL
-                .into_iter()
-                .filter(|c| *c != ChangeClass::Cosmetic)
-                .collect(),
-            min_words: 0,
-            targets: Vec::new(),
-            tags: Vec::new(),
-            sources: Vec::new(),
-        }
-    }
-}
-
-impl AlertFilter {
-    /// Whether a change passes the filter.
-    pub fn accepts(&self, class: ChangeClass, changed_words: u64) -> bool {
-        self.classes.contains(&class) && changed_words >= self.min_words
-    }
-
-    /// Whether the sink wants events about this target at all.
-    pub fn covers(&self, url: &str, tags: &[String], source: Option<&str>) -> bool {
-        (self.targets.is_empty() || self.targets.iter().any(|t| t.as_str() == url))
-            && (self.tags.is_empty() || self.tags.iter().any(|t| tags.contains(t)))
-            && (self.sources.is_empty()
-                || source.is_some_and(|s| self.sources.iter().any(|f| f.as_str() == s)))
-    }
-}
 
 /// A configuration mistake, with where it is.
 #[derive(Debug, thiserror::Error)]
@@ -1278,6 +1067,7 @@ struct RawAlert {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fetch::{DEFAULT_MAX_BODY_BYTES, DEFAULT_PER_HOST_GAP, DEFAULT_TIMEOUT};
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::from_toml(text, Path::new("test.toml"))

@@ -21,7 +21,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-use crate::config::{Config, HostSpec};
+use crate::fetch::FetchConfig;
 use crate::model::TargetUrl;
 use crate::robots::Rules;
 
@@ -118,19 +118,15 @@ impl HostPermit {
 
 impl Politeness {
     /// Politeness from `[fetch]` and `[[host]]`.
-    pub fn new(config: &Config) -> Arc<Self> {
+    pub fn new(fetch: &FetchConfig, hosts: &[HostSpec]) -> Arc<Self> {
         Arc::new(Self {
             default: HostRules {
-                concurrency: config.fetch.per_host_concurrency,
-                gap: config.fetch.per_host_gap,
-                robots_txt: config.fetch.robots_txt,
+                concurrency: fetch.per_host_concurrency,
+                gap: fetch.per_host_gap,
+                robots_txt: fetch.robots_txt,
             },
-            hosts: config
-                .hosts
-                .iter()
-                .map(|h| (h.host.clone(), h.clone()))
-                .collect(),
-            global: Arc::new(Semaphore::new(config.fetch.concurrency.max(1) as usize)),
+            hosts: hosts.iter().map(|h| (h.host.clone(), h.clone())).collect(),
+            global: Arc::new(Semaphore::new(fetch.concurrency.max(1) as usize)),
             gates: Mutex::new(HashMap::new()),
             released: Notify::new(),
             robots: Mutex::new(HashMap::new()),
@@ -326,19 +322,41 @@ pub fn robots_path(url: &TargetUrl) -> String {
     }
 }
 
+/// One `[[host]]`: politeness settings for one host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostSpec {
+    /// Host name, or `host:port`, lower case.
+    pub host: String,
+    /// Requests in flight to this host.
+    pub concurrency: Option<u32>,
+    /// Minimum time between request starts.
+    pub gap: Option<Duration>,
+    /// Whether robots.txt is obeyed on this host.
+    pub robots_txt: Option<bool>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn politeness(toml: &str) -> Arc<Politeness> {
-        Politeness::new(&Config::from_toml(toml, std::path::Path::new("t.toml")).unwrap())
+    /// `[fetch]` with these per-host settings, the rest default.
+    fn fetch(per_host_concurrency: u32, per_host_gap: Duration) -> FetchConfig {
+        FetchConfig {
+            per_host_concurrency,
+            per_host_gap,
+            ..FetchConfig::default()
+        }
     }
 
     #[tokio::test(start_paused = true)]
     async fn concurrency_and_gap_per_host() {
-        let p = politeness(
-            "[fetch]\nper_host_concurrency = 2\nper_host_gap = \"1s\"\n[[host]]\nmatch = \"fast.com\"\nconcurrency = 3\ngap = \"0s\"\n",
-        );
+        let fast = HostSpec {
+            host: "fast.com".into(),
+            concurrency: Some(3),
+            gap: Some(Duration::ZERO),
+            robots_txt: None,
+        };
+        let p = Politeness::new(&fetch(2, Duration::from_secs(1)), &[fast]);
         let a = p.try_start("slow.com").unwrap();
         // The gap holds the second request back even with a slot free.
         assert!(matches!(p.try_start("slow.com"), Err(Busy::Until(_))));
@@ -363,7 +381,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn retry_after_pauses_a_host_and_start_waits() {
-        let p = politeness("[fetch]\nper_host_gap = \"0s\"\n");
+        let p = Politeness::new(&fetch(2, Duration::ZERO), &[]);
         p.pause("a.com", Duration::from_secs(30));
         assert!(matches!(p.try_start("a.com"), Err(Busy::Until(_))));
         let t0 = Instant::now();
@@ -375,7 +393,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn requests_are_sent_a_gap_apart_and_held_by_retry_after() {
-        let p = politeness("[fetch]\nper_host_concurrency = 2\nper_host_gap = \"1s\"\n");
+        let p = Politeness::new(&fetch(2, Duration::from_secs(1)), &[]);
         let a = p.try_start("a.com").unwrap();
         tokio::time::advance(Duration::from_millis(1001)).await;
         let b = p.try_start("a.com").unwrap();
@@ -401,7 +419,13 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn global_cap_holds() {
-        let p = politeness("[fetch]\nconcurrency = 2\nper_host_gap = \"0s\"\n");
+        let p = Politeness::new(
+            &FetchConfig {
+                concurrency: 2,
+                ..fetch(2, Duration::ZERO)
+            },
+            &[],
+        );
         let _a = p.try_start("a.com").unwrap();
         let _b = p.try_start("b.com").unwrap();
         assert_eq!(p.try_start("c.com").unwrap_err(), Busy::Global);

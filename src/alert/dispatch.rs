@@ -17,7 +17,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::webhook::{self, Attempt};
-use crate::config::WebhookSpec;
+use crate::alert::WebhookSpec;
 use crate::model::{Delivery, Timestamp};
 use crate::store::{StoreError, StoreHandle};
 
@@ -198,7 +198,7 @@ impl Dispatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{AlertFilter, PayloadFormat};
+    use crate::alert::{AlertFilter, PayloadFormat};
 
     fn spec() -> WebhookSpec {
         WebhookSpec {

@@ -19,14 +19,16 @@
 //! row, and `target.recovered` when it works again.
 
 pub mod dispatch;
+mod spec;
 pub mod webhook;
+
+pub use spec::{AlertFilter, AlertSpec, PayloadFormat, Secret, SecretError, WebhookSpec};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::json;
 
-use crate::config::{AlertFilter, AlertSpec, PayloadFormat, WebhookSpec};
 use crate::detect::ChangeClass;
 use crate::diff::DiffSummary;
 use crate::model::{NewDelivery, TargetUrl, Timestamp};

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::config::WebhookSpec;
+use crate::alert::WebhookSpec;
 
 /// The signature header value for one attempt.
 pub fn sign(key: &[u8], id: &str, timestamp: i64, body: &str) -> String {

@@ -7,8 +7,8 @@ use anyhow::{Context as _, anyhow};
 use serde_json::json;
 
 use super::{AlertsAction, Context, UsageError, json_line, runtime, time_or_dash};
+use crate::alert::AlertSpec;
 use crate::alert::{PAYLOAD_SCHEMA, webhook};
-use crate::config::AlertSpec;
 use crate::model::{DeliveryState, Timestamp};
 
 /// Deliveries listed at most.

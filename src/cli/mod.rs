@@ -26,7 +26,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{Config, ConfigError, ConfigOrigin, IgnoreRule};
+use crate::config::{Config, ConfigError, ConfigOrigin};
+use crate::detect::IgnoreRule;
 use crate::extract::BodySelector;
 use crate::model::{
     SourceKind, SourceSettings, Target, TargetDefaults, TargetSettings, TargetUrl, Timestamp,
@@ -307,7 +308,7 @@ fn parse_period(s: &str) -> Result<Duration, String> {
 }
 
 fn parse_ignore(s: &str) -> Result<IgnoreRule, String> {
-    IgnoreRule::parse(s)
+    IgnoreRule::parse(s).map_err(|e| e.to_string())
 }
 
 fn parse_selector(s: &str) -> Result<BodySelector, String> {

@@ -66,7 +66,7 @@ pub fn validate_settings(settings: &SourceSettings, kind: SourceKind) -> Result<
             .map_err(|err| format!("`targets.exclude`: {err}"))?;
     }
     for r in &settings.targets.ignore {
-        crate::config::IgnoreRule::parse(r).map_err(|e| format!("`targets.ignore`: {e}"))?;
+        crate::detect::IgnoreRule::parse(r).map_err(|e| format!("`targets.ignore`: {e}"))?;
     }
     Ok(())
 }

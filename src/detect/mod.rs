@@ -35,6 +35,10 @@ use serde::{Deserialize, Serialize};
 use crate::diff::{DiffSummary, Fields};
 use crate::text::word_count;
 
+mod ignore;
+
+pub use ignore::{IgnoreRule, IgnoreRuleError};
+
 /// Most words changed for a change to be `minor`.
 pub const MINOR_WORDS: usize = 5;
 /// Default for `[noise] suspect_after`.

@@ -23,8 +23,15 @@ use reqwest::header::{
     IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
 };
 
-use crate::config::FetchConfig;
 use crate::model::TargetUrl;
+
+mod settings;
+
+pub use settings::{
+    DEFAULT_CONCURRENCY, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_REDIRECTS,
+    DEFAULT_PER_HOST_CONCURRENCY, DEFAULT_PER_HOST_GAP, DEFAULT_REVALIDATE_AFTER, DEFAULT_TIMEOUT,
+    DEFAULT_USER_AGENT, FetchConfig,
+};
 
 /// A page as the server sent it.
 #[derive(Debug, Clone)]
