@@ -1,9 +1,10 @@
 //! One check of one target: robots.txt → fetch (conditional) → decode →
 //! extract → normalise → decide → store → alert, and when it is due next.
 //!
-//! [`Checker`] owns what every check shares: the HTTP client, the store, the
-//! alert sinks, the detection settings, the schedule, [`Politeness`], a
-//! bounded pool for CPU work and the clock. A `304`, or a page
+//! [`Checker`] owns what every check shares: the [`PoliteClient`] (fetcher,
+//! politeness gates, robots.txt, `Retry-After`), the store, the alert sinks,
+//! the detection settings, the [`Scheduler`], a bounded pool for CPU work
+//! and the clock. A `304`, or a page
 //! byte-identical to the one that gave the latest version, is recorded as
 //! unchanged without parsing. Decoding, parsing and extraction run on tokio's
 //! blocking pool under a semaphore the size of the machine's cores, so the
@@ -24,18 +25,14 @@ use crate::config::{Config, NoiseConfig};
 use crate::detect::{self, Earlier, IgnoreRule, Masks, Observed, Policy, SuspectKind};
 use crate::diff::{DiffSummary, summarize};
 use crate::extract::{Article, BodySelector, ExtractError, extract_with};
-use crate::fetch::{FetchError, Fetched, FetchedPage, Fetcher, Validators};
+use crate::fetch::{FetchError, Fetched, FetchedPage, Validators};
 use crate::metrics::Metrics;
 use crate::model::{
     Capture, CaptureOutcome, CheckFacts, CheckStatus, ContentHash, Followup, NewDelivery, Next,
     PageCache, RawHtmlPolicy, Recent, StoreDecision, Streak, Target, TargetUrl, Timestamp,
-    format_duration,
 };
-use crate::polite::{
-    HostPermit, Politeness, ROBOTS_RETRY, ROBOTS_TTL, robots_location, robots_path,
-};
-use crate::robots::{MAX_ROBOTS_BYTES, Rules};
-use crate::schedule::{self, AgeTier, next_check_at};
+use crate::polite::{HostPermit, PoliteClient, PoliteError, Politeness};
+use crate::schedule::{Clock, Scheduler};
 use crate::store::{StoreError, StoreHandle};
 
 /// What a check found, for reports.
@@ -78,6 +75,15 @@ enum CheckError {
     Task(String),
 }
 
+impl From<PoliteError> for CheckError {
+    fn from(e: PoliteError) -> Self {
+        match e {
+            PoliteError::Fetch(f) => Self::Fetch(f),
+            PoliteError::Robots(why) => Self::Robots(why),
+        }
+    }
+}
+
 /// Global detection settings, combined with each target's own rules.
 #[derive(Debug, Clone)]
 struct DetectionDefaults {
@@ -87,33 +93,17 @@ struct DetectionDefaults {
     noise: NoiseConfig,
 }
 
-/// The scheduler's settings.
-#[derive(Debug, Clone)]
-struct ScheduleSettings {
-    fixed_default: Option<Duration>,
-    tiers: Vec<AgeTier>,
-    max_backoff: Duration,
-    gone_after: u32,
-}
-
-/// What a source's documents are fetched with: feeds, sitemaps, pages.
-const LISTING_ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5";
-
-/// The time source of checks and schedules; tests drive their own.
-pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
-
 /// Runs checks; shared by the daemon and `redline check`.
 pub struct Checker {
-    fetcher: Fetcher,
+    client: Arc<PoliteClient>,
     store: StoreHandle,
     alerter: Alerter,
-    schedule: ScheduleSettings,
+    scheduler: Scheduler,
+    gone_after: u32,
     raw_html: RawHtmlPolicy,
     failing_after: u32,
     detection: DetectionDefaults,
-    politeness: Arc<Politeness>,
     cpu: Arc<Semaphore>,
-    robots_token: String,
     revalidate_after: Duration,
     clock: Clock,
     metrics: Arc<Metrics>,
@@ -142,24 +132,17 @@ fn cpu_threads() -> usize {
 impl Checker {
     /// Builds a checker from the config.
     pub fn new(config: &Config, store: StoreHandle) -> Result<Self, FetchError> {
-        let robots_token = config
-            .fetch
-            .user_agent
-            .split(['/', ' '])
-            .next()
-            .filter(|t| !t.is_empty())
-            .unwrap_or("Redline")
-            .to_string();
+        let metrics = Arc::new(Metrics::default());
         Ok(Self {
-            fetcher: Fetcher::new(&config.fetch)?,
+            client: Arc::new(PoliteClient::new(
+                &config.fetch,
+                &config.hosts,
+                Arc::clone(&metrics),
+            )?),
             store,
             alerter: Alerter::new(&config.alerts),
-            schedule: ScheduleSettings {
-                fixed_default: config.defaults.interval,
-                tiers: config.schedule.tiers.clone(),
-                max_backoff: config.schedule.max_backoff,
-                gone_after: config.schedule.gone_after,
-            },
+            scheduler: config.scheduler(),
+            gone_after: config.schedule.gone_after,
             raw_html: config.storage.raw_html,
             failing_after: config.defaults.failing_after,
             detection: DetectionDefaults {
@@ -168,12 +151,10 @@ impl Checker {
                 masks: config.defaults.masks,
                 noise: config.noise,
             },
-            politeness: Politeness::new(&config.fetch, &config.hosts),
             cpu: Arc::new(Semaphore::new(cpu_threads())),
-            robots_token,
             revalidate_after: config.fetch.revalidate_after,
             clock: Arc::new(Timestamp::now),
-            metrics: Arc::new(Metrics::default()),
+            metrics,
         })
     }
 
@@ -195,7 +176,17 @@ impl Checker {
 
     /// The politeness gates.
     pub fn politeness(&self) -> &Arc<Politeness> {
-        &self.politeness
+        self.client.politeness()
+    }
+
+    /// The client every request to a site goes through.
+    pub fn client(&self) -> &Arc<PoliteClient> {
+        &self.client
+    }
+
+    /// The clock checks are judged by.
+    pub fn clock(&self) -> Clock {
+        Arc::clone(&self.clock)
     }
 
     /// Counters for the summary line and `/metrics`.
@@ -212,7 +203,7 @@ impl Checker {
     /// Never fails: errors are recorded on the check, logged, and returned
     /// in the report.
     pub async fn check(&self, target: &Target) -> CheckReport {
-        let permit = self.politeness.start(&target.host).await;
+        let permit = self.client.politeness().start(&target.host).await;
         self.check_with(target, permit).await
     }
 
@@ -277,7 +268,7 @@ impl Checker {
         self.finish(target, facts, clock, result).await
     }
 
-    /// robots.txt (when obeyed), then the page, conditionally when the
+    /// The page, through the polite client, conditionally when the
     /// validators were taken under the same rules.
     async fn fetch_politely(
         &self,
@@ -285,13 +276,6 @@ impl Checker {
         permit: &HostPermit,
         rules_fp: i64,
     ) -> Result<Fetched, CheckError> {
-        if self
-            .politeness
-            .obeys_robots(&target.host, target.robots_txt)
-        {
-            self.robots_allow(&target.url, permit).await?;
-        }
-        self.politeness.before_send(permit).await;
         let validators =
             if conditional_allowed(&target.cache, rules_fp, self.now(), self.revalidate_after) {
                 Validators {
@@ -301,156 +285,15 @@ impl Checker {
             } else {
                 Validators::default()
             };
-        let fetched = self
-            .fetcher
-            .fetch_conditional(&target.url, validators)
-            .await;
-        self.pause_if_asked(&target.host, fetched)
+        Ok(self
+            .client
+            .fetch_page(&target.url, target.robots_txt, permit, validators)
+            .await?)
     }
 
-    /// A `429`/`503` means the whole site asked us to slow down, not just
-    /// this page: its host is paused for its `Retry-After` (a minute when
-    /// it gives none, a day at most).
-    fn pause_if_asked(
-        &self,
-        host: &str,
-        fetched: Result<Fetched, FetchError>,
-    ) -> Result<Fetched, CheckError> {
-        if let Err(FetchError::Status {
-            status: 429 | 503,
-            retry_after,
-            ..
-        }) = &fetched
-        {
-            let wait = retry_after
-                .unwrap_or(Duration::from_secs(60))
-                .min(schedule::MAX_RETRY_AFTER);
-            self.politeness.pause(host, wait);
-            tracing::warn!(host = %host, wait_s = wait.as_secs(), "host asked us to wait (Retry-After); pausing it");
-        }
-        Ok(fetched?)
-    }
-
-    /// Fetches a source's document (feed, sitemap, page) as politely as a
-    /// target: the host's gate, robots.txt when obeyed, a conditional
-    /// request, and a `Retry-After` pause for the whole host. The error is
-    /// the message to record on the source.
-    pub async fn fetch_listing(
-        &self,
-        url: &TargetUrl,
-        robots_txt: Option<bool>,
-        validators: Validators<'_>,
-    ) -> Result<Fetched, String> {
-        self.fetch_listing_inner(url, robots_txt, validators)
-            .await
-            .map_err(|e| e.to_string())
-    }
-
-    async fn fetch_listing_inner(
-        &self,
-        url: &TargetUrl,
-        robots_txt: Option<bool>,
-        validators: Validators<'_>,
-    ) -> Result<Fetched, CheckError> {
-        let host = url.host_key();
-        let permit = self.politeness.start(&host).await;
-        if self.politeness.obeys_robots(&host, robots_txt) {
-            self.robots_allow(url, &permit).await?;
-        }
-        self.politeness.before_send(&permit).await;
-        let fetched = self
-            .fetcher
-            .fetch_document(url, validators, LISTING_ACCEPT)
-            .await;
-        self.pause_if_asked(&host, fetched)
-    }
-
-    /// How long after publication a discovered article is worth tracking:
-    /// the source's `track_for`, else the end of the age schedule; `None`
-    /// when its targets have a fixed interval and no `track_for` (tracked
-    /// until removed).
-    pub fn tracking_window(
-        &self,
-        track_for: Option<Duration>,
-        fixed: Option<Duration>,
-    ) -> Option<Duration> {
-        if track_for.is_some() {
-            return track_for;
-        }
-        if fixed.or(self.schedule.fixed_default).is_some() {
-            return None;
-        }
-        self.schedule.tiers.last().map(|t| t.until)
-    }
-
-    /// Whether robots.txt lets Redline fetch the target; the rules are
-    /// fetched once a day per site and cached.
-    async fn robots_allow(&self, url: &TargetUrl, permit: &HostPermit) -> Result<(), CheckError> {
-        let (origin, robots_url) = robots_location(url);
-        let lock = self.politeness.robots_lock(&origin);
-        let fetching = match self.politeness.cached_robots(&origin) {
-            Some(_) => None,
-            None => Some(lock.lock().await),
-        };
-        let rules = match self.politeness.cached_robots(&origin) {
-            Some(r) => r,
-            None => {
-                self.politeness.before_send(permit).await;
-                let (rules, ttl) =
-                    match self.fetcher.fetch_text(&robots_url, MAX_ROBOTS_BYTES).await {
-                        Ok((200..=299, body)) => (
-                            Rules::parse(&String::from_utf8_lossy(&body), &self.robots_token),
-                            ROBOTS_TTL,
-                        ),
-                        // No robots.txt (or none for us): everything is allowed.
-                        Ok((400..=499, _)) => (Rules::allow_all(), ROBOTS_TTL),
-                        Ok((status, _)) => (
-                            Rules::unreachable(format!("{robots_url} answered HTTP {status}")),
-                            ROBOTS_RETRY,
-                        ),
-                        // The site itself cannot be reached: that is the
-                        // check's failure, told against the article's URL.
-                        Err(FetchError::Connect { reason, .. }) => {
-                            return Err(FetchError::Connect {
-                                url: url.to_string(),
-                                reason,
-                            }
-                            .into());
-                        }
-                        Err(FetchError::Timeout { after, .. }) => {
-                            return Err(FetchError::Timeout {
-                                url: url.to_string(),
-                                after,
-                            }
-                            .into());
-                        }
-                        Err(e) => (Rules::unreachable(e.to_string()), ROBOTS_RETRY),
-                    };
-                let rules = Arc::new(rules);
-                self.politeness
-                    .remember_robots(&origin, Arc::clone(&rules), ttl);
-                rules
-            }
-        };
-        drop(fetching);
-        let path = robots_path(url);
-        if rules.allows(&path) {
-            return Ok(());
-        }
-        self.metrics.robots_blocked();
-        let why = match (rules.unreachable_reason(), rules.blocking_rule(&path)) {
-            (Some(reason), _) => format!(
-                "robots.txt could not be read ({reason}); RFC 9309 says to assume everything is disallowed until it can"
-            ),
-            (None, Some(rule)) => format!(
-                "{robots_url} disallows {path} for {} (rule `Disallow: {rule}`)",
-                self.robots_token
-            ),
-            (None, None) => format!("{robots_url} disallows {path}"),
-        };
-        Err(CheckError::Robots(format!(
-            "blocked by robots.txt: {why}; set robots_txt = false on the target (or source) or its [[host]] to fetch it anyway"
-        )))
+    /// The schedule's settings and decisions.
+    pub fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
     }
 
     /// Runs everything after the fetch on a page: decode, extract, decide,
@@ -533,37 +376,9 @@ impl Checker {
         ))
     }
 
-    /// The interval for a target now, or `None` when it is past the age
-    /// schedule; with the age it was judged at.
-    fn interval_now(
-        &self,
-        target: &Target,
-        now: Timestamp,
-        published: Option<Timestamp>,
-    ) -> (Option<Duration>, Duration) {
-        let anchor =
-            schedule::age_anchor(published.or(target.published_at), target.created_at, now);
-        let age = anchor.until(now);
-        let fixed = target.interval.or(self.schedule.fixed_default);
-        (
-            schedule::interval_for(fixed, &self.schedule.tiers, age),
-            age,
-        )
-    }
-
     /// When a target is next due after a good check, or that it retires.
     fn next_after(&self, target: &Target, published: Option<Timestamp>) -> Next {
-        let now = self.now();
-        let (interval, age) = self.interval_now(target, now, published);
-        plan_next(&Planned {
-            now,
-            interval,
-            age,
-            track_for: target.track_for,
-            discovered: target.source.is_some(),
-            last_every: self.schedule.tiers.last().map(|t| t.every),
-            target: target.id,
-        })
+        self.scheduler.next_after(target, self.now(), published)
     }
 
     /// What a good check leaves on its target.
@@ -588,19 +403,8 @@ impl Checker {
         failures: u32,
         retry_after: Option<Duration>,
     ) -> Next {
-        let now = self.now();
-        match self.interval_now(target, now, None) {
-            (_, age) if target.track_for.is_some_and(|t| age >= t) => self.next_after(target, None),
-            (Some(interval), _) => Next::At(now.plus(schedule::backoff(
-                interval,
-                failures,
-                self.schedule.max_backoff,
-                retry_after,
-                target.id,
-                now,
-            ))),
-            (None, _) => self.next_after(target, None),
-        }
+        self.scheduler
+            .next_after_failure(target, self.now(), failures, retry_after)
     }
 
     async fn record_unchanged(
@@ -656,7 +460,7 @@ impl Checker {
             .capture
             .published
             .as_deref()
-            .and_then(schedule::parse_published);
+            .and_then(crate::schedule::parse_published);
         let followup = self.followup(target, cache, published);
         let retired = retire_reason(&followup.next);
         let (id, f) = (target.id, facts.clone());
@@ -793,7 +597,7 @@ impl Checker {
             && matches!(status, 404 | 410)
         {
             misses = target.misses + 1;
-            if *status == 410 || misses >= self.schedule.gone_after {
+            if *status == 410 || misses >= self.gone_after {
                 let reason = if *status == 410 {
                     "gone: the server answered HTTP 410".to_string()
                 } else {
@@ -968,59 +772,6 @@ fn retire_reason(next: &Next) -> Option<String> {
     }
 }
 
-/// What decides when a target is checked next.
-#[derive(Debug, Clone, Copy)]
-struct Planned {
-    now: Timestamp,
-    /// The interval the schedule gives now; `None` past the age tiers.
-    interval: Option<Duration>,
-    /// The article's age (from publication, else first seen).
-    age: Duration,
-    track_for: Option<Duration>,
-    /// Found by a source, not added by hand or in the config.
-    discovered: bool,
-    /// The last age tier's interval.
-    last_every: Option<Duration>,
-    target: crate::model::TargetId,
-}
-
-/// When a target is next due after a good check, or that it retires.
-///
-/// - A `track_for` ends the target when the article is that old, with one
-///   last check when the window closes.
-/// - Otherwise a *discovered* target retires past the age schedule: a feed
-///   brings far more stories than anyone can watch forever.
-/// - A target a person added (by hand or in the config) is never retired
-///   by age: newsrooms rewrite archive stories years later, and that is
-///   what it was added for. Past the last tier it keeps the last tier's pace.
-fn plan_next(p: &Planned) -> Next {
-    let last_pace = || {
-        p.interval
-            .or(p.last_every)
-            .unwrap_or(Duration::from_secs(86_400))
-    };
-    if let Some(track) = p.track_for {
-        if p.age >= track {
-            return Next::Retire(format!(
-                "tracked for {} as its source asks (track_for); the article is {} old",
-                format_duration(track),
-                format_duration(p.age)
-            ));
-        }
-        // Past the age tiers but inside the window: the last tier's pace.
-        let deadline = p.now.plus(track - p.age);
-        return Next::At(next_check_at(p.now, last_pace(), p.target).min(deadline));
-    }
-    match p.interval {
-        Some(interval) => Next::At(next_check_at(p.now, interval, p.target)),
-        None if !p.discovered => Next::At(next_check_at(p.now, last_pace(), p.target)),
-        None => Next::Retire(format!(
-            "past the age schedule: the article is {} old; give it an `interval` to keep checking it",
-            format_duration(p.age)
-        )),
-    }
-}
-
 /// Whether a check may send the validators it has: they were taken under
 /// the same rules, and the page was fetched in full within
 /// `revalidate_after` (so a server whose `304`s are wrong hides an edit for
@@ -1183,53 +934,9 @@ fn prepare(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TargetId;
 
     const HOUR: Duration = Duration::from_secs(3600);
     const DAY: Duration = Duration::from_secs(86_400);
-
-    fn planned(interval: Option<Duration>, age: Duration, discovered: bool) -> Planned {
-        Planned {
-            now: Timestamp(1_800_000_000_000),
-            interval,
-            age,
-            track_for: None,
-            discovered,
-            last_every: Some(DAY),
-            target: TargetId(7),
-        }
-    }
-
-    #[test]
-    fn hand_added_targets_are_never_retired_by_age() {
-        let four_years = 4 * 365 * DAY;
-        let p = planned(None, four_years, false);
-        match plan_next(&p) {
-            Next::At(at) => {
-                let wait = p.now.until(at);
-                // The interval, give or take the schedule's jitter.
-                assert!(wait <= DAY + DAY / 10 && wait >= DAY / 2, "{wait:?}");
-            }
-            Next::Retire(why) => panic!("retired: {why}"),
-        }
-        // A discovered story past the schedule retires.
-        assert!(matches!(
-            plan_next(&planned(None, four_years, true)),
-            Next::Retire(_)
-        ));
-        // A track_for still ends a hand-added target.
-        let mut p = planned(None, four_years, false);
-        p.track_for = Some(30 * DAY);
-        assert!(matches!(plan_next(&p), Next::Retire(_)));
-        // Inside the tiers both follow the tier's interval.
-        for discovered in [false, true] {
-            let p = planned(Some(HOUR), HOUR, discovered);
-            let Next::At(at) = plan_next(&p) else {
-                panic!("retired inside the schedule")
-            };
-            assert!(p.now.until(at) <= HOUR + HOUR / 10);
-        }
-    }
 
     #[test]
     fn validators_expire_after_revalidate_after() {

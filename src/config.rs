@@ -778,6 +778,15 @@ impl Config {
     pub fn fixed_interval(&self, interval: Option<Duration>) -> Option<Duration> {
         interval.or(self.defaults.interval)
     }
+
+    /// The schedule: `[schedule]` with `[defaults] interval`.
+    pub fn scheduler(&self) -> crate::schedule::Scheduler {
+        crate::schedule::Scheduler {
+            fixed_default: self.defaults.interval,
+            tiers: self.schedule.tiers.clone(),
+            max_backoff: self.schedule.max_backoff,
+        }
+    }
 }
 
 /// Validates one webhook `[[alert]]`.

@@ -28,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::check::Checker;
+use crate::discover::Discoverer;
 use crate::polite::HostPermit;
 use crate::schedule::lease;
 use crate::store::StoreError;
@@ -87,10 +88,7 @@ pub async fn run(
     }
     // Sources are polled by their own loop; the targets they create wake
     // the scheduler.
-    let discoverer = Arc::new(crate::discover::Discoverer::new(
-        Arc::clone(&checker),
-        Arc::clone(&finished),
-    ));
+    let discoverer = Arc::new(discoverer_for(&checker, Arc::clone(&finished)));
     tracker.spawn(crate::discover::run(
         discoverer,
         cancel.clone(),
@@ -235,6 +233,19 @@ pub async fn run(
 
 /// Logs one summary line per period: checks per minute, errors, new
 /// versions, conditional-request savings, queue depth and lag.
+/// A discoverer sharing a checker's polite client, store, schedule, clock
+/// and counters; `created` is notified whenever a poll creates targets.
+pub fn discoverer_for(checker: &Checker, created: Arc<Notify>) -> Discoverer {
+    Discoverer::new(
+        Arc::clone(checker.client()),
+        checker.store().clone(),
+        checker.scheduler().clone(),
+        checker.clock(),
+        Arc::clone(checker.metrics()),
+        created,
+    )
+}
+
 async fn summary(checker: Arc<Checker>, every: Duration, cancel: CancellationToken) {
     let every = every.max(Duration::from_secs(1));
     let mut last = checker.metrics().snapshot();

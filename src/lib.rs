@@ -12,6 +12,8 @@
 //!   size budget, conditionally when it has validators;
 //! - [`polite`] keeps per-host limits (requests in flight, gap between
 //!   requests, `Retry-After`) and caches robots.txt, which [`robots`] reads;
+//!   its `PoliteClient` is the one way article checks and source polls
+//!   reach a site;
 //! - [`decode`] turns the bytes into UTF-8 text whatever the page's charset;
 //! - [`extract`] finds the article (headline, body paragraphs, byline, dates);
 //! - [`text`] normalises the article text and splits it into words;
@@ -21,8 +23,8 @@
 //! - [`store`] keeps targets, checks, versions, diffs and the alert outbox in
 //!   SQLite (the only module that speaks SQL);
 //! - [`check`] runs the pipeline for a target and decides what is new;
-//! - [`schedule`] decides when each target is due: the article-age tiers,
-//!   fixed intervals, back-off and retirement;
+//! - [`schedule`] decides when each target is due (its `Scheduler`): the
+//!   article-age tiers, fixed intervals, back-off and retirement;
 //! - [`alert`] tells the configured sinks about each change: log events, and
 //!   signed webhooks delivered from a durable outbox;
 //! - [`discover`] polls sources (feeds, sitemaps, section pages) for new

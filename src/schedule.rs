@@ -17,9 +17,13 @@
 //! checks back off: the interval doubles with each failure in a row, up to
 //! a cap, and a server's `Retry-After` is honoured when it asks for longer.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::model::{TargetId, Timestamp};
+use crate::model::{Next, Target, TargetId, TargetState, Timestamp, format_duration};
+
+/// The time source of checks, polls and schedules; tests drive their own.
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
 /// One step of the age schedule: articles younger than `until` are checked
 /// `every` so often.
@@ -157,9 +161,273 @@ fn jitter(interval: Duration, target: TargetId, now: Timestamp) -> Duration {
     Duration::from_millis(z % (cap_ms + 1))
 }
 
+/// The schedule's settings, and every decision about when a target is
+/// checked next: after a good check, after a failure, what `list` shows,
+/// and how long a discovered article is worth tracking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scheduler {
+    /// Interval of targets that set none; `None` follows the age tiers.
+    pub fixed_default: Option<Duration>,
+    /// The age schedule.
+    pub tiers: Vec<AgeTier>,
+    /// Longest back-off after failures.
+    pub max_backoff: Duration,
+}
+
+impl Scheduler {
+    /// What decides a target's next check at `now`, its age judged from
+    /// `published`, else the stored published time, else first seen.
+    fn planned(&self, target: &Target, now: Timestamp, published: Option<Timestamp>) -> Planned {
+        let anchor = age_anchor(published.or(target.published_at), target.created_at, now);
+        let age = anchor.until(now);
+        let fixed = target.interval.or(self.fixed_default);
+        Planned {
+            now,
+            interval: interval_for(fixed, &self.tiers, age),
+            age,
+            track_for: target.track_for,
+            discovered: target.source.is_some(),
+            last_every: self.tiers.last().map(|t| t.every),
+            target: target.id,
+        }
+    }
+
+    /// When a target is next due after a good check at `now`, or that it
+    /// retires.
+    pub fn next_after(
+        &self,
+        target: &Target,
+        now: Timestamp,
+        published: Option<Timestamp>,
+    ) -> Next {
+        plan_next(&self.planned(target, now, published))
+    }
+
+    /// When a target is next due after its `failures`-th failure in a row:
+    /// backed off, and never sooner than a `Retry-After`.
+    pub fn next_after_failure(
+        &self,
+        target: &Target,
+        now: Timestamp,
+        failures: u32,
+        retry_after: Option<Duration>,
+    ) -> Next {
+        let p = self.planned(target, now, None);
+        match p.interval {
+            _ if target.track_for.is_some_and(|t| p.age >= t) => plan_next(&p),
+            Some(interval) => Next::At(now.plus(backoff(
+                interval,
+                failures,
+                self.max_backoff,
+                retry_after,
+                target.id,
+                now,
+            ))),
+            None => plan_next(&p),
+        }
+    }
+
+    /// How often a target is checked now, as `list` and `add` show it: its
+    /// fixed interval, or the age schedule's current tier; `None` once it
+    /// is not active, or would retire at its next check.
+    pub fn current_interval(&self, target: &Target, now: Timestamp) -> Option<Duration> {
+        if target.state != TargetState::Active {
+            return None;
+        }
+        pace(&self.planned(target, now, None))
+    }
+
+    /// How long after publication a discovered article is worth tracking:
+    /// the source's `track_for`, else the end of the age schedule; `None`
+    /// when its targets have a fixed interval and no `track_for` (tracked
+    /// until removed).
+    pub fn tracking_window(
+        &self,
+        track_for: Option<Duration>,
+        fixed: Option<Duration>,
+    ) -> Option<Duration> {
+        if track_for.is_some() {
+            return track_for;
+        }
+        if fixed.or(self.fixed_default).is_some() {
+            return None;
+        }
+        self.tiers.last().map(|t| t.until)
+    }
+}
+
+/// What decides when a target is checked next.
+#[derive(Debug, Clone, Copy)]
+struct Planned {
+    now: Timestamp,
+    /// The interval the schedule gives now; `None` past the age tiers.
+    interval: Option<Duration>,
+    /// The article's age (from publication, else first seen).
+    age: Duration,
+    track_for: Option<Duration>,
+    /// Found by a source, not added by hand or in the config.
+    discovered: bool,
+    /// The last age tier's interval.
+    last_every: Option<Duration>,
+    target: TargetId,
+}
+
+/// The pace a target is checked at, or `None` when it retires: the one
+/// rule behind [`plan_next`] and [`Scheduler::current_interval`].
+///
+/// - A `track_for` ends the target when the article is that old; inside
+///   the window, past the age tiers, it keeps the last tier's pace.
+/// - Otherwise a *discovered* target retires past the age schedule: a feed
+///   brings far more stories than anyone can watch forever.
+/// - A target a person added (by hand or in the config) is never retired
+///   by age: newsrooms rewrite archive stories years later, and that is
+///   what it was added for. Past the last tier it keeps the last tier's pace.
+fn pace(p: &Planned) -> Option<Duration> {
+    let last_pace = || {
+        p.interval
+            .or(p.last_every)
+            .unwrap_or(Duration::from_secs(DAY))
+    };
+    match p.track_for {
+        Some(track) if p.age >= track => None,
+        Some(_) => Some(last_pace()),
+        None => match p.interval {
+            Some(interval) => Some(interval),
+            None if !p.discovered => Some(last_pace()),
+            None => None,
+        },
+    }
+}
+
+/// When a target is next due after a good check, or that it retires (see
+/// [`pace`]); a `track_for` target gets one last check when its window
+/// closes.
+fn plan_next(p: &Planned) -> Next {
+    match (pace(p), p.track_for) {
+        (Some(pace), track) => {
+            let at = next_check_at(p.now, pace, p.target);
+            Next::At(match track {
+                Some(track) => at.min(p.now.plus(track - p.age)),
+                None => at,
+            })
+        }
+        (None, Some(track)) => Next::Retire(format!(
+            "tracked for {} as its source asks (track_for); the article is {} old",
+            format_duration(track),
+            format_duration(p.age)
+        )),
+        (None, None) => Next::Retire(format!(
+            "past the age schedule: the article is {} old; give it an `interval` to keep checking it",
+            format_duration(p.age)
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const HOUR_D: Duration = Duration::from_secs(3600);
+    const DAY_D: Duration = Duration::from_secs(86_400);
+
+    fn planned(interval: Option<Duration>, age: Duration, discovered: bool) -> Planned {
+        Planned {
+            now: Timestamp(1_800_000_000_000),
+            interval,
+            age,
+            track_for: None,
+            discovered,
+            last_every: Some(DAY_D),
+            target: TargetId(7),
+        }
+    }
+
+    fn target(created_at: Timestamp, source: Option<&str>, track_for: Option<Duration>) -> Target {
+        Target {
+            id: TargetId(3),
+            url: crate::model::TargetUrl::parse("https://news.example/a").unwrap(),
+            name: None,
+            interval: None,
+            selector: None,
+            ignore: Vec::new(),
+            exclude: Vec::new(),
+            tags: Vec::new(),
+            state: TargetState::Active,
+            next_check_at: created_at,
+            host: "news.example".into(),
+            created_at,
+            published_at: None,
+            robots_txt: None,
+            cache: crate::model::PageCache::default(),
+            failures: 0,
+            misses: 0,
+            retired_reason: None,
+            track_for,
+            source: source.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn what_list_shows_agrees_with_what_the_next_check_does() {
+        let scheduler = Scheduler {
+            fixed_default: None,
+            tiers: default_tiers(),
+            max_backoff: DAY_D,
+        };
+        let now = Timestamp(1_800_000_000_000);
+        for age_h in [0u64, 5, 30, 100, 400, 800, 20_000] {
+            let created = now.minus(Duration::from_secs(age_h * 3600));
+            for source in [None, Some("https://news.example/feed")] {
+                for track in [None, Some(48 * HOUR_D), Some(60 * DAY_D)] {
+                    let t = target(created, source, track);
+                    let shown = scheduler.current_interval(&t, now);
+                    let next = scheduler.next_after(&t, now, None);
+                    match (&shown, &next) {
+                        (Some(every), Next::At(at)) => {
+                            let wait = now.until(*at);
+                            assert!(
+                                wait <= *every + *every / 10,
+                                "age {age_h}h: shown {every:?}, waits {wait:?}"
+                            );
+                        }
+                        (None, Next::Retire(_)) => {}
+                        _ => panic!("age {age_h}h {source:?} {track:?}: {shown:?} vs {next:?}"),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hand_added_targets_are_never_retired_by_age() {
+        let four_years = 4 * 365 * DAY_D;
+        let p = planned(None, four_years, false);
+        match plan_next(&p) {
+            Next::At(at) => {
+                let wait = p.now.until(at);
+                // The interval, give or take the schedule's jitter.
+                assert!(wait <= DAY_D + DAY_D / 10 && wait >= DAY_D / 2, "{wait:?}");
+            }
+            Next::Retire(why) => panic!("retired: {why}"),
+        }
+        // A discovered story past the schedule retires.
+        assert!(matches!(
+            plan_next(&planned(None, four_years, true)),
+            Next::Retire(_)
+        ));
+        // A track_for still ends a hand-added target.
+        let mut p = planned(None, four_years, false);
+        p.track_for = Some(30 * DAY_D);
+        assert!(matches!(plan_next(&p), Next::Retire(_)));
+        // Inside the tiers both follow the tier's interval.
+        for discovered in [false, true] {
+            let p = planned(Some(HOUR_D), HOUR_D, discovered);
+            let Next::At(at) = plan_next(&p) else {
+                panic!("retired inside the schedule")
+            };
+            assert!(p.now.until(at) <= HOUR_D + HOUR_D / 10);
+        }
+    }
 
     #[test]
     fn next_check_is_the_interval_plus_bounded_jitter() {

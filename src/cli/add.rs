@@ -11,7 +11,11 @@ pub(super) fn run(ctx: &Context, settings: TargetSettings) -> anyhow::Result<()>
     let (target, created) = store.add_target(&settings, Timestamp::now())?;
     let every = match ctx.config.fixed_interval(target.interval) {
         Some(d) => format!("checked every {}", format_duration(d)),
-        None => match super::current_interval(&ctx.config, &target, Timestamp::now()) {
+        None => match ctx
+            .config
+            .scheduler()
+            .current_interval(&target, Timestamp::now())
+        {
             Some(d) => format!(
                 "checked every {} for now, less often as the article ages",
                 format_duration(d)

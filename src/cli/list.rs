@@ -19,9 +19,9 @@ pub(super) fn run(ctx: &Context, source: Option<&TargetUrl>, json: bool) -> anyh
         targets.retain(|s| s.target.source.as_deref() == Some(source.as_str()));
     }
     let now = Timestamp::now();
-    let interval = |t: &crate::model::Target| {
-        super::current_interval(&ctx.config, t, now).map(format_duration)
-    };
+    let scheduler = ctx.config.scheduler();
+    let interval =
+        |t: &crate::model::Target| scheduler.current_interval(t, now).map(format_duration);
     let mut out = std::io::stdout().lock();
     if json {
         for s in &targets {

@@ -400,36 +400,6 @@ impl Context {
     }
 }
 
-/// How often a target is checked now, as `list` and `add` show it: its
-/// fixed interval, or the age schedule's current tier; `None` once retired,
-/// or for a discovered target past the schedule.
-pub(crate) fn current_interval(
-    config: &crate::config::Config,
-    t: &Target,
-    now: Timestamp,
-) -> Option<std::time::Duration> {
-    if t.state != crate::model::TargetState::Active {
-        return None;
-    }
-    let anchor = crate::schedule::age_anchor(t.published_at, t.created_at, now);
-    let age = anchor.until(now);
-    let interval = crate::schedule::interval_for(
-        config.fixed_interval(t.interval),
-        &config.schedule.tiers,
-        age,
-    );
-    // Past the tiers, the last tier's pace (see `check::plan_next`).
-    let or_last_pace = || interval.or_else(|| config.schedule.tiers.last().map(|tier| tier.every));
-    match t.track_for {
-        Some(track) if age >= track => None,
-        // Inside a source's tracking window.
-        Some(_) => or_last_pace(),
-        // Added by hand or in the config: never retired by age.
-        None if t.source.is_none() => or_last_pace(),
-        None => interval,
-    }
-}
-
 /// Looks a watched target up, or explains that the URL is not watched.
 pub(crate) fn find_target(store: &Store, url: &TargetUrl) -> anyhow::Result<Target> {
     store.target_by_url(url)?.ok_or_else(|| {

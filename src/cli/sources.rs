@@ -12,7 +12,6 @@ use anyhow::Context as _;
 
 use super::{Context, json_line, runtime, time_or_dash};
 use crate::check::Checker;
-use crate::discover::Discoverer;
 use crate::model::format_duration;
 use crate::store::StoreHandle;
 
@@ -90,7 +89,8 @@ fn poll_now(ctx: &Context, store: crate::store::Store, json: bool) -> anyhow::Re
             Checker::new(&ctx.config, StoreHandle::new(store))
                 .context("setting up the HTTP client")?,
         );
-        let discoverer = Discoverer::new(checker, Arc::new(tokio::sync::Notify::new()));
+        let discoverer =
+            crate::daemon::discoverer_for(&checker, Arc::new(tokio::sync::Notify::new()));
         let mut out = std::io::stdout().lock();
         let mut failed = 0;
         for source in &sources {

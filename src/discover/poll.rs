@@ -15,13 +15,16 @@ use url::Url;
 
 use super::MAX_CHILD_SITEMAPS;
 use super::parse::{self, Entry, Sitemap};
-use crate::check::Checker;
 use crate::fetch::{Fetched, FetchedPage, Validators};
+use crate::metrics::Metrics;
 use crate::model::{
     Discovered, PageCache, Source, SourceKind, SourceSettings, TargetId, TargetUrl, Timestamp,
     canon, format_duration,
 };
+use crate::polite::PoliteClient;
 use crate::schedule;
+use crate::schedule::{Clock, Scheduler};
+use crate::store::StoreHandle;
 
 /// Sources polled at once.
 const POLLS_IN_FLIGHT: usize = 4;
@@ -58,7 +61,11 @@ pub struct PollSummary {
 
 /// Polls sources for the daemon and `redline sources --poll`.
 pub struct Discoverer {
-    checker: Arc<Checker>,
+    client: Arc<PoliteClient>,
+    store: StoreHandle,
+    scheduler: Scheduler,
+    clock: Clock,
+    metrics: Arc<Metrics>,
     /// Woken when targets were created, so the scheduler looks at once.
     created: Arc<Notify>,
 }
@@ -109,18 +116,38 @@ impl Rules {
 }
 
 impl Discoverer {
-    /// A discoverer checking and storing through `checker`; `created` is
-    /// notified whenever a poll creates targets.
-    pub fn new(checker: Arc<Checker>, created: Arc<Notify>) -> Self {
-        Self { checker, created }
+    /// A discoverer fetching through `client` (the one article checks
+    /// use, so a site sees one polite visitor), storing in `store`, judging
+    /// article ages by `scheduler` and `clock`; `created` is notified
+    /// whenever a poll creates targets.
+    pub fn new(
+        client: Arc<PoliteClient>,
+        store: StoreHandle,
+        scheduler: Scheduler,
+        clock: Clock,
+        metrics: Arc<Metrics>,
+        created: Arc<Notify>,
+    ) -> Self {
+        Self {
+            client,
+            store,
+            scheduler,
+            clock,
+            metrics,
+            created,
+        }
+    }
+
+    fn now(&self) -> Timestamp {
+        (self.clock)()
     }
 
     /// Polls one source and records the outcome on it: its new targets, or
     /// its error (the source backs off; nothing is created).
     pub async fn poll(&self, source: &Source) -> Result<PollSummary, String> {
-        let now = self.checker.now();
+        let now = self.now();
         let result = self.poll_inner(source, now).await;
-        let store = self.checker.store();
+        let store = &self.store;
         match result {
             Ok(Outcome::Unchanged(cache)) => {
                 let next = next_poll(source, now);
@@ -129,7 +156,7 @@ impl Discoverer {
                     .call(move |s| s.record_poll_unchanged(id, now, next, &cache))
                     .await
                     .map_err(|e| e.to_string())?;
-                self.checker.metrics().polled(false, 0);
+                self.metrics.polled(false, 0);
                 tracing::debug!(source = %source.url, "source polled: not modified");
                 Ok(PollSummary {
                     unchanged: true,
@@ -151,7 +178,7 @@ impl Discoverer {
                 summary.capped_per_poll = report.capped_per_poll;
                 summary.capped_total = report.capped_total;
                 summary.created = report.created;
-                self.checker.metrics().polled(false, summary.created.len());
+                self.metrics.polled(false, summary.created.len());
                 if !summary.created.is_empty() {
                     self.created.notify_one();
                 }
@@ -159,7 +186,7 @@ impl Discoverer {
                 Ok(summary)
             }
             Err(message) => {
-                self.checker.metrics().polled(true, 0);
+                self.metrics.polled(true, 0);
                 let failures = source.failures + 1;
                 let wait = schedule::backoff(
                     source.settings.interval(),
@@ -191,7 +218,7 @@ impl Discoverer {
 
     async fn poll_inner(&self, source: &Source, now: Timestamp) -> Result<Outcome, String> {
         let s = &source.settings;
-        let window = self.checker.tracking_window(
+        let window = self.scheduler.tracking_window(
             s.track_for(),
             s.targets.interval_ms.map(Duration::from_millis),
         );
@@ -201,9 +228,10 @@ impl Discoverer {
             last_modified: source.cache.last_modified.as_deref(),
         };
         let page = match self
-            .checker
+            .client
             .fetch_listing(&source.url, s.robots_txt, validators)
-            .await?
+            .await
+            .map_err(|e| e.to_string())?
         {
             Fetched::NotModified {
                 etag,
@@ -303,14 +331,14 @@ impl Discoverer {
                 continue;
             };
             let fetched = self
-                .checker
+                .client
                 .fetch_listing(&url, source.settings.robots_txt, Validators::default())
                 .await;
             let page = match fetched {
                 Ok(Fetched::Page(p)) => p,
                 Ok(Fetched::NotModified { .. }) => continue,
                 Err(e) => {
-                    errors.push(e);
+                    errors.push(e.to_string());
                     continue;
                 }
             };
@@ -478,12 +506,12 @@ fn log_summary(source: &Source, s: &PollSummary) {
 /// a few at a time, until `cancel` fires; polls in flight then get the
 /// fetch timeout to finish (each records itself in one transaction).
 pub async fn run(discoverer: Arc<Discoverer>, cancel: CancellationToken, grace: Duration) {
-    let store = discoverer.checker.store().clone();
+    let store = discoverer.store.clone();
     let mut polls: JoinSet<()> = JoinSet::new();
     while !cancel.is_cancelled() {
         while polls.try_join_next().is_some() {}
         let free = POLLS_IN_FLIGHT.saturating_sub(polls.len());
-        let now = discoverer.checker.now();
+        let now = discoverer.now();
         let claimed = store
             .call(move |s| s.claim_due_sources(now, free, now.plus(POLL_LEASE)))
             .await;
@@ -505,7 +533,7 @@ pub async fn run(discoverer: Arc<Discoverer>, cancel: CancellationToken, grace: 
             }
         }
         let wait = match store.call(|s| s.next_poll_due()).await {
-            Ok(Some(next)) => discoverer.checker.now().until(next).min(MAX_IDLE),
+            Ok(Some(next)) => discoverer.now().until(next).min(MAX_IDLE),
             _ => MAX_IDLE,
         };
         let wait = if polls.len() >= POLLS_IN_FLIGHT {

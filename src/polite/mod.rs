@@ -14,6 +14,10 @@
 //! [`Politeness::before_send`] keeps the gap between the requests actually
 //! sent as well. robots.txt rules are cached here per origin.
 
+mod client;
+
+pub use client::{LISTING_ACCEPT, PoliteClient, PoliteError};
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
