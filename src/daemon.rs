@@ -173,7 +173,7 @@ pub async fn run(
             let finished = Arc::clone(&finished);
             checker.metrics().in_flight(1);
             tracker.spawn(async move {
-                let report = checker.check_with(&target, permit).await;
+                let report = checker.check_leased(&target, permit).await;
                 tracing::debug!(url = %report.url, status = report.status.as_str(), "check done");
                 checker.metrics().in_flight(-1);
                 drop(slot);

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use super::{ContentHash, Timestamp, Version};
+use super::{
+    ContentHash, NewDelivery, Next, PageCache, RawHtmlPolicy, TargetId, Timestamp, Version,
+};
 use crate::detect::ChangeClass;
 use crate::diff::{DiffSummary, Fields};
 
@@ -116,11 +118,15 @@ pub enum CaptureOutcome {
     Failed { message: String },
 }
 
-/// What detection sees of a target inside the recording transaction.
-#[derive(Debug, Clone)]
+/// What a check reads of its target before deciding: the recent past that
+/// detection compares a capture with.
+#[derive(Debug, Clone, Default)]
 pub struct Recent {
-    /// Latest versions, newest first, reverts resolved; with their row ids.
-    pub versions: Vec<(i64, Version)>,
+    /// The latest version's number, if there is one.
+    pub latest: Option<u32>,
+    /// Latest versions, newest first, reverts resolved (as many as asked
+    /// for; the latest alone when it has the capture's fields).
+    pub versions: Vec<Version>,
     /// Latest checks, newest first, as (outcome, error or reason, whether
     /// it saw the same article text as this capture).
     pub checks: Vec<(String, Option<String>, bool)>,
@@ -128,6 +134,10 @@ pub struct Recent {
     pub url: String,
     /// Whether `target.failing` was sent and `target.recovered` is owed.
     pub failing_alerted: bool,
+    /// Failed checks in a row before this one.
+    pub failures: u32,
+    /// `404` answers in a row before this one.
+    pub misses: u32,
 }
 
 /// What to record for a capture.
@@ -150,4 +160,112 @@ pub enum StoreDecision {
         /// Diff against the latest version (`None` for version 1).
         summary: Option<DiffSummary>,
     },
+}
+
+/// Everything one check writes, in one transaction: the check row, a new
+/// version with its diff when there is one, the alerts to queue, the
+/// target's new state and when it is due next. Built by the check from
+/// what it read ([`Recent`]); the store refuses it with a conflict when the
+/// target moved on in between.
+#[derive(Debug, Clone)]
+pub struct CheckCommit {
+    /// The target checked.
+    pub target: TargetId,
+    /// The due time the target had when the check took it; another worker
+    /// that claimed the target since changed it, and then the commit is a
+    /// conflict. `None` skips the lease check.
+    pub lease: Option<Timestamp>,
+    /// The latest version number the decision was made against.
+    pub based_on: Option<u32>,
+    /// The check row.
+    pub check: CheckRow,
+    /// A new version, numbered `based_on + 1`.
+    pub version: Option<NewVersion>,
+    /// Alerts to queue in the outbox.
+    pub deliveries: Vec<NewDelivery>,
+    /// The target's new state.
+    pub update: TargetUpdate,
+    /// Its next due time, or retirement.
+    pub next: Next,
+}
+
+/// One row of the check log.
+#[derive(Debug, Clone)]
+pub struct CheckRow {
+    /// Facts of the attempt.
+    pub facts: CheckFacts,
+    /// How it ended.
+    pub status: CheckStatus,
+    /// The version it stored or matched.
+    pub version: Option<u32>,
+    /// The error, or why the page was suspect.
+    pub error: Option<String>,
+    /// What the page said, when an article was read: its dates and
+    /// content hash (dates alone never make a version; they stay here).
+    pub seen: Option<Seen>,
+}
+
+/// What a check saw on the page besides the versioned wording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    /// Published time as given.
+    pub published: Option<String>,
+    /// Modified time as given.
+    pub modified: Option<String>,
+    /// Hash of the versioned fields.
+    pub hash: ContentHash,
+}
+
+/// A version to store.
+#[derive(Debug, Clone)]
+pub struct NewVersion {
+    /// The captured article and page.
+    pub capture: Capture,
+    /// Change class (`None` for version 1).
+    pub class: Option<ChangeClass>,
+    /// For a revert, the version whose content it has again (its text and
+    /// page are not stored twice).
+    pub revert_of: Option<u32>,
+    /// Alerts held back (flapping).
+    pub alert_paused: bool,
+    /// Diff against the version it is based on (`None` for version 1).
+    pub diff: Option<DiffSummary>,
+    /// Which versions keep their page.
+    pub raw_html: RawHtmlPolicy,
+}
+
+/// A target's state after a check, as absolute values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetUpdate {
+    /// The error shown by `list` (a suspect reason too), or none.
+    pub last_error: Option<String>,
+    /// Whether the check stored a changed version.
+    pub changed: bool,
+    /// Failed checks in a row.
+    pub failures: u32,
+    /// `404` answers in a row.
+    pub misses: u32,
+    /// Whether `target.failing` was sent and `target.recovered` is owed.
+    pub failing_alerted: bool,
+    /// What conditional requests may use next time.
+    pub cache: CacheUpdate,
+    /// The page's published time, when this check read one that counts.
+    pub published_at: Option<Timestamp>,
+    /// When the page was last fetched in full, when this check did.
+    pub full_fetch_at: Option<Timestamp>,
+}
+
+/// How a check changes what conditional requests may send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheUpdate {
+    /// The page is the latest version's (a `304`, or the same bytes): keep
+    /// the cache, refreshing the validators the server sent.
+    Refresh {
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+    /// Validators, body hash and rules of this page, or none.
+    Replace(PageCache),
+    /// Drop the validators and body hash (a failure).
+    Clear,
 }

@@ -15,7 +15,10 @@ mod target;
 mod value;
 mod version;
 
-pub use check::{Capture, CaptureOutcome, CheckFacts, CheckStatus, Recent, StoreDecision};
+pub use check::{
+    CacheUpdate, Capture, CaptureOutcome, CheckCommit, CheckFacts, CheckRow, CheckStatus,
+    NewVersion, Recent, Seen, StoreDecision, TargetUpdate,
+};
 pub use delivery::{Delivery, DeliveryState, NewDelivery};
 pub use source::{
     DEFAULT_MAX_NEW_PER_POLL, DEFAULT_MAX_TARGETS, DEFAULT_POLL_INTERVAL, Discovered, Merged,
@@ -23,8 +26,8 @@ pub use source::{
     TargetDefaults,
 };
 pub use target::{
-    Backlog, Followup, Next, Origin, PageCache, RawHtmlPolicy, Streak, SyncReport, Target,
-    TargetSettings, TargetState, TargetSummary,
+    Backlog, Next, Origin, PageCache, RawHtmlPolicy, SyncReport, Target, TargetSettings,
+    TargetState, TargetSummary,
 };
 pub use value::{
     ContentHash, DurationError, TargetId, TargetUrl, Timestamp, UrlError, format_duration,

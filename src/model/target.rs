@@ -126,29 +126,6 @@ pub enum Next {
     Retire(String),
 }
 
-/// What a check leaves on its target besides the check row.
-#[derive(Debug, Clone)]
-pub struct Followup {
-    /// Next due time, or retirement.
-    pub next: Next,
-    /// Validators and body hash of this page; kept only when the check
-    /// stored or matched a version.
-    pub cache: PageCache,
-    /// The page's published time, the age schedule's anchor.
-    pub published_at: Option<Timestamp>,
-    /// Which versions keep their page.
-    pub raw_html: RawHtmlPolicy,
-}
-
-/// Failure streaks after a failed check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Streak {
-    /// Failed checks in a row, this one included.
-    pub failures: u32,
-    /// `404` answers in a row, this one included.
-    pub misses: u32,
-}
-
 /// How far the schedule has fallen behind, for the daemon's summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backlog {

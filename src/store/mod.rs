@@ -20,6 +20,7 @@
 //! little more than what changed in the page.
 
 mod migrate;
+mod record;
 mod sources;
 
 use std::path::Path;
@@ -30,10 +31,9 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use crate::detect::ChangeClass;
 use crate::diff::Change;
 use crate::model::{
-    Backlog, Capture, CaptureOutcome, ChangeRow, CheckFacts, CheckStatus, DatesSeen, Delivery,
-    DeliveryState, Followup, HistoryRow, NewDelivery, Next, Origin, PageCache, Recent,
-    StoreDecision, Streak, SyncReport, Target, TargetId, TargetSettings, TargetState,
-    TargetSummary, TargetUrl, Timestamp, Version,
+    Backlog, ChangeRow, DatesSeen, Delivery, DeliveryState, HistoryRow, NewDelivery, Origin,
+    PageCache, SyncReport, Target, TargetId, TargetSettings, TargetState, TargetSummary, TargetUrl,
+    Timestamp, Version,
 };
 
 /// How long a writer waits for another process's transaction.
@@ -89,6 +89,13 @@ pub enum StoreError {
     /// The blocking task running a query was lost.
     #[error("database task failed: {0}")]
     Task(String),
+    /// A check's write was refused: the target moved on while it ran.
+    #[error("database {db}: target {target}: {what}; this check was not recorded")]
+    Conflict {
+        db: String,
+        target: i64,
+        what: String,
+    },
     /// A batch of writes could not be committed; none of it was stored.
     #[error("database {db}: cannot commit: {message}")]
     Commit { db: String, message: String },
@@ -837,12 +844,14 @@ impl Store {
                 }
             }
         }
-        for t in &claimed {
+        for t in &mut claimed {
             tx.run(
                 "UPDATE targets SET next_check_at = ?2 WHERE id = ?1",
                 params![t.id.0, lease_until.millis()],
             )
             .map_err(&sql)?;
+            // The new due time is the check's lease.
+            t.next_check_at = lease_until;
         }
         tx.commit().map_err(&sql)?;
         Ok(claimed)
@@ -932,478 +941,6 @@ impl Store {
             });
         }
         Ok(out)
-    }
-
-    fn insert_check(
-        tx: &Connection,
-        target: TargetId,
-        facts: &CheckFacts,
-        status: CheckStatus,
-        version: Option<u32>,
-        error: Option<&str>,
-        seen: Option<&Capture>,
-    ) -> rusqlite::Result<()> {
-        tx.run(
-            "INSERT INTO checks (target_id, started_at, duration_ms, http_status, bytes, outcome, version, error,
-                                 published, modified, content_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                target.0,
-                facts.started_at.millis(),
-                millis(facts.duration),
-                facts.http_status,
-                facts.bytes.map(|b| b as i64),
-                status.as_str(),
-                version,
-                error,
-                seen.and_then(|c| c.published.as_deref()),
-                seen.and_then(|c| c.modified.as_deref()),
-                seen.map(|c| c.hash.0.to_vec()),
-            ],
-        )?;
-        Ok(())
-    }
-
-    /// Writes where a target goes next: its due time, or retirement.
-    fn apply_next(
-        tx: &Connection,
-        target: TargetId,
-        next: &Next,
-        now: i64,
-    ) -> rusqlite::Result<()> {
-        match next {
-            Next::At(at) => tx.run(
-                "UPDATE targets SET next_check_at = ?2 WHERE id = ?1",
-                params![target.0, at.millis()],
-            )?,
-            Next::Retire(reason) => tx.run(
-                "UPDATE targets SET state = 'retired', retired_at = ?2, retired_reason = ?3,
-                        etag = NULL, last_modified = NULL, body_hash = NULL
-                 WHERE id = ?1",
-                params![target.0, now, reason],
-            )?,
-        };
-        Ok(())
-    }
-
-    /// Records a failed check: the error on the check and the target, the
-    /// failure streaks, and when to try again (or retirement). Any cached
-    /// validators are dropped.
-    ///
-    /// `failing` is told how many checks in a row have now failed and
-    /// whether `target.failing` was already sent; when it returns
-    /// deliveries, they are queued in the same transaction and the target is
-    /// marked as failing (so `target.recovered` follows its next good check).
-    pub fn record_failure(
-        &mut self,
-        target: TargetId,
-        facts: &CheckFacts,
-        error: &str,
-        streak: Streak,
-        next: &Next,
-        failing: impl FnOnce(u32, bool) -> Option<Vec<NewDelivery>>,
-    ) -> Result<(), StoreError> {
-        let sql = sql_error(&self.db);
-        let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
-        let (url, alerted): (String, bool) = tx
-            .row(
-                "SELECT url, failing_alerted FROM targets WHERE id = ?1",
-                [target.0],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map_err(&sql)?;
-        Self::insert_check(
-            &tx,
-            target,
-            facts,
-            CheckStatus::Error,
-            None,
-            Some(error),
-            None,
-        )
-        .map_err(&sql)?;
-        if let Some(deliveries) = failing(streak.failures, alerted) {
-            insert_deliveries(&tx, target, &url, facts.started_at, &deliveries).map_err(&sql)?;
-            tx.run(
-                "UPDATE targets SET failing_alerted = 1 WHERE id = ?1",
-                [target.0],
-            )
-            .map_err(&sql)?;
-        }
-        tx.run(
-            "UPDATE targets SET last_check_at = ?2, last_error = ?3, failures = ?4, misses = ?5,
-                    etag = NULL, last_modified = NULL, body_hash = NULL
-             WHERE id = ?1",
-            params![
-                target.0,
-                facts.started_at.millis(),
-                error,
-                streak.failures,
-                streak.misses
-            ],
-        )
-        .map_err(&sql)?;
-        Self::apply_next(&tx, target, next, facts.started_at.millis()).map_err(&sql)?;
-        tx.commit().map_err(&sql)
-    }
-
-    /// Records a check whose page is known to be the latest version's
-    /// without reading it: a `304 Not Modified`, or a page byte-identical to
-    /// the last one. Clears failure streaks; `recovered` is asked for the
-    /// `target.recovered` deliveries when `target.failing` had been sent.
-    /// Returns `None` when there is no version to match (the caller then
-    /// fetches and reads the page in full).
-    pub fn record_unchanged(
-        &mut self,
-        target: TargetId,
-        facts: &CheckFacts,
-        followup: &Followup,
-        recovered: impl FnOnce() -> Vec<NewDelivery>,
-    ) -> Result<Option<CaptureOutcome>, StoreError> {
-        let sql = sql_error(&self.db);
-        let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
-        let (url, alerted, latest): (String, bool, Option<u32>) = tx
-            .row(
-                "SELECT url, failing_alerted, (SELECT MAX(number) FROM versions WHERE target_id = ?1)
-                 FROM targets WHERE id = ?1",
-                [target.0],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .map_err(&sql)?;
-        let Some(version) = latest else {
-            tx.run(
-                "UPDATE targets SET etag = NULL, last_modified = NULL, body_hash = NULL WHERE id = ?1",
-                [target.0],
-            )
-            .map_err(&sql)?;
-            tx.commit().map_err(&sql)?;
-            return Ok(None);
-        };
-        Self::insert_check(
-            &tx,
-            target,
-            facts,
-            CheckStatus::Unchanged,
-            Some(version),
-            None,
-            None,
-        )
-        .map_err(&sql)?;
-        if alerted {
-            insert_deliveries(&tx, target, &url, facts.started_at, &recovered()).map_err(&sql)?;
-        }
-        let c = &followup.cache;
-        tx.run(
-            "UPDATE targets SET last_check_at = ?2, last_error = NULL, failures = 0, misses = 0,
-                    failing_alerted = 0,
-                    etag = COALESCE(?3, etag), last_modified = COALESCE(?4, last_modified),
-                    full_fetch_at = COALESCE(?5, full_fetch_at)
-             WHERE id = ?1",
-            params![
-                target.0,
-                facts.started_at.millis(),
-                c.etag,
-                c.last_modified,
-                c.fetched_at.map(Timestamp::millis)
-            ],
-        )
-        .map_err(&sql)?;
-        Self::apply_next(&tx, target, &followup.next, facts.started_at.millis()).map_err(&sql)?;
-        tx.commit().map_err(&sql)?;
-        Ok(Some(CaptureOutcome::Unchanged { version }))
-    }
-
-    /// Records a check that fetched a page. Inside one transaction: reads
-    /// the latest versions (newest first, up to `window`) and checks, asks
-    /// `decide` what the capture is, and writes exactly that — a check, or a
-    /// check with a new version and its diff. A crash leaves everything or
-    /// nothing.
-    pub fn record_observation(
-        &mut self,
-        target: TargetId,
-        facts: &CheckFacts,
-        capture: &Capture,
-        followup: &Followup,
-        window: usize,
-        decide: impl FnOnce(&Recent) -> (StoreDecision, Vec<NewDelivery>),
-    ) -> Result<CaptureOutcome, StoreError> {
-        let sql = sql_error(&self.db);
-        let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
-        let recent = {
-            let mut stmt = tx
-                .prepare_cached(&format!(
-                    "SELECT v.id, {VERSION_COLUMNS} {VERSION_FROM}
-                     WHERE v.target_id = ?1 ORDER BY v.number DESC LIMIT ?2"
-                ))
-                .map_err(&sql)?;
-            let mut read = |n: usize| {
-                stmt.query_map(params![target.0, n as i64], |r| {
-                    Ok((r.get::<_, i64>(0)?, version_from_row(r, 1)?))
-                })
-                .map_err(&sql)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(&sql)
-            };
-            // Most checks find the latest version again: then the earlier
-            // ones (for reverts) are not read or decompressed.
-            let mut versions = read(1)?;
-            if window > 1
-                && versions
-                    .first()
-                    .is_some_and(|(_, v)| v.fields() != capture.fields())
-            {
-                versions = read(window)?;
-            }
-            let mut stmt = tx
-                .prepare_cached(
-                    "SELECT outcome, error, COALESCE(content_hash = ?3, 0) FROM checks WHERE target_id = ?1
-                     ORDER BY started_at DESC, id DESC LIMIT ?2",
-                )
-                .map_err(&sql)?;
-            let checks = stmt
-                .query_map(
-                    params![
-                        target.0,
-                        window.max(1) as i64 + 20,
-                        capture.hash.0.as_slice()
-                    ],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .map_err(&sql)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(&sql)?;
-            let (url, failing_alerted): (String, bool) = tx
-                .row(
-                    "SELECT url, failing_alerted FROM targets WHERE id = ?1",
-                    [target.0],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .map_err(&sql)?;
-            Recent {
-                versions,
-                checks,
-                url,
-                failing_alerted,
-            }
-        };
-        let now = facts.started_at.millis();
-        let latest_number = recent.versions.first().map(|(_, v)| v.number);
-        let (decision, deliveries) = decide(&recent);
-        let (status, version, error, outcome) = match decision {
-            StoreDecision::Unchanged => {
-                let v = latest_number.unwrap_or(0);
-                (
-                    CheckStatus::Unchanged,
-                    latest_number,
-                    None,
-                    CaptureOutcome::Unchanged { version: v },
-                )
-            }
-            StoreDecision::Suspect { reason } => (
-                CheckStatus::Suspect,
-                latest_number,
-                Some(reason.clone()),
-                CaptureOutcome::Suspect {
-                    reason,
-                    version: latest_number,
-                },
-            ),
-            StoreDecision::Error { message } => (
-                CheckStatus::Error,
-                None,
-                Some(message.clone()),
-                CaptureOutcome::Failed { message },
-            ),
-            StoreDecision::Store {
-                class,
-                revert_of,
-                alert_paused,
-                summary,
-            } => {
-                let number = latest_number.map_or(1, |n| n + 1);
-                // A revert shares the content of the version it returns to:
-                // its text and page are not stored again.
-                let (title, text) = if revert_of.is_some() {
-                    ("", "")
-                } else {
-                    (capture.title.as_str(), capture.text.as_str())
-                };
-                // Later texts are stored against the first version's text.
-                let text_zstd = if number > 1 && !text.is_empty() {
-                    let base: Option<String> = tx
-                        .row(
-                            "SELECT text FROM versions WHERE target_id = ?1 AND number = 1 AND text_zstd IS NULL",
-                            [target.0],
-                            |r| r.get(0),
-                        )
-                        .optional()
-                        .map_err(&sql)?;
-                    base.and_then(|b| compress_text(text, &b))
-                } else {
-                    None
-                };
-                let text = if text_zstd.is_some() { "" } else { text };
-                let (raw, raw_base) = if revert_of.is_some() || capture.raw_html.is_empty() {
-                    (Vec::new(), None)
-                } else {
-                    let base = if number > 1 {
-                        Self::page_of(&tx, target, 1).map_err(&sql)?
-                    } else {
-                        None
-                    };
-                    compress_page(&capture.raw_html, base.map(|b| (1, b))).map_err(|e| {
-                        StoreError::Corrupt {
-                            db: self.db.clone(),
-                            what: format!("cannot compress the page: {e}"),
-                        }
-                    })?
-                };
-                if followup.raw_html == crate::model::RawHtmlPolicy::FirstAndLatest && number > 2 {
-                    // Only the first and the latest page are kept.
-                    tx.run(
-                        "DELETE FROM pages WHERE version_id IN
-                           (SELECT id FROM versions WHERE target_id = ?1 AND number > 1 AND number < ?2)",
-                        params![target.0, number],
-                    )
-                    .map_err(&sql)?;
-                    tx.run(
-                        "UPDATE versions SET raw_html_zstd = X''
-                         WHERE target_id = ?1 AND number > 1 AND number < ?2 AND length(raw_html_zstd) > 0",
-                        params![target.0, number],
-                    )
-                    .map_err(&sql)?;
-                }
-                tx.run(
-                    "INSERT INTO versions (target_id, number, captured_at, title, text, words, byline, published,
-                                           modified, canonical, description, content_hash, final_url, raw_html_zstd,
-                                           class, revert_of, alert_paused, text_zstd)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, X'', ?14, ?15, ?16, ?17)",
-                    params![
-                        target.0,
-                        number,
-                        now,
-                        title,
-                        text,
-                        crate::text::word_count(&capture.text) as i64,
-                        capture.byline,
-                        capture.published,
-                        capture.modified,
-                        capture.canonical,
-                        capture.description,
-                        capture.hash.0.as_slice(),
-                        capture.final_url,
-                        class.map(ChangeClass::as_str),
-                        revert_of,
-                        alert_paused,
-                        text_zstd,
-                    ],
-                )
-                .map_err(&sql)?;
-                let version_id = tx.last_insert_rowid();
-                if !raw.is_empty() {
-                    tx.run(
-                        "INSERT INTO pages (version_id, base, zstd) VALUES (?1, ?2, ?3)",
-                        params![version_id, raw_base, raw],
-                    )
-                    .map_err(&sql)?;
-                }
-                match (recent.versions.first(), summary) {
-                    (Some((prev_id, prev)), Some(summary)) => {
-                        let changes_json =
-                            serde_json::to_string(&summary.changes).map_err(|e| {
-                                StoreError::Corrupt {
-                                    db: self.db.clone(),
-                                    what: format!("cannot encode diff: {e}"),
-                                }
-                            })?;
-                        tx.run(
-                            "INSERT INTO diffs (target_id, from_version_id, to_version_id, added, removed, title_changed, changes_json)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                            params![
-                                target.0,
-                                prev_id,
-                                version_id,
-                                summary.added as i64,
-                                summary.removed as i64,
-                                summary.title_changed,
-                                changes_json
-                            ],
-                        )
-                        .map_err(&sql)?;
-                        (
-                            CheckStatus::Changed,
-                            Some(number),
-                            None,
-                            CaptureOutcome::Changed {
-                                from: prev.number,
-                                to: number,
-                                title: capture.title.clone(),
-                                summary,
-                                class: class.unwrap_or(ChangeClass::Substantive),
-                                revert_of,
-                                alert_paused,
-                            },
-                        )
-                    }
-                    _ => (
-                        CheckStatus::New,
-                        Some(number),
-                        None,
-                        CaptureOutcome::New { version: number },
-                    ),
-                }
-            }
-        };
-        let seen = (status != CheckStatus::Error).then_some(capture);
-        Self::insert_check(&tx, target, facts, status, version, error.as_deref(), seen)
-            .map_err(&sql)?;
-        insert_deliveries(&tx, target, &recent.url, facts.started_at, &deliveries).map_err(&sql)?;
-        if status != CheckStatus::Error && recent.failing_alerted {
-            tx.run(
-                "UPDATE targets SET failing_alerted = 0 WHERE id = ?1",
-                [target.0],
-            )
-            .map_err(&sql)?;
-        }
-        // A suspect check is not an error of the target, but it is news: it
-        // stays visible as the last error until a good check clears it.
-        let changed = status == CheckStatus::Changed;
-        // Validators and the body hash describe the latest version's page,
-        // so they are kept only when this page stored or matched it.
-        let keep = matches!(
-            status,
-            CheckStatus::New | CheckStatus::Unchanged | CheckStatus::Changed
-        );
-        let c = &followup.cache;
-        tx.run(
-            "UPDATE targets SET last_check_at = ?2, last_error = ?3,
-                    last_change_at = CASE WHEN ?4 THEN ?2 ELSE last_change_at END,
-                    failures = CASE WHEN ?5 THEN failures + 1 ELSE 0 END, misses = 0,
-                    etag = ?6, last_modified = ?7, body_hash = ?8, cache_rules = ?9,
-                    published_at = COALESCE(?10, published_at),
-                    full_fetch_at = COALESCE(?11, full_fetch_at)
-             WHERE id = ?1",
-            params![
-                target.0,
-                now,
-                error,
-                changed,
-                status == CheckStatus::Error,
-                c.etag.as_deref().filter(|_| keep),
-                c.last_modified.as_deref().filter(|_| keep),
-                c.body_hash.filter(|_| keep).map(|h| h.to_vec()),
-                c.rules.filter(|_| keep),
-                followup
-                    .published_at
-                    .filter(|_| keep)
-                    .map(Timestamp::millis),
-                c.fetched_at.map(Timestamp::millis),
-            ],
-        )
-        .map_err(&sql)?;
-        Self::apply_next(&tx, target, &followup.next, now).map_err(&sql)?;
-        tx.commit().map_err(&sql)?;
-        Ok(outcome)
     }
 
     /// One version of a target; `None` asks for the latest.
@@ -1975,19 +1512,14 @@ fn writer(mut store: Store, queue: std::sync::mpsc::Receiver<Job>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Discovered, Source, SourceSettings};
+    use crate::detect::ChangeClass;
+    use crate::model::{
+        CacheUpdate, Capture, CaptureOutcome, CheckCommit, CheckFacts, CheckRow, CheckStatus,
+        Discovered, NewVersion, Next, RawHtmlPolicy, Recent, Source, SourceSettings, TargetUpdate,
+    };
 
     fn settings(url: &str) -> TargetSettings {
         TargetSettings::new(TargetUrl::parse(url).unwrap())
-    }
-
-    fn followup(next: i64) -> Followup {
-        Followup {
-            next: Next::At(Timestamp(next)),
-            cache: PageCache::default(),
-            published_at: None,
-            raw_html: crate::model::RawHtmlPolicy::All,
-        }
     }
 
     fn capture(title: &str, text: &str) -> Capture {
@@ -2014,39 +1546,87 @@ mod tests {
         }
     }
 
-    /// Stores like the checker does, with the default detection policy.
-    fn store_capture(store: &mut Store, id: TargetId, t: i64, c: &Capture) -> CaptureOutcome {
-        store_capture_with(store, id, t, c, &followup(t + 1000))
+    /// A commit of a good check at `t` with nothing but the check row.
+    fn commit(id: TargetId, recent: &Recent, t: i64, status: CheckStatus) -> CheckCommit {
+        CheckCommit {
+            target: id,
+            lease: None,
+            based_on: recent.latest,
+            check: CheckRow {
+                facts: facts(t),
+                status,
+                version: recent.latest,
+                error: None,
+                seen: None,
+            },
+            version: None,
+            deliveries: Vec::new(),
+            update: TargetUpdate {
+                last_error: None,
+                changed: false,
+                failures: 0,
+                misses: 0,
+                failing_alerted: false,
+                cache: CacheUpdate::Replace(PageCache::default()),
+                published_at: None,
+                full_fetch_at: None,
+            },
+            next: Next::At(Timestamp(t + 1000)),
+        }
     }
 
-    /// Stores like the checker does, with the given follow-up.
+    /// Reads, decides (same wording: unchanged; else a substantive change)
+    /// and commits like a check does, keeping every page.
+    fn store_capture(store: &mut Store, id: TargetId, t: i64, c: &Capture) -> CaptureOutcome {
+        store_capture_with(store, id, t, c, RawHtmlPolicy::All)
+    }
+
     fn store_capture_with(
         store: &mut Store,
         id: TargetId,
         t: i64,
         c: &Capture,
-        followup: &Followup,
+        raw_html: RawHtmlPolicy,
     ) -> CaptureOutcome {
-        store
-            .record_observation(id, &facts(t), c, followup, 6, |recent| {
-                let d = match recent.versions.first() {
-                    Some((_, prev)) if prev.fields() == c.fields() => StoreDecision::Unchanged,
-                    Some((_, prev)) => StoreDecision::Store {
-                        class: Some(ChangeClass::Substantive),
-                        revert_of: None,
-                        alert_paused: false,
-                        summary: Some(crate::diff::summarize(&prev.fields(), &c.fields())),
-                    },
-                    None => StoreDecision::Store {
-                        class: None,
-                        revert_of: None,
-                        alert_paused: false,
-                        summary: None,
-                    },
-                };
-                (d, Vec::new())
-            })
-            .unwrap()
+        let recent = store.recent(id, 6, Some(c)).unwrap();
+        let mut commit = commit(id, &recent, t, CheckStatus::Unchanged);
+        let new = |class, diff| NewVersion {
+            capture: c.clone(),
+            class,
+            revert_of: None,
+            alert_paused: false,
+            diff,
+            raw_html,
+        };
+        let outcome = match recent.versions.first() {
+            Some(prev) if prev.fields() == c.fields() => CaptureOutcome::Unchanged {
+                version: prev.number,
+            },
+            Some(prev) => {
+                let summary = crate::diff::summarize(&prev.fields(), &c.fields());
+                commit.check.status = CheckStatus::Changed;
+                commit.check.version = Some(prev.number + 1);
+                commit.update.changed = true;
+                commit.version = Some(new(Some(ChangeClass::Substantive), Some(summary.clone())));
+                CaptureOutcome::Changed {
+                    from: prev.number,
+                    to: prev.number + 1,
+                    title: c.title.clone(),
+                    summary,
+                    class: ChangeClass::Substantive,
+                    revert_of: None,
+                    alert_paused: false,
+                }
+            }
+            None => {
+                commit.check.status = CheckStatus::New;
+                commit.check.version = Some(1);
+                commit.version = Some(new(None, None));
+                CaptureOutcome::New { version: 1 }
+            }
+        };
+        store.commit_check(&commit).unwrap();
+        outcome
     }
 
     fn discovered(url: &str, published: Option<i64>) -> Discovered {
@@ -2342,6 +1922,49 @@ mod tests {
     }
 
     #[test]
+    fn a_commit_is_refused_when_the_target_moved_on() {
+        let mut store = Store::open_in_memory().unwrap();
+        let (t, _) = store
+            .add_target(&settings("https://e.com/a"), Timestamp(0))
+            .unwrap();
+        // Read, then another writer stores version 1: the stale decision
+        // would number its version 1 again.
+        let stale = store.recent(t.id, 6, None).unwrap();
+        store_capture(&mut store, t.id, 1, &capture("T", "a b c"));
+        let mut late = commit(t.id, &stale, 2, CheckStatus::New);
+        late.version = Some(NewVersion {
+            capture: capture("T", "other"),
+            class: None,
+            revert_of: None,
+            alert_paused: false,
+            diff: None,
+            raw_html: RawHtmlPolicy::All,
+        });
+        let err = store.commit_check(&late).unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+        // A claimed target whose lease another claim replaced.
+        let claimed = store
+            .claim_due_targets(Timestamp(5000), 1, Timestamp(9000), &[], |_| true)
+            .unwrap();
+        assert_eq!(claimed[0].next_check_at, Timestamp(9000), "the lease");
+        let recent = store.recent(t.id, 0, None).unwrap();
+        let mut leased = commit(t.id, &recent, 3, CheckStatus::Unchanged);
+        leased.lease = Some(Timestamp(8000));
+        let err = store.commit_check(&leased).unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+        // Nothing of either was written.
+        assert_eq!(store.history(t.id).unwrap().len(), 1);
+        let checks: i64 = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM checks", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(checks, 1);
+        // With the lease it holds, the check is recorded.
+        leased.lease = Some(Timestamp(9000));
+        store.commit_check(&leased).unwrap();
+    }
+
+    #[test]
     fn due_targets_follow_next_check_time() {
         let mut store = Store::open_in_memory().unwrap();
         let (t, _) = store
@@ -2349,19 +1972,14 @@ mod tests {
             .unwrap();
         assert_eq!(store.due_targets(Timestamp(99), 10).unwrap().len(), 0);
         assert_eq!(store.due_targets(Timestamp(100), 10).unwrap().len(), 1);
-        store
-            .record_failure(
-                t.id,
-                &facts(100),
-                "boom",
-                Streak {
-                    failures: 1,
-                    misses: 0,
-                },
-                &Next::At(Timestamp(5000)),
-                |_, _| None,
-            )
-            .unwrap();
+        let recent = store.recent(t.id, 0, None).unwrap();
+        let mut failed = commit(t.id, &recent, 100, CheckStatus::Error);
+        failed.check.error = Some("boom".into());
+        failed.update.last_error = Some("boom".into());
+        failed.update.failures = recent.failures + 1;
+        failed.update.cache = CacheUpdate::Clear;
+        failed.next = Next::At(Timestamp(5000));
+        store.commit_check(&failed).unwrap();
         let t = store.target_by_url(&t.url).unwrap().unwrap();
         assert_eq!((t.failures, t.misses), (1, 0));
         assert_eq!(store.due_targets(Timestamp(4999), 10).unwrap().len(), 0);
@@ -2426,13 +2044,9 @@ mod tests {
         let (t, _) = store
             .add_target(&settings("https://e.com/a"), Timestamp(0))
             .unwrap();
-        let policy = Followup {
-            raw_html: crate::model::RawHtmlPolicy::FirstAndLatest,
-            ..followup(0)
-        };
         for n in 1..=4i64 {
             let c = capture("T", &format!("text number {n}"));
-            store_capture_with(&mut store, t.id, n, &c, &policy);
+            store_capture_with(&mut store, t.id, n, &c, RawHtmlPolicy::FirstAndLatest);
         }
         let kept: Vec<bool> = (1..=4)
             .map(|n| store.raw_html(t.id, n).unwrap().is_some())
@@ -2496,30 +2110,20 @@ mod tests {
         let (t, _) = store
             .add_target(&settings("https://e.com/a"), Timestamp(0))
             .unwrap();
-        let none = store
-            .record_unchanged(t.id, &facts(1), &followup(50), Vec::new)
-            .unwrap();
-        assert!(none.is_none(), "no version to match yet");
+        let recent = store.recent(t.id, 0, None).unwrap();
+        assert_eq!(recent.latest, None, "no version to match yet");
+        assert!(recent.versions.is_empty() && recent.checks.is_empty());
         store_capture(&mut store, t.id, 2, &capture("T", "text"));
-        let out = store
-            .record_unchanged(
-                t.id,
-                &facts(3),
-                &Followup {
-                    next: Next::Retire("too old".into()),
-                    cache: PageCache {
-                        etag: Some("\"v2\"".into()),
-                        ..PageCache::default()
-                    },
-                    ..followup(0)
-                },
-                Vec::new,
-            )
-            .unwrap();
-        assert!(matches!(
-            out,
-            Some(CaptureOutcome::Unchanged { version: 1 })
-        ));
+        let recent = store.recent(t.id, 0, None).unwrap();
+        assert_eq!(recent.latest, Some(1));
+        assert!(recent.versions.is_empty(), "nothing decompressed");
+        let mut unchanged = commit(t.id, &recent, 3, CheckStatus::Unchanged);
+        unchanged.update.cache = CacheUpdate::Refresh {
+            etag: Some("\"v2\"".into()),
+            last_modified: None,
+        };
+        unchanged.next = Next::Retire("too old".into());
+        store.commit_check(&unchanged).unwrap();
         let t = store.target_by_url(&t.url).unwrap().unwrap();
         assert_eq!(t.state, TargetState::Retired);
         assert_eq!(t.retired_reason.as_deref(), Some("too old"));

@@ -20,20 +20,24 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
-use crate::alert::{Alerter, ChangeEvent, ChangeFacts};
+use crate::alert::{Alerter, ChangeEvent};
 use crate::config::{Config, NoiseConfig};
-use crate::detect::{self, Earlier, IgnoreRule, Masks, Observed, Policy, SuspectKind};
-use crate::diff::{DiffSummary, summarize};
+use crate::detect::{self, IgnoreRule, Masks, Policy};
+use crate::diff::DiffSummary;
 use crate::extract::{Article, BodySelector, ExtractError, extract_with};
 use crate::fetch::{FetchError, Fetched, FetchedPage, Validators};
 use crate::metrics::Metrics;
 use crate::model::{
-    Capture, CaptureOutcome, CheckFacts, CheckStatus, ContentHash, Followup, NewDelivery, Next,
-    PageCache, RawHtmlPolicy, Recent, StoreDecision, Streak, Target, TargetUrl, Timestamp,
+    Capture, CaptureOutcome, CheckCommit, CheckFacts, CheckStatus, ContentHash, Next, PageCache,
+    RawHtmlPolicy, Recent, StoreDecision, Target, TargetId, TargetUrl, Timestamp,
 };
 use crate::polite::{HostPermit, PoliteClient, PoliteError, Politeness};
 use crate::schedule::{Clock, Scheduler};
 use crate::store::{StoreError, StoreHandle};
+
+mod decide;
+
+use decide::{Basis, Labels, PageFacts, Prepared, body_hash, conditional_allowed};
 
 /// What a check found, for reports.
 #[derive(Debug, Clone)]
@@ -115,13 +119,6 @@ impl std::fmt::Debug for Checker {
             .field("store", &self.store)
             .finish_non_exhaustive()
     }
-}
-
-/// A page made ready for the store: the capture, and how detection sees it.
-struct Prepared {
-    capture: Capture,
-    /// Why no article was found, if none was.
-    nothing: Option<String>,
 }
 
 /// Threads for CPU work: the machine's cores.
@@ -211,6 +208,22 @@ impl Checker {
     /// daemon takes slots without waiting). The slot is freed as soon as the
     /// page is in, before the CPU work.
     pub async fn check_with(&self, target: &Target, permit: HostPermit) -> CheckReport {
+        self.check_inner(target, permit, None).await
+    }
+
+    /// Checks a target the daemon claimed: its due time is the lease, and
+    /// the check's write is refused if another worker claimed it since.
+    pub async fn check_leased(&self, target: &Target, permit: HostPermit) -> CheckReport {
+        self.check_inner(target, permit, Some(target.next_check_at))
+            .await
+    }
+
+    async fn check_inner(
+        &self,
+        target: &Target,
+        permit: HostPermit,
+        lease: Option<Timestamp>,
+    ) -> CheckReport {
         let clock = Instant::now();
         let mut facts = CheckFacts {
             started_at: self.now(),
@@ -234,7 +247,7 @@ impl Checker {
                     last_modified,
                     ..PageCache::default()
                 };
-                self.record_unchanged(target, &mut facts, clock, cache)
+                self.record_unchanged(target, lease, &mut facts, clock, cache)
                     .await
             }
             Ok(Fetched::Page(page)) => {
@@ -251,10 +264,10 @@ impl Checker {
                 };
                 if target.cache.body_hash == Some(body_hash) {
                     self.metrics.identical();
-                    self.record_unchanged(target, &mut facts, clock, cache)
+                    self.record_unchanged(target, lease, &mut facts, clock, cache)
                         .await
                 } else {
-                    self.process_page(target, page, &mut facts, clock, cache)
+                    self.process_page(target, lease, page, &mut facts, clock, cache)
                         .await
                 }
             }
@@ -265,7 +278,7 @@ impl Checker {
                 Err(e)
             }
         };
-        self.finish(target, facts, clock, result).await
+        self.finish(target, lease, facts, clock, result).await
     }
 
     /// The page, through the polite client, conditionally when the
@@ -316,9 +329,9 @@ impl Checker {
             fetched_at: Some(facts.started_at),
         };
         let result = self
-            .process_page(target, page, &mut facts, clock, cache)
+            .process_page(target, None, page, &mut facts, clock, cache)
             .await;
-        self.finish(target, facts, clock, result).await
+        self.finish(target, None, facts, clock, result).await
     }
 
     /// A fingerprint of everything that turns a page into a decision: the
@@ -381,21 +394,6 @@ impl Checker {
         self.scheduler.next_after(target, self.now(), published)
     }
 
-    /// What a good check leaves on its target.
-    fn followup(
-        &self,
-        target: &Target,
-        cache: PageCache,
-        published: Option<Timestamp>,
-    ) -> Followup {
-        Followup {
-            next: self.next_after(target, published),
-            cache,
-            published_at: published,
-            raw_html: self.raw_html,
-        }
-    }
-
     /// When a target is next due after a failure: backed off.
     fn next_after_failure(
         &self,
@@ -407,36 +405,84 @@ impl Checker {
             .next_after_failure(target, self.now(), failures, retry_after)
     }
 
+    /// Reads what the check needs of its target, lets `build` decide what
+    /// to write, and commits it; a conflict (a version stored, or the
+    /// target claimed, while the check ran) reads and decides again, twice
+    /// at most.
+    async fn record<T: Send + 'static>(
+        &self,
+        target: TargetId,
+        window: usize,
+        capture: Option<Arc<Capture>>,
+        build: impl Fn(&Recent) -> (Option<CheckCommit>, T),
+    ) -> Result<(T, Recent), CheckError> {
+        let mut attempt = 0;
+        loop {
+            let c = capture.clone();
+            let recent = self
+                .store
+                .call(move |s| s.recent(target, window, c.as_deref()))
+                .await?;
+            let (commit, out) = build(&recent);
+            let Some(commit) = commit else {
+                return Ok((out, recent));
+            };
+            match self.store.call(move |s| s.commit_check(&commit)).await {
+                Ok(()) => return Ok((out, recent)),
+                Err(StoreError::Conflict { .. }) if attempt < 2 => attempt += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
     async fn record_unchanged(
         &self,
         target: &Target,
+        lease: Option<Timestamp>,
         facts: &mut CheckFacts,
         clock: Instant,
         cache: PageCache,
     ) -> Recorded {
         facts.duration = clock.elapsed();
-        let followup = self.followup(target, cache, None);
-        let retired = retire_reason(&followup.next);
-        let (id, f, alerter) = (target.id, facts.clone(), self.alerter.clone());
+        let next = self.next_after(target, None);
+        let retired = retire_reason(&next);
         let labels = labels(target);
-        let recorded = self
-            .store
-            .call(move |s| s.record_unchanged(id, &f, &followup, || labels.recovered(&alerter)))
+        let f = facts.clone();
+        let (outcome, recent) = self
+            .record(target.id, 0, None, |recent| {
+                let basis = Basis {
+                    target: target.id,
+                    lease,
+                    facts: &f,
+                    recent,
+                };
+                let recovered = if recent.failing_alerted {
+                    labels.recovered(&self.alerter)
+                } else {
+                    Vec::new()
+                };
+                match decide::unchanged_commit(basis, &cache, next.clone(), recovered) {
+                    Some((commit, outcome)) => (Some(commit), Some(outcome)),
+                    // Nothing to match: the check fails (and is recorded so).
+                    None => (None, None),
+                }
+            })
             .await?;
-        match recorded {
-            Some(outcome) => Ok((outcome, retired)),
-            // No version to match (its history was purged): read the page
-            // in full next time.
-            None => Err(CheckError::Task(
-                "the page matched a version that is no longer stored; it is read in full next time"
-                    .into(),
-            )),
+        match outcome {
+            Some(outcome) => {
+                if recent.failing_alerted {
+                    log_recovered(&labels);
+                }
+                Ok((outcome, retired))
+            }
+            None => Err(CheckError::Task(NO_VERSION_TO_MATCH.into())),
         }
     }
 
     async fn process_page(
         &self,
         target: &Target,
+        lease: Option<Timestamp>,
         page: FetchedPage,
         facts: &mut CheckFacts,
         clock: Instant,
@@ -461,56 +507,73 @@ impl Checker {
             .published
             .as_deref()
             .and_then(crate::schedule::parse_published);
-        let followup = self.followup(target, cache, published);
-        let retired = retire_reason(&followup.next);
-        let (id, f) = (target.id, facts.clone());
+        let page = PageFacts {
+            cache,
+            published,
+            next: self.next_after(target, published),
+            raw_html: self.raw_html,
+        };
+        let retired = retire_reason(&page.next);
         // Versions beyond the latest are read for revert detection.
         let window = policy.revert_window as usize + 1;
-        let alerter = self.alerter.clone();
         let labels = labels(target);
-        let outcome = self
-            .store
-            .call(move |s| {
-                let canonical = prepared
-                    .capture
-                    .canonical
-                    .as_deref()
-                    .and_then(crate::model::canon::key_of);
-                let title = prepared.capture.title.clone();
-                let outcome =
-                    s.record_observation(id, &f, &prepared.capture, &followup, window, |recent| {
-                        let decision = decide_for_store(&policy, &prepared, recent);
-                        let mut deliveries = outbox_for(
-                            &alerter,
-                            &decision,
-                            recent,
-                            &prepared,
-                            &labels,
-                            f.started_at,
-                        );
-                        if recent.failing_alerted
-                            && !matches!(decision, StoreDecision::Error { .. })
-                        {
-                            deliveries.extend(labels.recovered(&alerter));
-                        }
-                        (decision, deliveries)
-                    })?;
-                // A page declaring a canonical URL already watched: one
-                // article, watched once.
-                let merged = match (&outcome, canonical) {
-                    (CaptureOutcome::New { .. } | CaptureOutcome::Changed { .. }, Some(key)) => {
-                        s.merge_canonical(id, &key, &title, f.started_at)?
-                    }
-                    _ => None,
+        let f = facts.clone();
+        let capture = Arc::new(prepared.capture.clone());
+        let ((outcome, recovered), _) = self
+            .record(target.id, window, Some(capture), |recent| {
+                let decision = decide::classify(&policy, &prepared, recent);
+                let mut deliveries = decide::outbox_for(
+                    &self.alerter,
+                    &decision,
+                    recent,
+                    &prepared.capture,
+                    &labels,
+                    f.started_at,
+                );
+                let recovered =
+                    recent.failing_alerted && !matches!(decision, StoreDecision::Error { .. });
+                if recovered {
+                    deliveries.extend(labels.recovered(&self.alerter));
+                }
+                let basis = Basis {
+                    target: target.id,
+                    lease,
+                    facts: &f,
+                    recent,
                 };
-                Ok((outcome, merged))
+                let (commit, outcome) = decide::page_commit(
+                    basis,
+                    decision,
+                    &prepared.capture,
+                    page.clone(),
+                    deliveries,
+                );
+                (Some(commit), (outcome, recovered))
             })
             .await?;
-        let (outcome, merged) = outcome;
-        if let Some(m) = merged {
-            tracing::info!(url = %m.retired, kept = %m.kept, "duplicate target retired: both pages declare the same rel=canonical URL");
-            if m.retired == target.url.as_str() {
-                return Ok((outcome, Some(m.reason)));
+        if recovered {
+            log_recovered(&labels);
+        }
+        // A page declaring a canonical URL already watched: one article,
+        // watched once.
+        let canonical = prepared
+            .capture
+            .canonical
+            .as_deref()
+            .and_then(crate::model::canon::key_of);
+        if let (CaptureOutcome::New { .. } | CaptureOutcome::Changed { .. }, Some(key)) =
+            (&outcome, canonical)
+        {
+            let (id, title, at) = (target.id, prepared.capture.title.clone(), f.started_at);
+            let merged = self
+                .store
+                .call(move |s| s.merge_canonical(id, &key, &title, at))
+                .await?;
+            if let Some(m) = merged {
+                tracing::info!(url = %m.retired, kept = %m.kept, "duplicate target retired: both pages declare the same rel=canonical URL");
+                if m.retired == target.url.as_str() {
+                    return Ok((outcome, Some(m.reason)));
+                }
             }
         }
         Ok((outcome, retired))
@@ -519,62 +582,117 @@ impl Checker {
     /// Records that a page is gone (`410`, or `404` several times): its
     /// disappearance is a `removed` change when it had versions, and the
     /// target retires.
-    async fn record_gone(&self, target: &Target, facts: &CheckFacts, reason: String) -> Recorded {
-        let prepared = Prepared {
-            capture: Capture {
-                hash: crate::model::ContentHash([0; 32]),
-                title: String::new(),
-                text: String::new(),
-                byline: None,
-                published: None,
-                modified: None,
-                canonical: None,
-                description: None,
-                final_url: target.url.to_string(),
-                raw_html: Vec::new(),
-            },
-            nothing: Some(reason.clone()),
+    async fn record_gone(
+        &self,
+        target: &Target,
+        lease: Option<Timestamp>,
+        facts: &CheckFacts,
+        reason: String,
+    ) -> Recorded {
+        let nothing = Capture {
+            hash: crate::model::ContentHash([0; 32]),
+            title: String::new(),
+            text: String::new(),
+            byline: None,
+            published: None,
+            modified: None,
+            canonical: None,
+            description: None,
+            final_url: target.url.to_string(),
+            raw_html: Vec::new(),
         };
-        let followup_reason = reason.clone();
-        let followup = Followup {
-            next: Next::Retire(reason.clone()),
+        let page = PageFacts {
             cache: PageCache::default(),
-            published_at: None,
+            published: None,
+            next: Next::Retire(reason.clone()),
             raw_html: self.raw_html,
         };
-        let (id, f, alerter) = (target.id, facts.clone(), self.alerter.clone());
         let labels = labels(target);
-        let outcome = self
-            .store
-            .call(move |s| {
-                s.record_observation(id, &f, &prepared.capture, &followup, 1, |recent| {
-                    let Some((_, latest)) = recent.versions.first() else {
-                        return (StoreDecision::Error { message: reason }, Vec::new());
-                    };
-                    let decision = StoreDecision::Store {
-                        class: Some(detect::ChangeClass::Removed),
-                        revert_of: None,
-                        alert_paused: false,
-                        summary: Some(summarize(&latest.fields(), &prepared.capture.fields())),
-                    };
-                    let deliveries = outbox_for(
-                        &alerter,
-                        &decision,
-                        recent,
-                        &prepared,
-                        &labels,
-                        f.started_at,
-                    );
-                    (decision, deliveries)
-                })
+        let capture = Arc::new(nothing.clone());
+        let (outcome, _) = self
+            .record(target.id, 1, Some(capture), |recent| {
+                let decision = decide::gone_decision(recent, &nothing, &reason);
+                let deliveries = decide::outbox_for(
+                    &self.alerter,
+                    &decision,
+                    recent,
+                    &nothing,
+                    &labels,
+                    facts.started_at,
+                );
+                let basis = Basis {
+                    target: target.id,
+                    lease,
+                    facts,
+                    recent,
+                };
+                let (commit, outcome) =
+                    decide::page_commit(basis, decision, &nothing, page.clone(), deliveries);
+                (Some(commit), outcome)
             })
             .await?;
-        Ok((outcome, Some(followup_reason)))
+        Ok((outcome, Some(reason)))
+    }
+
+    /// Records a failed check: the error, the streaks, the back-off (or
+    /// retirement), and `target.failing` once the failures reach
+    /// `failing_after`. Returns why the target retired, if it did.
+    async fn record_failure(
+        &self,
+        target: &Target,
+        lease: Option<Timestamp>,
+        facts: &CheckFacts,
+        error: &CheckError,
+        misses: u32,
+    ) -> Result<Option<String>, CheckError> {
+        let message = error.to_string();
+        let labels = labels(target);
+        let ((next, failing), _) = self
+            .record(target.id, 0, None, |recent| {
+                let failures = recent.failures + 1;
+                // robots.txt refusals are not the site failing: no back-off.
+                let next = match error {
+                    CheckError::Robots(_) => self.next_after(target, None),
+                    CheckError::Fetch(FetchError::Status { retry_after, .. }) => {
+                        self.next_after_failure(target, failures, *retry_after)
+                    }
+                    _ => self.next_after_failure(target, failures, None),
+                };
+                let failing =
+                    decide::failing_due(failures, recent.failing_alerted, self.failing_after);
+                let deliveries = if failing {
+                    labels.failing(&self.alerter, failures, &message)
+                } else {
+                    Vec::new()
+                };
+                let basis = Basis {
+                    target: target.id,
+                    lease,
+                    facts,
+                    recent,
+                };
+                let commit = decide::failure_commit(
+                    basis,
+                    &message,
+                    misses,
+                    next.clone(),
+                    deliveries,
+                    failing,
+                );
+                (Some(commit), (next, failing))
+            })
+            .await?;
+        if failing {
+            self.alerter
+                .target_event(&target.url, "target.failing", &message);
+        }
+        Ok(retire_reason(&next))
     }
 
     async fn finish(
         &self,
         target: &Target,
+        lease: Option<Timestamp>,
         mut facts: CheckFacts,
         clock: Instant,
         mut result: Recorded,
@@ -596,17 +714,17 @@ impl Checker {
         if let Err(CheckError::Fetch(FetchError::Status { status, .. })) = &result
             && matches!(status, 404 | 410)
         {
-            misses = target.misses + 1;
-            if *status == 410 || misses >= self.gone_after {
-                let reason = if *status == 410 {
-                    "gone: the server answered HTTP 410".to_string()
-                } else {
-                    format!("gone: the server answered HTTP 404 {misses} times in a row")
-                };
+            let status = *status;
+            let id = target.id;
+            misses = match self.store.call(move |s| s.recent(id, 0, None)).await {
+                Ok(recent) => recent.misses + 1,
+                Err(_) => target.misses + 1,
+            };
+            if let Some(reason) = decide::gone_reason(status, misses, self.gone_after) {
                 facts.duration = clock.elapsed();
                 self.metrics.gone();
                 tracing::warn!(url = %target.url, reason = %reason, "page gone: target retired");
-                result = self.record_gone(target, &facts, reason).await;
+                result = self.record_gone(target, lease, &facts, reason).await;
             }
         }
         let mut failure = None;
@@ -635,7 +753,7 @@ impl Checker {
                 report.error = Some(reason);
             }
             Ok(CaptureOutcome::Failed { message }) => {
-                // Recorded by the store already.
+                // Recorded as an error check already.
                 tracing::warn!(url = %target.url, error = %message, "check failed");
                 report.error = Some(message);
             }
@@ -673,49 +791,11 @@ impl Checker {
             let message = e.to_string();
             tracing::warn!(url = %target.url, error = %message, "check failed");
             facts.duration = clock.elapsed();
-            // robots.txt refusals are not the site failing: no back-off.
-            let next = match &e {
-                CheckError::Robots(_) => self.next_after(target, None),
-                CheckError::Fetch(FetchError::Status { retry_after, .. }) => {
-                    self.next_after_failure(target, target.failures + 1, *retry_after)
+            match self.record_failure(target, lease, &facts, &e, misses).await {
+                Ok(retired) => report.retired = retired,
+                Err(store_err) => {
+                    tracing::error!(url = %target.url, error = %store_err, "cannot record the failed check");
                 }
-                _ => self.next_after_failure(target, target.failures + 1, None),
-            };
-            let streak = Streak {
-                failures: target.failures + 1,
-                misses,
-            };
-            if let Next::Retire(reason) = &next {
-                report.retired = Some(reason.clone());
-            }
-            let (id, f, m) = (target.id, facts, message.clone());
-            let (alerter, failing_after) = (self.alerter.clone(), self.failing_after);
-            let (name, tags, source) = (
-                target.name.clone(),
-                target.tags.clone(),
-                target.source.clone(),
-            );
-            let url = target.url.clone();
-            let recorded = self
-                .store
-                .call(move |s| {
-                    s.record_failure(id, &f, &m, streak, &next, |failures, alerted| {
-                        (!alerted && failures >= failing_after).then(|| {
-                            alerter.target_event(&url, "target.failing", &m);
-                            alerter.target_deliveries(
-                                "target.failing",
-                                url.as_str(),
-                                name.as_deref(),
-                                &tags,
-                                source.as_deref(),
-                                serde_json::json!({ "failures": failures, "error": m }),
-                            )
-                        })
-                    })
-                })
-                .await;
-            if let Err(store_err) = recorded {
-                tracing::error!(url = %target.url, error = %store_err, "cannot record the failed check");
             }
             report.error = Some(message);
         }
@@ -728,14 +808,9 @@ impl Checker {
     }
 }
 
-/// What alerts say about a target: URL, name, tags and source, owned, for
-/// alerts built on the store's thread.
-struct Labels {
-    url: String,
-    name: Option<String>,
-    tags: Vec<String>,
-    source: Option<String>,
-}
+/// The message of a check whose page matched a version no longer stored.
+const NO_VERSION_TO_MATCH: &str =
+    "the page matched a version that is no longer stored; it is read in full next time";
 
 fn labels(target: &Target) -> Labels {
     Labels {
@@ -746,20 +821,9 @@ fn labels(target: &Target) -> Labels {
     }
 }
 
-impl Labels {
-    /// Logs that the target works again and builds its `target.recovered`
-    /// deliveries.
-    fn recovered(&self, alerter: &Alerter) -> Vec<NewDelivery> {
-        tracing::info!(target: "redline::alert", url = %self.url, "target recovered");
-        alerter.target_deliveries(
-            "target.recovered",
-            &self.url,
-            self.name.as_deref(),
-            &self.tags,
-            self.source.as_deref(),
-            serde_json::json!({}),
-        )
-    }
+/// Logs, after the commit, that a target works again.
+fn log_recovered(labels: &Labels) {
+    tracing::info!(target: "redline::alert", url = %labels.url, "target recovered");
 }
 
 /// What recording a check did, and why the target retired if it did.
@@ -770,128 +834,6 @@ fn retire_reason(next: &Next) -> Option<String> {
         Next::Retire(reason) => Some(reason.clone()),
         Next::At(_) => None,
     }
-}
-
-/// Whether a check may send the validators it has: they were taken under
-/// the same rules, and the page was fetched in full within
-/// `revalidate_after` (so a server whose `304`s are wrong hides an edit for
-/// at most that long).
-fn conditional_allowed(
-    cache: &PageCache,
-    rules_fp: i64,
-    now: Timestamp,
-    revalidate_after: Duration,
-) -> bool {
-    cache.rules == Some(rules_fp)
-        && cache
-            .fetched_at
-            .is_some_and(|at| at.until(now) < revalidate_after)
-}
-
-/// BLAKE3 over the rules fingerprint and the page bytes.
-fn body_hash(rules_fp: i64, body: &[u8]) -> [u8; 32] {
-    let mut h = blake3::Hasher::new();
-    h.update(&rules_fp.to_le_bytes());
-    h.update(body);
-    *h.finalize().as_bytes()
-}
-
-/// Runs detection on what the store read, and turns its answer into what
-/// the store should write.
-fn decide_for_store(policy: &Policy, prepared: &Prepared, recent: &Recent) -> StoreDecision {
-    let earlier: Vec<Earlier<'_>> = recent
-        .versions
-        .iter()
-        .map(|(_, v)| Earlier {
-            content_of: v.revert_of.unwrap_or(v.number),
-            fields: v.fields(),
-        })
-        .collect();
-    let checks = |kind: SuspectKind| {
-        detect::suspect_run(
-            recent
-                .checks
-                .iter()
-                .map(|(o, r, same)| (o.as_str(), r.as_deref(), *same)),
-            kind,
-        )
-    };
-    let new = prepared.capture.fields();
-    let observed = match &prepared.nothing {
-        Some(why) => {
-            if earlier.is_empty() {
-                // No article on a first check is an error, not a version.
-                return StoreDecision::Error {
-                    message: why.clone(),
-                };
-            }
-            Observed::Nothing(why)
-        }
-        None => Observed::Article(new),
-    };
-    match detect::decide(policy, observed, &earlier, checks) {
-        detect::Decision::Unchanged => StoreDecision::Unchanged,
-        detect::Decision::Suspect { reason } => StoreDecision::Suspect { reason },
-        detect::Decision::Store {
-            class,
-            revert_of,
-            alert_paused,
-        } => {
-            let summary = earlier
-                .first()
-                .map(|latest| summarize(&latest.fields, &new));
-            let class = match (class, earlier.first(), &summary) {
-                (Some(c), _, _) => Some(c),
-                (None, Some(latest), Some(s)) => Some(detect::classify(&latest.fields, &new, s)),
-                _ => None,
-            };
-            StoreDecision::Store {
-                class,
-                revert_of,
-                alert_paused,
-                summary,
-            }
-        }
-    }
-}
-
-/// The webhook deliveries a decision calls for.
-fn outbox_for(
-    alerter: &Alerter,
-    decision: &StoreDecision,
-    recent: &Recent,
-    prepared: &Prepared,
-    labels: &Labels,
-    now: Timestamp,
-) -> Vec<NewDelivery> {
-    let StoreDecision::Store {
-        class: Some(class),
-        revert_of,
-        alert_paused,
-        summary: Some(summary),
-    } = decision
-    else {
-        return Vec::new();
-    };
-    let Some((_, latest)) = recent.versions.first() else {
-        return Vec::new();
-    };
-    alerter.change_deliveries(
-        &ChangeFacts {
-            url: &labels.url,
-            name: labels.name.as_deref(),
-            from: (latest.number, latest.captured_at),
-            to: (latest.number + 1, now),
-            title_from: &latest.title,
-            title_to: &prepared.capture.title,
-            class: *class,
-            revert_of: *revert_of,
-            summary,
-            tags: &labels.tags,
-            source: labels.source.as_deref(),
-        },
-        *alert_paused,
-    )
 }
 
 /// Decode, extract, normalise and hash: the CPU part of a check. The page
@@ -929,31 +871,4 @@ fn prepare(
     };
     capture.hash = ContentHash(capture.fields().hash());
     Prepared { capture, nothing }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const HOUR: Duration = Duration::from_secs(3600);
-    const DAY: Duration = Duration::from_secs(86_400);
-
-    #[test]
-    fn validators_expire_after_revalidate_after() {
-        let now = Timestamp(1_800_000_000_000);
-        let mut cache = PageCache {
-            etag: Some("\"v1\"".into()),
-            rules: Some(5),
-            fetched_at: Some(Timestamp(now.0 - 3_600_000)),
-            ..PageCache::default()
-        };
-        assert!(conditional_allowed(&cache, 5, now, DAY));
-        // Other rules: the page must be read again.
-        assert!(!conditional_allowed(&cache, 6, now, DAY));
-        // The last full fetch is older than revalidate_after.
-        assert!(!conditional_allowed(&cache, 5, now, HOUR / 2));
-        // Never fetched in full (an old database): fetch in full.
-        cache.fetched_at = None;
-        assert!(!conditional_allowed(&cache, 5, now, DAY));
-    }
 }
