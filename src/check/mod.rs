@@ -1,17 +1,23 @@
 //! One check of one target: robots.txt → fetch (conditional) → decode →
-//! extract → normalise → decide → store → alert, and when it is due next.
+//! extract → normalise → read → decide → commit → alert, and when it is
+//! due next.
 //!
 //! [`Checker`] owns what every check shares: the [`PoliteClient`] (fetcher,
 //! politeness gates, robots.txt, `Retry-After`), the store, the alert sinks,
 //! the detection settings, the [`Scheduler`], a bounded pool for CPU work
-//! and the clock. A `304`, or a page
-//! byte-identical to the one that gave the latest version, is recorded as
-//! unchanged without parsing. Decoding, parsing and extraction run on tokio's
-//! blocking pool under a semaphore the size of the machine's cores, so the
-//! async workers only wait on the network and CPU work never piles up. What
-//! a capture *is* — unchanged, a new version, a revert, a suspect page — is
-//! decided by [`crate::detect`] inside the store's transaction. Whatever goes
-//! wrong with one target is recorded on its check and logged;
+//! and the clock. A `304`, or a page byte-identical to the one that gave
+//! the latest version, is recorded as unchanged without parsing. Decoding,
+//! parsing and extraction run on tokio's blocking pool under a semaphore
+//! the size of the machine's cores, so the async workers only wait on the
+//! network and CPU work never piles up.
+//!
+//! Recording is *read → decide → commit*: the check reads its target's
+//! recent past ([`crate::store::Store::recent`]), `decide` turns that and
+//! the capture into one [`CheckCommit`] with pure functions, and the store
+//! writes it in one transaction — or refuses it as a conflict when the
+//! daemon's lease on the target or its latest version moved meanwhile, and
+//! the check reads and decides again. Alerts are logged after the commit.
+//! Whatever goes wrong with one target is recorded on its check and logged;
 //! [`Checker::check`] never returns an error, so one broken site cannot stop
 //! the others.
 
