@@ -1,0 +1,363 @@
+//! Targets and scheduling: syncing the config's targets, adding and
+//! removing targets, claiming the due ones under a lease, the backlog and
+//! the list.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::rows::{settings_row, target_from_row};
+use super::{Cached, Store, Tx, sql_error};
+use crate::model::{
+    Backlog, Origin, SyncReport, Target, TargetId, TargetSettings, TargetSummary, TargetUrl,
+    Timestamp,
+};
+use crate::store::StoreError;
+
+impl Store {
+    /// Makes the database's config targets match the config: new ones are
+    /// added (due now), changed settings updated, and config targets no
+    /// longer listed are marked `removed` (their history stays).
+    pub fn sync_config_targets(
+        &mut self,
+        targets: &[TargetSettings],
+        now: Timestamp,
+    ) -> Result<SyncReport, StoreError> {
+        let sql = sql_error(&self.db);
+        let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
+        let mut report = SyncReport::default();
+        for t in targets {
+            let existed: bool = tx
+                .row(
+                    "SELECT 1 FROM targets WHERE url = ?1",
+                    [t.url.as_str()],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map_err(&sql)?
+                .is_some();
+            tx.run(
+                "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at,
+                                      ignore_json, exclude_json, tags_json, host, robots_txt, url_key)
+                 VALUES (?1, ?2, ?3, ?4, 'config', 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (url) DO UPDATE SET
+                     name = excluded.name,
+                     interval_ms = excluded.interval_ms,
+                     selector = excluded.selector,
+                     ignore_json = excluded.ignore_json,
+                     exclude_json = excluded.exclude_json,
+                     tags_json = excluded.tags_json,
+                     robots_txt = excluded.robots_txt,
+                     origin = 'config',
+                     -- A retired target stays retired (`redline add` revives it).
+                     state = CASE WHEN targets.state = 'retired' THEN 'retired' ELSE 'active' END,
+                     next_check_at = CASE
+                         WHEN targets.state = 'retired' THEN targets.next_check_at
+                         WHEN targets.state <> 'active' THEN excluded.next_check_at
+                         -- A shortened interval pulls the next check in
+                         -- (beyond the jitter the schedule adds).
+                         WHEN excluded.interval_ms IS NOT NULL
+                              AND targets.next_check_at > ?5 + excluded.interval_ms
+                                  + MIN(excluded.interval_ms / 10, 300000)
+                         THEN ?5 + excluded.interval_ms
+                         ELSE targets.next_check_at END",
+                settings_row(t, now),
+            )
+            .map_err(&sql)?;
+            if !existed {
+                report.added.push(t.url.to_string());
+            }
+        }
+        let listed: std::collections::HashSet<&str> =
+            targets.iter().map(|t| t.url.as_str()).collect();
+        let mut stale = Vec::new();
+        {
+            let mut stmt = tx
+                .prepare("SELECT url FROM targets WHERE origin = 'config' AND state <> 'removed'")
+                .map_err(&sql)?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(0))
+                .map_err(&sql)?;
+            for url in rows {
+                let url = url.map_err(&sql)?;
+                if !listed.contains(url.as_str()) {
+                    stale.push(url);
+                }
+            }
+        }
+        for url in &stale {
+            tx.run("UPDATE targets SET state = 'removed' WHERE url = ?1", [url])
+                .map_err(&sql)?;
+        }
+        report.removed = stale;
+        tx.commit().map_err(&sql)?;
+        Ok(report)
+    }
+
+    /// Adds a target from the command line, or updates and reactivates an
+    /// existing one (only the settings given replace stored ones).
+    pub fn add_target(
+        &mut self,
+        t: &TargetSettings,
+        now: Timestamp,
+    ) -> Result<(Target, bool), StoreError> {
+        let existing = self.target_by_url(&t.url)?;
+        let created = existing.is_none();
+        self.conn
+            .run(
+                "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at,
+                                      ignore_json, exclude_json, tags_json, host, robots_txt, url_key)
+                 VALUES (?1, ?2, ?3, ?4, 'cli', 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (url) DO UPDATE SET
+                     name = COALESCE(excluded.name, targets.name),
+                     robots_txt = COALESCE(excluded.robots_txt, targets.robots_txt),
+                     retired_at = NULL,
+                     retired_reason = NULL,
+                     failures = 0,
+                     misses = 0,
+                     interval_ms = COALESCE(excluded.interval_ms, targets.interval_ms),
+                     selector = COALESCE(excluded.selector, targets.selector),
+                     ignore_json = COALESCE(excluded.ignore_json, targets.ignore_json),
+                     exclude_json = COALESCE(excluded.exclude_json, targets.exclude_json),
+                     tags_json = COALESCE(excluded.tags_json, targets.tags_json),
+                     origin = CASE WHEN targets.state = 'active' THEN targets.origin ELSE 'cli' END,
+                     next_check_at = CASE WHEN targets.state = 'active' THEN targets.next_check_at
+                                          ELSE excluded.next_check_at END,
+                     state = 'active'",
+                settings_row(t, now),
+            )
+            .map_err(self.sql())?;
+        let target = self
+            .target_by_url(&t.url)?
+            .ok_or_else(|| self.corrupt("target vanished after insert"))?;
+        Ok((target, created))
+    }
+
+    /// Adds many command-line targets in one transaction (existing URLs
+    /// are left as they are). Returns how many were new.
+    pub fn add_targets(
+        &mut self,
+        targets: &[TargetSettings],
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let sql = sql_error(&self.db);
+        let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
+        let mut added = 0;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO targets (url, name, interval_ms, selector, origin, state, created_at, next_check_at,
+                                          ignore_json, exclude_json, tags_json, host, robots_txt, url_key)
+                     VALUES (?1, ?2, ?3, ?4, 'cli', 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                     ON CONFLICT (url) DO NOTHING",
+                )
+                .map_err(&sql)?;
+            for t in targets {
+                added += stmt.execute(settings_row(t, now)).map_err(&sql)?;
+            }
+        }
+        tx.commit().map_err(&sql)?;
+        Ok(added)
+    }
+
+    /// Whether a target came from the config file.
+    pub fn target_origin(&self, id: TargetId) -> Result<Origin, StoreError> {
+        let origin: String = self
+            .conn
+            .row("SELECT origin FROM targets WHERE id = ?1", [id.0], |r| {
+                r.get(0)
+            })
+            .map_err(self.sql())?;
+        Ok(if origin == Origin::Config.as_str() {
+            Origin::Config
+        } else {
+            Origin::Cli
+        })
+    }
+
+    /// Stops checking a target. With `purge`, deletes it and its whole
+    /// history. Returns whether the target existed.
+    pub fn remove_target(&mut self, url: &TargetUrl, purge: bool) -> Result<bool, StoreError> {
+        let n = if purge {
+            self.conn
+                .run("DELETE FROM targets WHERE url = ?1", [url.as_str()])
+        } else {
+            self.conn.run(
+                "UPDATE targets SET state = 'removed', origin = 'cli' WHERE url = ?1",
+                [url.as_str()],
+            )
+        }
+        .map_err(self.sql())?;
+        Ok(n > 0)
+    }
+
+    /// A target by URL, in any state.
+    pub fn target_by_url(&self, url: &TargetUrl) -> Result<Option<Target>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM targets WHERE url = ?1",
+            Self::TARGET_COLUMNS
+        );
+        Ok(self.query_targets(&sql, [url.as_str()])?.into_iter().next())
+    }
+
+    /// Every active target, oldest first.
+    pub fn active_targets(&self) -> Result<Vec<Target>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM targets WHERE state = 'active' ORDER BY id",
+            Self::TARGET_COLUMNS
+        );
+        self.query_targets(&sql, [])
+    }
+
+    /// Active targets due at `now`, most overdue first, at most `limit`.
+    pub fn due_targets(&self, now: Timestamp, limit: usize) -> Result<Vec<Target>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM targets WHERE state = 'active' AND next_check_at <= ?1
+             ORDER BY next_check_at, id LIMIT ?2",
+            Self::TARGET_COLUMNS
+        );
+        self.query_targets(&sql, params![now.millis(), limit as i64])
+    }
+
+    /// Claims due targets for checking, most overdue first: the host of each
+    /// candidate not on a host in `skip_hosts` is offered to `take`, and the
+    /// targets it accepts (at most `limit`) are returned with their next check time
+    /// moved to `lease_until`, in one transaction, so the same target is
+    /// never handed out twice while its check runs.
+    pub fn claim_due_targets(
+        &mut self,
+        now: Timestamp,
+        limit: usize,
+        lease_until: Timestamp,
+        skip_hosts: &[String],
+        mut take: impl FnMut(&str) -> bool,
+    ) -> Result<Vec<Target>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let dbname = self.db.clone();
+        let sql = sql_error(&self.db);
+        let skip = serde_json::to_string(skip_hosts).expect("strings serialise");
+        let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
+        let mut claimed = Vec::new();
+        {
+            let query = format!(
+                "SELECT {} FROM targets WHERE state = 'active' AND next_check_at <= ?1
+                   AND host NOT IN (SELECT value FROM json_each(?3))
+                 ORDER BY next_check_at, id LIMIT ?2",
+                Self::TARGET_COLUMNS
+            );
+            let mut stmt = tx.prepare_cached(&query).map_err(&sql)?;
+            // Candidates beyond the limit, for hosts that turn out busy.
+            let candidates = (limit.saturating_mul(4)).max(16) as i64;
+            let mut rows = stmt
+                .query(params![now.millis(), candidates, skip])
+                .map_err(&sql)?;
+            while let Some(row) = rows.next().map_err(&sql)? {
+                // Only the host is read until the target is taken.
+                let host: Option<String> = row.get(10).map_err(&sql)?;
+                if take(host.as_deref().unwrap_or("")) {
+                    claimed.push(target_from_row(&dbname, row).map_err(&sql)??);
+                    if claimed.len() >= limit {
+                        break;
+                    }
+                }
+            }
+        }
+        for t in &mut claimed {
+            tx.run(
+                "UPDATE targets SET next_check_at = ?2 WHERE id = ?1",
+                params![t.id.0, lease_until.millis()],
+            )
+            .map_err(&sql)?;
+            // The new due time is the check's lease.
+            t.next_check_at = lease_until;
+        }
+        tx.commit().map_err(&sql)?;
+        Ok(claimed)
+    }
+
+    /// How many active targets are due and how late the oldest is.
+    pub fn backlog(&self, now: Timestamp) -> Result<Backlog, StoreError> {
+        let (due, oldest): (i64, Option<i64>) = self
+            .conn
+            .row(
+                "SELECT COUNT(*), MIN(next_check_at) FROM targets
+                 WHERE state = 'active' AND next_check_at <= ?1",
+                [now.millis()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(self.sql())?;
+        let active: i64 = self
+            .conn
+            .row(
+                "SELECT COUNT(*) FROM targets WHERE state = 'active'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.sql())?;
+        Ok(Backlog {
+            due: due.max(0) as u64,
+            oldest_due: oldest.map(Timestamp),
+            active: active.max(0) as u64,
+        })
+    }
+
+    /// Makes every active target due at `at` (benchmarks, `check --all`).
+    pub fn schedule_all_at(&mut self, at: Timestamp) -> Result<usize, StoreError> {
+        self.conn
+            .run(
+                "UPDATE targets SET next_check_at = ?1 WHERE state = 'active'",
+                [at.millis()],
+            )
+            .map_err(self.sql())
+    }
+
+    /// When the next active target falls due.
+    pub fn next_due_at(&self) -> Result<Option<Timestamp>, StoreError> {
+        let t: Option<i64> = self
+            .conn
+            .row(
+                "SELECT MIN(next_check_at) FROM targets WHERE state = 'active'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.sql())?;
+        Ok(t.map(Timestamp))
+    }
+
+    /// Every target with its figures, in the order they were added.
+    pub fn list_targets(&self) -> Result<Vec<TargetSummary>, StoreError> {
+        let sql = format!(
+            "SELECT {}, last_check_at, last_change_at, last_error,
+                    (SELECT COUNT(*) FROM versions v WHERE v.target_id = targets.id)
+             FROM targets ORDER BY id",
+            Self::TARGET_COLUMNS
+        );
+        let dbname = self.db.clone();
+        let mut stmt = self.conn.prepare(&sql).map_err(self.sql())?;
+        let rows = stmt
+            .query_map([], |row| {
+                let n = Self::TARGET_COLUMN_COUNT;
+                Ok((
+                    target_from_row(&dbname, row)?,
+                    row.get::<_, Option<i64>>(n)?,
+                    row.get::<_, Option<i64>>(n + 1)?,
+                    row.get::<_, Option<String>>(n + 2)?,
+                    row.get::<_, i64>(n + 3)?,
+                ))
+            })
+            .map_err(self.sql())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (target, last_check, last_change, last_error, versions) =
+                row.map_err(self.sql())?;
+            out.push(TargetSummary {
+                target: target?,
+                versions: versions.max(0) as u64,
+                last_check: last_check.map(Timestamp),
+                last_change: last_change.map(Timestamp),
+                last_error,
+            });
+        }
+        Ok(out)
+    }
+}

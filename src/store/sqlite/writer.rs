@@ -1,0 +1,115 @@
+//! The writer thread behind [`StoreHandle`]: every call runs on one
+//! dedicated thread, and calls that queue up while a batch commits are
+//! committed together in the next transaction (each in a savepoint of its
+//! own), answered only once durable.
+
+use super::{Cached, Store};
+use crate::store::StoreError;
+
+/// Most calls the writer thread commits in one transaction.
+pub(super) const MAX_BATCH: usize = 256;
+
+/// Answers a caller once its batch is committed (or not).
+pub(super) type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+/// One call waiting for the writer thread; says whether it succeeded.
+pub(super) type Job = Box<dyn FnOnce(&mut Store) -> (Finish, bool) + Send>;
+
+/// A [`Store`] shared by async tasks. Every call runs on one dedicated
+/// writer thread, never on the async workers; calls that queue up while a
+/// batch commits are committed together in the next one.
+#[derive(Debug, Clone)]
+pub struct StoreHandle {
+    jobs: std::sync::mpsc::Sender<Job>,
+    db: String,
+}
+
+impl StoreHandle {
+    /// Moves a store onto its writer thread.
+    pub fn new(store: Store) -> Self {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let db = store.db.clone();
+        std::thread::Builder::new()
+            .name("redline-store".into())
+            .spawn(move || writer(store, queue))
+            .expect("cannot start the database thread");
+        Self { jobs, db }
+    }
+
+    /// Runs `f` with the store on the writer thread; the answer comes after
+    /// its batch is committed.
+    pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&mut Store) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let db = self.db.clone();
+        let job: Job = Box::new(move |store: &mut Store| {
+            let result = f(store);
+            let ok = result.is_ok();
+            let finish: Finish = Box::new(move |commit: Result<(), String>| {
+                let answer = match (result, commit) {
+                    (Err(e), _) => Err(e),
+                    (Ok(_), Err(message)) => Err(StoreError::Commit { db, message }),
+                    (Ok(v), Ok(())) => Ok(v),
+                };
+                let _ = tx.send(answer);
+            });
+            (finish, ok)
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| StoreError::Task("the database thread has stopped".into()))?;
+        rx.await
+            .map_err(|_| StoreError::Task("a database call panicked".into()))?
+    }
+}
+
+/// The writer thread: takes the first waiting call, opens a transaction,
+/// runs it and every call already queued behind it (each in a savepoint of
+/// its own, rolled back if the call fails), commits once, then answers them
+/// all.
+pub(super) fn writer(mut store: Store, queue: std::sync::mpsc::Receiver<Job>) {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    while let Ok(first) = queue.recv() {
+        // If the batch transaction cannot begin (another process holds the
+        // lock past the busy timeout), each call runs on its own.
+        let batched = store.conn.run("BEGIN IMMEDIATE", []).is_ok();
+        let mut finishers: Vec<Finish> = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            // A panicking call loses its answer (its caller sees an error),
+            // not the thread.
+            let savepoint = batched && store.conn.run("SAVEPOINT redline_call", []).is_ok();
+            let ran = catch_unwind(AssertUnwindSafe(|| job(&mut store)));
+            let ok = matches!(ran, Ok((_, true)));
+            if savepoint {
+                if !ok {
+                    let _ = store.conn.run("ROLLBACK TO redline_call", []);
+                }
+                let _ = store.conn.run("RELEASE redline_call", []);
+            }
+            if let Ok((finish, _)) = ran {
+                finishers.push(finish);
+            }
+            if batched && finishers.len() < MAX_BATCH {
+                next = queue.try_recv().ok();
+            }
+        }
+        let commit = if batched {
+            store.conn.run("COMMIT", []).map(drop).map_err(|e| {
+                let _ = store.conn.execute_batch("ROLLBACK");
+                e.to_string()
+            })
+        } else {
+            Ok(())
+        };
+        if let Err(e) = &commit {
+            tracing::error!(db = %store.db, error = %e, "cannot commit a batch of writes");
+        }
+        for finish in finishers {
+            finish(commit.clone());
+        }
+    }
+}
