@@ -529,7 +529,7 @@ fn bench(args: &Args) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let checker = Arc::new(Checker::new(&config, handle.clone())?);
+    let checker = Arc::new(Checker::new(&config, Arc::new(handle.clone()))?);
     println!(
         "cycle_bench: {} targets on {} hosts, {} requests in flight ({} per host, {} apart), raw pages: {}, {}",
         args.targets,

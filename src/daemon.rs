@@ -29,9 +29,10 @@ use tokio_util::task::TaskTracker;
 
 use crate::check::Checker;
 use crate::discover::Discoverer;
+use crate::model::{Target, Timestamp};
 use crate::polite::HostPermit;
 use crate::schedule::lease;
-use crate::store::StoreError;
+use crate::store::{ClaimRequest, DueRequest, Outbox, Sources, StoreError};
 
 /// Longest pause between looks at the schedule, so targets added by another
 /// process (`redline add`) are picked up without a restart.
@@ -74,7 +75,7 @@ pub async fn run(
     // The alert outbox is drained by its own task, so a slow receiver never
     // holds up checks.
     match crate::alert::dispatch::Dispatcher::new(
-        checker.store().clone(),
+        Arc::clone(checker.storage()) as Arc<dyn Outbox>,
         checker.alerter().webhooks(),
     ) {
         Ok(dispatcher) if !dispatcher.is_empty() => {
@@ -115,7 +116,7 @@ pub async fn run(
         let now = checker.now();
         if backlog_at.elapsed() >= BACKLOG_EVERY {
             backlog_at = tokio::time::Instant::now();
-            if let Ok(b) = checker.store().call(move |s| s.backlog(now)).await {
+            if let Ok(b) = checker.storage().backlog(now).await {
                 let lag = b.oldest_due.map_or(Duration::ZERO, |t| t.until(now));
                 checker.metrics().schedule(b.due, b.active, lag, now);
             }
@@ -134,24 +135,7 @@ pub async fn run(
             }
         }
         let (busy, opens) = checker.politeness().busy_hosts();
-        let politeness = Arc::clone(checker.politeness());
-        let claimed = checker
-            .store()
-            .call(move |s| {
-                let mut permits: Vec<HostPermit> = Vec::new();
-                let targets =
-                    s.claim_due_targets(now, free, now.plus(lease), &busy, |host: &str| {
-                        match politeness.try_start(host) {
-                            Ok(p) => {
-                                permits.push(p);
-                                true
-                            }
-                            Err(_) => false,
-                        }
-                    })?;
-                Ok(targets.into_iter().zip(permits).collect::<Vec<_>>())
-            })
-            .await;
+        let claimed = claim(&checker, now, free, now.plus(lease), busy).await;
         let claimed = match claimed {
             Ok(c) => c,
             Err(e) => {
@@ -189,7 +173,7 @@ pub async fn run(
             continue;
         }
         let now = checker.now();
-        let wait = match checker.store().call(|s| s.next_due_at()).await {
+        let wait = match checker.storage().next_due_at().await {
             // Due already, but its host is paced or full: wait for the host
             // to open, or for a check to finish.
             Ok(Some(next)) if next <= now => opens
@@ -233,12 +217,65 @@ pub async fn run(
 
 /// Logs one summary line per period: checks per minute, errors, new
 /// versions, conditional-request savings, queue depth and lag.
+/// Claims up to `free` due targets whose hosts let a request start now:
+/// reads the candidates, takes a request slot on each one's host, and
+/// leases those still due as read (another daemon sharing the store may
+/// have taken some); slots of targets not claimed are given back.
+async fn claim(
+    checker: &Checker,
+    now: Timestamp,
+    free: usize,
+    lease_until: Timestamp,
+    busy: Vec<String>,
+) -> Result<Vec<(Target, HostPermit)>, StoreError> {
+    if free == 0 {
+        return Ok(Vec::new());
+    }
+    let storage = checker.storage();
+    let candidates = storage
+        .due_candidates(DueRequest {
+            now,
+            limit: free,
+            skip_hosts: busy,
+        })
+        .await?;
+    let mut picked = Vec::new();
+    for target in candidates {
+        if picked.len() >= free {
+            break;
+        }
+        if let Ok(permit) = checker.politeness().try_start(&target.host) {
+            picked.push((target, permit));
+        }
+    }
+    if picked.is_empty() {
+        return Ok(picked);
+    }
+    let claimed = storage
+        .claim(ClaimRequest {
+            targets: picked
+                .iter()
+                .map(|(t, _)| (t.id, t.next_check_at))
+                .collect(),
+            lease_until,
+        })
+        .await?;
+    Ok(picked
+        .into_iter()
+        .filter(|(t, _)| claimed.contains(&t.id))
+        .map(|(mut t, permit)| {
+            t.next_check_at = lease_until;
+            (t, permit)
+        })
+        .collect())
+}
+
 /// A discoverer sharing a checker's polite client, store, schedule, clock
 /// and counters; `created` is notified whenever a poll creates targets.
 pub fn discoverer_for(checker: &Checker, created: Arc<Notify>) -> Discoverer {
     Discoverer::new(
         Arc::clone(checker.client()),
-        checker.store().clone(),
+        Arc::clone(checker.storage()) as Arc<dyn Sources>,
         checker.scheduler().clone(),
         checker.clock(),
         Arc::clone(checker.metrics()),

@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::webhook::{self, Attempt};
 use crate::alert::WebhookSpec;
 use crate::model::{Delivery, Timestamp};
-use crate::store::{StoreError, StoreHandle};
+use crate::store::{Outbox, StoreError};
 
 /// Deliveries sent at once in one pass.
 const BATCH: usize = 64;
@@ -38,9 +38,9 @@ pub struct DispatchStats {
 }
 
 /// Sends webhook deliveries from the outbox.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Dispatcher {
-    store: StoreHandle,
+    store: Arc<dyn Outbox>,
     sinks: HashMap<String, (Arc<WebhookSpec>, reqwest::Client)>,
 }
 
@@ -57,9 +57,17 @@ pub fn retry_delay(spec: &WebhookSpec, attempts: u32, seq: i64) -> Duration {
     base.mul_f64(factor)
 }
 
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher")
+            .field("sinks", &self.sinks.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Dispatcher {
     /// A dispatcher for the configured webhook sinks.
-    pub fn new(store: StoreHandle, sinks: &[Arc<WebhookSpec>]) -> Result<Self, reqwest::Error> {
+    pub fn new(store: Arc<dyn Outbox>, sinks: &[Arc<WebhookSpec>]) -> Result<Self, reqwest::Error> {
         let mut map = HashMap::new();
         for s in sinks {
             map.insert(s.name.clone(), (Arc::clone(s), webhook::client(s)?));
@@ -78,10 +86,7 @@ impl Dispatcher {
         let mut stats = DispatchStats::default();
         loop {
             let now = Timestamp::now();
-            let due = self
-                .store
-                .call(move |s| s.due_deliveries(now, BATCH))
-                .await?;
+            let due = self.store.due_deliveries(now, BATCH).await?;
             if due.is_empty() {
                 return Ok(stats);
             }
@@ -130,7 +135,7 @@ impl Dispatcher {
         match (outcome, spec) {
             (Attempt::Delivered, _) => {
                 tracing::debug!(id = %d.id, sink = %d.sink, event = %d.event, url = %d.url, "alert delivered");
-                self.store.call(move |s| s.mark_delivered(seq, now)).await?;
+                self.store.mark_delivered(seq, now).await?;
                 stats.delivered += 1;
                 Ok(true)
             }
@@ -141,14 +146,13 @@ impl Dispatcher {
                     "webhook receiver answered 410 Gone: sink disabled; its alerts wait in the outbox (`redline alerts retry` re-enables it)"
                 );
                 self.store
-                    .call(move |s| {
-                        s.mark_attempt_failed(
-                            seq,
-                            Some(now),
-                            "the receiver answered HTTP 410 Gone: sink disabled",
-                        )?;
-                        s.disable_sink(&sink, "the receiver answered HTTP 410 Gone", now)
-                    })
+                    .disable_sink(
+                        seq,
+                        sink,
+                        "the receiver answered HTTP 410 Gone: sink disabled".into(),
+                        "the receiver answered HTTP 410 Gone".into(),
+                        now,
+                    )
                     .await?;
                 stats.retrying += 1;
                 Ok(false)
@@ -168,9 +172,7 @@ impl Dispatcher {
                     stats.failed += 1;
                 }
                 let failed = retry_at.is_none();
-                self.store
-                    .call(move |s| s.mark_attempt_failed(seq, retry_at, &error))
-                    .await?;
+                self.store.mark_attempt_failed(seq, retry_at, error).await?;
                 Ok(failed)
             }
         }
@@ -183,7 +185,7 @@ impl Dispatcher {
             if let Err(e) = self.dispatch_due().await {
                 tracing::error!(error = %e, "cannot read the alert outbox; retrying");
             }
-            let wait = match self.store.call(|s| s.next_delivery_at()).await {
+            let wait = match self.store.next_delivery_at().await {
                 Ok(Some(next)) => Timestamp::now().until(next).min(MAX_IDLE),
                 _ => MAX_IDLE,
             };

@@ -39,7 +39,7 @@ use crate::model::{
 };
 use crate::polite::{HostPermit, PoliteClient, PoliteError, Politeness};
 use crate::schedule::{Clock, Scheduler};
-use crate::store::{StoreError, StoreHandle};
+use crate::store::{Storage, StoreError};
 
 mod decide;
 
@@ -106,7 +106,7 @@ struct DetectionDefaults {
 /// Runs checks; shared by the daemon and `redline check`.
 pub struct Checker {
     client: Arc<PoliteClient>,
-    store: StoreHandle,
+    storage: Arc<dyn Storage>,
     alerter: Alerter,
     scheduler: Scheduler,
     gone_after: u32,
@@ -122,7 +122,7 @@ pub struct Checker {
 impl std::fmt::Debug for Checker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Checker")
-            .field("store", &self.store)
+            .field("robots", &self.client)
             .finish_non_exhaustive()
     }
 }
@@ -134,7 +134,7 @@ fn cpu_threads() -> usize {
 
 impl Checker {
     /// Builds a checker from the config.
-    pub fn new(config: &Config, store: StoreHandle) -> Result<Self, FetchError> {
+    pub fn new(config: &Config, storage: Arc<dyn Storage>) -> Result<Self, FetchError> {
         let metrics = Arc::new(Metrics::default());
         Ok(Self {
             client: Arc::new(PoliteClient::new(
@@ -142,7 +142,7 @@ impl Checker {
                 &config.hosts,
                 Arc::clone(&metrics),
             )?),
-            store,
+            storage,
             alerter: Alerter::new(&config.alerts),
             scheduler: config.scheduler(),
             gone_after: config.schedule.gone_after,
@@ -168,8 +168,8 @@ impl Checker {
     }
 
     /// The store checks write to.
-    pub fn store(&self) -> &StoreHandle {
-        &self.store
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.storage
     }
 
     /// The alert sinks.
@@ -425,15 +425,12 @@ impl Checker {
         let mut attempt = 0;
         loop {
             let c = capture.clone();
-            let recent = self
-                .store
-                .call(move |s| s.recent(target, window, c.as_deref()))
-                .await?;
+            let recent = self.storage.recent(target, window, c).await?;
             let (commit, out) = build(&recent);
             let Some(commit) = commit else {
                 return Ok((out, recent));
             };
-            match self.store.call(move |s| s.commit_check(&commit)).await {
+            match self.storage.commit_check(commit).await {
                 Ok(()) => return Ok((out, recent)),
                 Err(StoreError::Conflict { .. }) if attempt < 2 => attempt += 1,
                 Err(e) => return Err(e.into()),
@@ -571,10 +568,7 @@ impl Checker {
             (&outcome, canonical)
         {
             let (id, title, at) = (target.id, prepared.capture.title.clone(), f.started_at);
-            let merged = self
-                .store
-                .call(move |s| s.merge_canonical(id, &key, &title, at))
-                .await?;
+            let merged = self.storage.merge_canonical(id, key, title, at).await?;
             if let Some(m) = merged {
                 tracing::info!(url = %m.retired, kept = %m.kept, "duplicate target retired: both pages declare the same rel=canonical URL");
                 if m.retired == target.url.as_str() {
@@ -722,7 +716,7 @@ impl Checker {
         {
             let status = *status;
             let id = target.id;
-            misses = match self.store.call(move |s| s.recent(id, 0, None)).await {
+            misses = match self.storage.recent(id, 0, None).await {
                 Ok(recent) => recent.misses + 1,
                 Err(_) => target.misses + 1,
             };

@@ -52,7 +52,7 @@ pub(super) fn run(ctx: &Context, urls: Vec<TargetUrl>, json: bool) -> anyhow::Re
     let rt = runtime()?;
     rt.block_on(async {
         let checker = Arc::new(
-            Checker::new(&ctx.config, StoreHandle::new(store))
+            Checker::new(&ctx.config, Arc::new(StoreHandle::new(store)))
                 .context("setting up the HTTP client")?,
         );
         let mut tasks = tokio::task::JoinSet::new();
@@ -79,7 +79,7 @@ pub(super) fn run(ctx: &Context, urls: Vec<TargetUrl>, json: bool) -> anyhow::Re
         // Deliver the alerts these checks queued (and any due retries) now,
         // so `check` run from cron alerts without a daemon.
         let dispatcher = crate::alert::dispatch::Dispatcher::new(
-            checker.store().clone(),
+            Arc::clone(checker.storage()) as Arc<dyn crate::store::Outbox>,
             checker.alerter().webhooks(),
         )
         .context("setting up webhook delivery")?;

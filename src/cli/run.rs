@@ -21,7 +21,7 @@ pub(super) fn run(ctx: &Context) -> anyhow::Result<()> {
     let rt = runtime()?;
     rt.block_on(async {
         let checker = Arc::new(
-            Checker::new(&ctx.config, StoreHandle::new(store))
+            Checker::new(&ctx.config, Arc::new(StoreHandle::new(store)))
                 .context("setting up the HTTP client")?,
         );
         let cancel = CancellationToken::new();

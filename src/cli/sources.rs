@@ -86,7 +86,7 @@ fn poll_now(ctx: &Context, store: crate::store::Store, json: bool) -> anyhow::Re
     let rt = runtime()?;
     rt.block_on(async {
         let checker = Arc::new(
-            Checker::new(&ctx.config, StoreHandle::new(store))
+            Checker::new(&ctx.config, Arc::new(StoreHandle::new(store)))
                 .context("setting up the HTTP client")?,
         );
         let discoverer =

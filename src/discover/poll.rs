@@ -24,7 +24,7 @@ use crate::model::{
 use crate::polite::PoliteClient;
 use crate::schedule;
 use crate::schedule::{Clock, Scheduler};
-use crate::store::StoreHandle;
+use crate::store::Sources;
 
 /// Sources polled at once.
 const POLLS_IN_FLIGHT: usize = 4;
@@ -62,7 +62,7 @@ pub struct PollSummary {
 /// Polls sources for the daemon and `redline sources --poll`.
 pub struct Discoverer {
     client: Arc<PoliteClient>,
-    store: StoreHandle,
+    store: Arc<dyn Sources>,
     scheduler: Scheduler,
     clock: Clock,
     metrics: Arc<Metrics>,
@@ -122,7 +122,7 @@ impl Discoverer {
     /// whenever a poll creates targets.
     pub fn new(
         client: Arc<PoliteClient>,
-        store: StoreHandle,
+        store: Arc<dyn Sources>,
         scheduler: Scheduler,
         clock: Clock,
         metrics: Arc<Metrics>,
@@ -153,7 +153,7 @@ impl Discoverer {
                 let next = next_poll(source, now);
                 let id = source.id;
                 store
-                    .call(move |s| s.record_poll_unchanged(id, now, next, &cache))
+                    .record_poll_unchanged(id, now, next, cache)
                     .await
                     .map_err(|e| e.to_string())?;
                 self.metrics.polled(false, 0);
@@ -171,7 +171,7 @@ impl Discoverer {
                 let next = next_poll(source, now);
                 let src = source.clone();
                 let report = store
-                    .call(move |s| s.record_poll(&src, now, next, &cache, &links))
+                    .record_poll(src, now, next, cache, links)
                     .await
                     .map_err(|e| e.to_string())?;
                 summary.known = report.known;
@@ -198,10 +198,7 @@ impl Discoverer {
                 );
                 let next = now.plus(wait);
                 let (id, m) = (source.id, message.clone());
-                if let Err(e) = store
-                    .call(move |s| s.record_poll_failure(id, now, next, &m))
-                    .await
-                {
+                if let Err(e) = store.record_poll_failure(id, now, next, m).await {
                     tracing::error!(source = %source.url, error = %e, "cannot record the failed poll");
                 }
                 tracing::warn!(
@@ -513,7 +510,7 @@ pub async fn run(discoverer: Arc<Discoverer>, cancel: CancellationToken, grace: 
         let free = POLLS_IN_FLIGHT.saturating_sub(polls.len());
         let now = discoverer.now();
         let claimed = store
-            .call(move |s| s.claim_due_sources(now, free, now.plus(POLL_LEASE)))
+            .claim_due_sources(now, free, now.plus(POLL_LEASE))
             .await;
         match claimed {
             Ok(sources) => {
@@ -532,7 +529,7 @@ pub async fn run(discoverer: Arc<Discoverer>, cancel: CancellationToken, grace: 
                 }
             }
         }
-        let wait = match store.call(|s| s.next_poll_due()).await {
+        let wait = match store.next_poll_due().await {
             Ok(Some(next)) => discoverer.now().until(next).min(MAX_IDLE),
             _ => MAX_IDLE,
         };

@@ -20,9 +20,13 @@
 //! compressed against the first version's page as a dictionary, so a
 //! version costs little more than what changed in the page.
 
+pub mod api;
 pub mod codec;
 pub mod sqlite;
 
+pub use api::{
+    CheckLog, ClaimRequest, DueRequest, Outbox, Schedule, Sources, Storage, StoreFuture,
+};
 pub use sqlite::{Store, StoreHandle};
 
 /// A storage failure, naming the database.

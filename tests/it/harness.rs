@@ -741,7 +741,7 @@ impl Driven {
             let now = Arc::clone(&now);
             Arc::new(move || redline::model::Timestamp(now.load(Ordering::SeqCst)))
         };
-        let checker = redline::check::Checker::new(&config, handle.clone())
+        let checker = redline::check::Checker::new(&config, Arc::new(handle.clone()))
             .unwrap()
             .with_clock(clock);
         let rt = tokio::runtime::Builder::new_current_thread()

@@ -609,7 +609,7 @@ fn a_thousand_noise_scenarios_through_the_pipeline() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("scenarios.db")).unwrap();
     let handle = StoreHandle::new(store);
-    let checker = Arc::new(Checker::new(&Config::builtin(), handle.clone()).unwrap());
+    let checker = Arc::new(Checker::new(&Config::builtin(), Arc::new(handle.clone())).unwrap());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

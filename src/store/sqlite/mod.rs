@@ -13,6 +13,7 @@ mod record;
 mod rows;
 mod sources;
 mod targets;
+mod traits;
 mod writer;
 
 #[cfg(test)]

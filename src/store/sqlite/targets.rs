@@ -217,59 +217,52 @@ impl Store {
         self.query_targets(&sql, params![now.millis(), limit as i64])
     }
 
-    /// Claims due targets for checking, most overdue first: the host of each
-    /// candidate not on a host in `skip_hosts` is offered to `take`, and the
-    /// targets it accepts (at most `limit`) are returned with their next check time
-    /// moved to `lease_until`, in one transaction, so the same target is
-    /// never handed out twice while its check runs.
-    pub fn claim_due_targets(
-        &mut self,
+    /// Active targets due at `now`, most overdue first, none on a host in
+    /// `skip_hosts`: up to four times `limit` (at least 16), so hosts that
+    /// turn out busy leave others to take.
+    pub fn due_candidates(
+        &self,
         now: Timestamp,
         limit: usize,
-        lease_until: Timestamp,
         skip_hosts: &[String],
-        mut take: impl FnMut(&str) -> bool,
     ) -> Result<Vec<Target>, StoreError> {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let dbname = self.db.clone();
-        let sql = sql_error(&self.db);
         let skip = serde_json::to_string(skip_hosts).expect("strings serialise");
+        let query = format!(
+            "SELECT {} FROM targets WHERE state = 'active' AND next_check_at <= ?1
+               AND host NOT IN (SELECT value FROM json_each(?3))
+             ORDER BY next_check_at, id LIMIT ?2",
+            Self::TARGET_COLUMNS
+        );
+        let candidates = (limit.saturating_mul(4)).max(16) as i64;
+        self.query_targets(&query, params![now.millis(), candidates, skip])
+    }
+
+    /// Leases targets for checking: each whose due time is still the one
+    /// it was read with gets `lease_until` as its due time, in one
+    /// transaction, so no target is handed out twice — by this process or
+    /// another sharing the database. Returns the ids claimed.
+    pub fn claim(
+        &mut self,
+        targets: &[(TargetId, Timestamp)],
+        lease_until: Timestamp,
+    ) -> Result<Vec<TargetId>, StoreError> {
+        let sql = sql_error(&self.db);
         let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
-        let mut claimed = Vec::new();
-        {
-            let query = format!(
-                "SELECT {} FROM targets WHERE state = 'active' AND next_check_at <= ?1
-                   AND host NOT IN (SELECT value FROM json_each(?3))
-                 ORDER BY next_check_at, id LIMIT ?2",
-                Self::TARGET_COLUMNS
-            );
-            let mut stmt = tx.prepare_cached(&query).map_err(&sql)?;
-            // Candidates beyond the limit, for hosts that turn out busy.
-            let candidates = (limit.saturating_mul(4)).max(16) as i64;
-            let mut rows = stmt
-                .query(params![now.millis(), candidates, skip])
+        let mut claimed = Vec::with_capacity(targets.len());
+        for (id, due) in targets {
+            let n = tx
+                .run(
+                    "UPDATE targets SET next_check_at = ?3
+                     WHERE id = ?1 AND next_check_at = ?2 AND state = 'active'",
+                    params![id.0, due.millis(), lease_until.millis()],
+                )
                 .map_err(&sql)?;
-            while let Some(row) = rows.next().map_err(&sql)? {
-                // Only the host is read until the target is taken.
-                let host: Option<String> = row.get(10).map_err(&sql)?;
-                if take(host.as_deref().unwrap_or("")) {
-                    claimed.push(target_from_row(&dbname, row).map_err(&sql)??);
-                    if claimed.len() >= limit {
-                        break;
-                    }
-                }
+            if n == 1 {
+                claimed.push(*id);
             }
-        }
-        for t in &mut claimed {
-            tx.run(
-                "UPDATE targets SET next_check_at = ?2 WHERE id = ?1",
-                params![t.id.0, lease_until.millis()],
-            )
-            .map_err(&sql)?;
-            // The new due time is the check's lease.
-            t.next_check_at = lease_until;
         }
         tx.commit().map_err(&sql)?;
         Ok(claimed)

@@ -436,10 +436,11 @@ fn a_commit_is_refused_when_the_target_moved_on() {
     let err = store.commit_check(&late).unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
     // A claimed target whose lease another claim replaced.
+    let due = store.due_candidates(Timestamp(5000), 1, &[]).unwrap();
     let claimed = store
-        .claim_due_targets(Timestamp(5000), 1, Timestamp(9000), &[], |_| true)
+        .claim(&[(due[0].id, due[0].next_check_at)], Timestamp(9000))
         .unwrap();
-    assert_eq!(claimed[0].next_check_at, Timestamp(9000), "the lease");
+    assert_eq!(claimed, vec![t.id], "leased until 9000");
     let recent = store.recent(t.id, 0, None).unwrap();
     let mut leased = commit(t.id, &recent, 3, CheckStatus::Unchanged);
     leased.lease = Some(Timestamp(8000));
@@ -553,7 +554,7 @@ fn first_and_latest_policy_drops_pages_in_between() {
 }
 
 #[test]
-fn claims_skip_busy_hosts_and_ask_about_each_candidate() {
+fn claims_skip_busy_hosts_and_lease_only_what_is_still_due() {
     let mut store = Store::open_in_memory().unwrap();
     for (i, url) in [
         "https://a.com/1",
@@ -568,23 +569,37 @@ fn claims_skip_busy_hosts_and_ask_about_each_candidate() {
             .add_target(&settings(url), Timestamp(i as i64))
             .unwrap();
     }
-    let mut asked = Vec::new();
-    let claimed = store
-        .claim_due_targets(
-            Timestamp(10),
-            10,
-            Timestamp(1000),
-            &["c.com".to_string()],
-            |host| {
-                asked.push(host.to_string());
-                // One request per host.
-                asked.iter().filter(|h| *h == host).count() == 1
-            },
-        )
+    let candidates = store
+        .due_candidates(Timestamp(10), 10, &["c.com".to_string()])
         .unwrap();
-    assert_eq!(asked, vec!["a.com", "a.com", "b.com:8080"]);
-    let urls: Vec<&str> = claimed.iter().map(|t| t.url.as_str()).collect();
+    let hosts: Vec<&str> = candidates.iter().map(|t| t.host.as_str()).collect();
+    assert_eq!(
+        hosts,
+        vec!["a.com", "a.com", "b.com:8080"],
+        "most overdue first"
+    );
+    // One request per host: the caller picks the first of each.
+    let mut seen = std::collections::HashSet::new();
+    let picked: Vec<(TargetId, Timestamp)> = candidates
+        .iter()
+        .filter(|t| seen.insert(t.host.clone()))
+        .map(|t| (t.id, t.next_check_at))
+        .collect();
+    let claimed = store.claim(&picked, Timestamp(1000)).unwrap();
+    let urls: Vec<String> = claimed
+        .iter()
+        .map(|id| {
+            candidates
+                .iter()
+                .find(|t| t.id == *id)
+                .unwrap()
+                .url
+                .to_string()
+        })
+        .collect();
     assert_eq!(urls, vec!["https://a.com/1", "https://b.com:8080/1"]);
+    // A claim as of a stale read takes nothing: they are leased already.
+    assert!(store.claim(&picked, Timestamp(2000)).unwrap().is_empty());
     // Claimed targets are leased; the others stay due.
     let due: Vec<String> = store
         .due_targets(Timestamp(10), 10)
