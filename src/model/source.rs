@@ -72,7 +72,8 @@ pub struct PollReport {
     pub capped_total: usize,
 }
 
-/// Two targets found to be one article ([`crate::store::Store::merge_canonical`]).
+/// Two targets found to be one article: both pages declare the same
+/// `rel=canonical` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Merged {
     /// URL of the target retired as the duplicate.
