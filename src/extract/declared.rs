@@ -8,6 +8,7 @@
 //! containers named like furniture), and the lowest element holding most
 //! of them is the candidate.
 
+use super::*;
 use std::collections::HashSet;
 
 use ego_tree::NodeRef;
@@ -27,7 +28,7 @@ const CONTAINER_HOLDS: f64 = 0.8;
 
 /// Word triples of the declared body, hashed.
 pub(super) struct DeclaredBody {
-    shingles: HashSet<u64>,
+    pub(super) shingles: HashSet<u64>,
 }
 
 /// How a text compares with the declared body.
@@ -66,7 +67,7 @@ impl DeclaredBody {
 
     /// Whether a paragraph's words are mostly the declared body's, and how
     /// many of its triples are.
-    fn matches(&self, paragraph: &str) -> Option<usize> {
+    pub(super) fn matches(&self, paragraph: &str) -> Option<usize> {
         let (mut all, mut found) = (0usize, 0usize);
         for s in shingles(paragraph) {
             all += 1;
@@ -117,6 +118,49 @@ fn shingles(text: &str) -> impl Iterator<Item = u64> {
         words[i..i + 3].hash(&mut h);
         h.finish()
     })
+}
+
+/// Below this share of the declared body, what the rules found is a sliver
+/// of the story (the declaration may be truncated, but it starts where the
+/// story starts and is rarely less than half of it).
+pub(super) const DECLARED_SLIVER: f64 = 0.5;
+
+/// The element holding the paragraphs of the declared body, read with only
+/// code and comments left out (the rules missed it, often for its names),
+/// when it holds at least twice as much of the declared body as `recall`
+/// and at least half of it. Returns its paragraphs, the element, and the
+/// lenient furniture set it was read with.
+pub(super) fn declared_container<'a>(
+    doc: &'a Html,
+    user: &NodeSet,
+    declared: &DeclaredBody,
+    recall: f64,
+) -> Option<(Vec<String>, ElementRef<'a>, ExcludedSet)> {
+    let mut lenient = ExcludedSet::compute(doc, true);
+    lenient.user = user.clone();
+    let mut paragraphs = Vec::new();
+    let mut stack = vec![doc.tree.root()];
+    while let Some(node) = stack.pop() {
+        let Node::Element(el) = node.value() else {
+            stack.extend(node.children().rev());
+            continue;
+        };
+        if lenient.contains(&node) {
+            continue;
+        }
+        let name = el.name();
+        if matches!(name, "p" | "li" | "blockquote" | "pre")
+            || (is_text_container(name) && has_direct_text(node, MIN_SCORING_CHARS))
+        {
+            paragraphs.push((node, collect_text(node, &lenient)));
+        }
+        stack.extend(node.children().rev());
+    }
+    let el = declared.container(&paragraphs).and_then(ElementRef::wrap)?;
+    let text = collect_paragraphs(el, &lenient, false);
+    let now = declared.cover(&text.join("\n")).recall;
+    (now >= DECLARED_SLIVER && now >= 2.0 * recall && visible_chars(&text) >= MIN_ARTICLE_CHARS)
+        .then_some((text, el, lenient))
 }
 
 #[cfg(test)]
