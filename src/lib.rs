@@ -2,12 +2,17 @@
 //! to their wording.
 //!
 //! The pipeline for one check of one target is
-//! fetch → decode → extract → normalise → decide → store → alert:
+//! fetch → decode → extract → normalise → read → decide → commit → alert.
+//! Data flows one way, down: [`cli`] → [`daemon`] → [`check`] → (fetch,
+//! extract, detect, diff) → [`store`], with [`model`] the records between
+//! them; no module imports one above it.
+//!
 //!
 //! - [`model`] holds the records every layer passes around (targets,
 //!   checks, versions, sources, deliveries) and the values they are made of
 //!   (URLs and their identity, ids, timestamps, durations);
-//! - [`config`] parses and validates `redline.toml` into domain types;
+//! - [`config`] parses and validates `redline.toml` into the settings each
+//!   module below defines (fetch, politeness, alert sinks, ignore rules);
 //! - [`fetch`] downloads a page with one shared HTTP client, under a time and
 //!   size budget, conditionally when it has validators;
 //! - [`polite`] keeps per-host limits (requests in flight, gap between
@@ -20,9 +25,11 @@
 //! - [`detect`] decides what a capture is — unchanged, a new version, a
 //!   revert, a suspect page — and classifies every change;
 //! - [`diff`] computes and renders word-level differences between versions;
-//! - [`store`] keeps targets, checks, versions, diffs and the alert outbox in
-//!   SQLite (the only module that speaks SQL);
-//! - [`check`] runs the pipeline for a target and decides what is new;
+//! - [`store`] keeps targets, checks, versions, diffs, sources and the alert
+//!   outbox: the storage traits (`store::api`) and the SQLite backend
+//!   (`store::sqlite`, the only code that speaks SQL);
+//! - [`check`] runs the pipeline for a target: it reads, decides with pure
+//!   functions (`check::decide`) and commits one write per check;
 //! - [`schedule`] decides when each target is due (its `Scheduler`): the
 //!   article-age tiers, fixed intervals, back-off and retirement;
 //! - [`alert`] tells the configured sinks about each change: log events, and
