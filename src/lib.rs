@@ -40,6 +40,8 @@
 //!   them down cleanly;
 //! - [`metrics`] keeps the counters behind the summary line and the
 //!   Prometheus endpoint;
+//! - [`report`] holds the read models every report shows (`--json`, and
+//!   later the web pages, feeds, API and exports), with cursor paging;
 //! - [`cli`] implements the command line, one file per command;
 //! - [`eval`] scores the extractor against a benchmark of known articles.
 
@@ -58,6 +60,7 @@ pub mod fetch;
 pub mod metrics;
 pub mod model;
 pub mod polite;
+pub mod report;
 pub mod robots;
 pub mod schedule;
 pub mod store;

@@ -3,10 +3,9 @@
 use std::io::Write;
 use std::time::Duration;
 
-use serde_json::json;
-
 use super::{Context, json_line};
 use crate::model::{TargetUrl, Timestamp, format_duration};
+use crate::report::changes::ChangeView;
 
 pub(super) fn run(
     ctx: &Context,
@@ -15,7 +14,7 @@ pub(super) fn run(
     tags: &[String],
     json: bool,
 ) -> anyhow::Result<()> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_reader()?;
     if let Some(source) = source
         && store.source_by_url(source)?.is_none()
     {
@@ -31,21 +30,7 @@ pub(super) fn run(
     let mut out = std::io::stdout().lock();
     if json {
         for c in &rows {
-            json_line(
-                &mut out,
-                &json!({
-                    "url": c.url.as_str(),
-                    "from": c.from,
-                    "to": c.to,
-                    "captured_at": c.captured_at.rfc3339(),
-                    "class": c.class,
-                    "added": c.added,
-                    "removed": c.removed,
-                    "title": c.title,
-                    "source": c.source,
-                    "tags": c.tags,
-                }),
-            )?;
+            json_line(&mut out, &ChangeView::from(c))?;
         }
         return Ok(());
     }

@@ -18,7 +18,7 @@ pub(super) fn run(
     to: Option<u32>,
     format: DiffFormat,
 ) -> anyhow::Result<()> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_reader()?;
     let target = find_target(&store, url)?;
     let latest = store
         .version(target.id, None)?

@@ -2,42 +2,19 @@
 
 use std::io::Write;
 
-use serde_json::json;
-
 use super::{Context, find_target, json_line};
 use crate::diff::Field;
 use crate::model::TargetUrl;
+use crate::report::history::VersionView;
 
 pub(super) fn run(ctx: &Context, url: &TargetUrl, json: bool) -> anyhow::Result<()> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_reader()?;
     let target = find_target(&store, url)?;
     let rows = store.history(target.id)?;
     let mut out = std::io::stdout().lock();
     if json {
         for r in &rows {
-            json_line(
-                &mut out,
-                &json!({
-                    "version": r.version,
-                    "captured_at": r.captured_at.rfc3339(),
-                    "title": r.title,
-                    "words": r.words,
-                    "added": r.added,
-                    "removed": r.removed,
-                    "class": r.class,
-                    "revert_of": r.revert_of,
-                    "alert_paused": r.alert_paused,
-                    "changed_fields": r.changed_fields.iter().map(|f| f.label()).collect::<Vec<_>>(),
-                    "published": r.published,
-                    "modified": r.modified,
-                    "dates_seen": r.dates_seen.as_ref().map(|d| json!({
-                        "checks": d.checks,
-                        "checked_at": d.checked_at.rfc3339(),
-                        "published": d.published,
-                        "modified": d.modified,
-                    })),
-                }),
-            )?;
+            json_line(&mut out, &VersionView::from(r))?;
         }
         return Ok(());
     }

@@ -2,10 +2,9 @@
 
 use std::io::Write;
 
-use serde_json::json;
-
 use super::{Context, json_line, time_or_dash};
 use crate::model::{TargetUrl, Timestamp, format_duration};
+use crate::report::targets::TargetView;
 
 pub(super) fn run(ctx: &Context, source: Option<&TargetUrl>, json: bool) -> anyhow::Result<()> {
     let store = ctx.open_synced_store()?;
@@ -25,21 +24,8 @@ pub(super) fn run(ctx: &Context, source: Option<&TargetUrl>, json: bool) -> anyh
     let mut out = std::io::stdout().lock();
     if json {
         for s in &targets {
-            let t = &s.target;
-            json_line(
-                &mut out,
-                &json!({
-                    "url": t.url.as_str(),
-                    "name": t.name,
-                    "state": t.state.as_str(),
-                    "interval": interval(t),
-                    "versions": s.versions,
-                    "last_check": s.last_check.map(|t| t.rfc3339()),
-                    "last_change": s.last_change.map(|t| t.rfc3339()),
-                    "last_error": s.last_error,
-                    "source": t.source,
-                }),
-            )?;
+            let every = scheduler.current_interval(&s.target, now);
+            json_line(&mut out, &TargetView::new(s, every))?;
         }
         return Ok(());
     }

@@ -345,6 +345,12 @@ impl Context {
         Store::open(&self.db_path).with_context(|| "opening the database".to_string())
     }
 
+    /// Opens the database for a report: read-only when it is up to date,
+    /// so reports never wait for the daemon's writes.
+    pub fn open_reader(&self) -> anyhow::Result<Store> {
+        Store::open_reader(&self.db_path).with_context(|| "opening the database".to_string())
+    }
+
     /// Opens the database and makes its config targets match the config file
     /// (nothing is synced when no config file was found).
     pub fn open_synced_store(&self) -> anyhow::Result<Store> {
@@ -585,7 +591,10 @@ pub fn default_log_level(command: &Command) -> tracing::Level {
 }
 
 /// Writes one line of JSON to `out`.
-pub(crate) fn json_line(out: &mut impl Write, value: &serde_json::Value) -> std::io::Result<()> {
+pub(crate) fn json_line(
+    out: &mut impl Write,
+    value: &impl serde::Serialize,
+) -> std::io::Result<()> {
     serde_json::to_writer(&mut *out, value)?;
     out.write_all(b"\n")
 }

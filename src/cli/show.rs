@@ -14,7 +14,7 @@ pub(super) fn run(
     version: Option<u32>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_reader()?;
     let target = find_target(&store, url)?;
     let v = store
         .version(target.id, version)?

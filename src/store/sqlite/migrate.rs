@@ -97,6 +97,18 @@ fn checksum(sql: &str) -> String {
     blake3::hash(sql.as_bytes()).to_hex().to_string()
 }
 
+/// Whether the database has every migration this Redline knows applied
+/// (read without writing; a database without the migrations table is not).
+pub(crate) fn is_current(conn: &Connection) -> bool {
+    let newest_known = MIGRATIONS.last().map_or(0, |m| m.version);
+    conn.query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+        r.get::<_, Option<i64>>(0)
+    })
+    .ok()
+    .flatten()
+        == Some(newest_known)
+}
+
 /// Applies every pending migration, each in its own transaction.
 pub(crate) fn run(conn: &mut Connection, db: &str) -> Result<(), StoreError> {
     let sql_err = |source| StoreError::Sql {

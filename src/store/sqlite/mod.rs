@@ -153,6 +153,34 @@ impl Store {
         Self::init(conn, ":memory:".into())
     }
 
+    /// Opens a database for reading only, so reports never wait for (or
+    /// hold) the write lock; a database that does not exist yet or needs
+    /// migrating is opened for writing instead, as [`Store::open`] does.
+    pub fn open_reader(path: &Path) -> Result<Self, StoreError> {
+        use rusqlite::OpenFlags;
+        let db = path.display().to_string();
+        if !path.is_file() {
+            return Self::open(path);
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StoreError::Open {
+            db: db.clone(),
+            source,
+        })?;
+        if !migrate::is_current(&conn) {
+            return Self::open(path);
+        }
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|source| StoreError::Open {
+                db: db.clone(),
+                source,
+            })?;
+        Ok(Self { conn, db })
+    }
+
     pub(super) fn init(mut conn: Connection, db: String) -> Result<Self, StoreError> {
         let open_err = |source| StoreError::Open {
             db: db.clone(),

@@ -706,3 +706,27 @@ fn purge_deletes_history_and_remove_keeps_it() {
     assert_eq!(store.history(t.id).unwrap().len(), 0);
     assert!(!store.remove_target(&s.url, true).unwrap());
 }
+
+#[test]
+fn a_reader_reads_and_never_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.db");
+    // No database yet: the reader creates it like a writer would.
+    drop(Store::open_reader(&path).unwrap());
+    let mut store = Store::open(&path).unwrap();
+    let (t, _) = store
+        .add_target(&settings("https://e.com/a"), Timestamp(0))
+        .unwrap();
+    store_capture(&mut store, t.id, 1, &capture("T", "a b c"));
+    let mut reader = Store::open_reader(&path).unwrap();
+    assert_eq!(reader.history(t.id).unwrap().len(), 1);
+    assert!(
+        reader
+            .add_target(&settings("https://e.com/b"), Timestamp(2))
+            .is_err(),
+        "a reader cannot write"
+    );
+    // The writer is not held up by the open reader.
+    store_capture(&mut store, t.id, 3, &capture("T", "a x c"));
+    assert_eq!(reader.history(t.id).unwrap().len(), 2);
+}
