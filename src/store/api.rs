@@ -17,7 +17,7 @@ use std::sync::Arc;
 use super::StoreError;
 use crate::model::{
     Backlog, Capture, CheckCommit, Delivery, Discovered, Merged, PageCache, PollReport, Recent,
-    Source, Target, TargetId, Timestamp,
+    Source, Target, TargetId, TargetSettings, Timestamp,
 };
 
 /// What a store method returns: a boxed future, so the traits can be used
@@ -47,6 +47,13 @@ pub struct ClaimRequest {
 
 /// Targets and scheduling.
 pub trait Schedule: Send + Sync {
+    /// Adds a target, or updates the settings of the one with its URL;
+    /// says whether it was new.
+    fn add_target(
+        &self,
+        settings: TargetSettings,
+        now: Timestamp,
+    ) -> StoreFuture<'_, (Target, bool)>;
     /// Active targets due now, most overdue first, not on a skipped host.
     fn due_candidates(&self, request: DueRequest) -> StoreFuture<'_, Vec<Target>>;
     /// Leases the targets still due as read; returns the ids claimed.

@@ -22,6 +22,8 @@
 
 pub mod api;
 pub mod codec;
+#[cfg(test)]
+mod conformance;
 pub mod sqlite;
 
 pub use api::{

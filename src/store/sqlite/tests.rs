@@ -730,3 +730,13 @@ fn a_reader_reads_and_never_writes() {
     store_capture(&mut store, t.id, 3, &capture("T", "a x c"));
     assert_eq!(reader.history(t.id).unwrap().len(), 2);
 }
+
+/// The backend-independent store behaviour, through the traits only.
+#[tokio::test]
+async fn sqlite_passes_the_conformance_suite() {
+    crate::store::conformance::run_all(|| {
+        std::sync::Arc::new(super::StoreHandle::new(Store::open_in_memory().unwrap()))
+            as std::sync::Arc<dyn crate::store::Storage>
+    })
+    .await;
+}

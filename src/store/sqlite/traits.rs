@@ -6,13 +6,21 @@ use std::sync::Arc;
 use super::StoreHandle;
 use crate::model::{
     Backlog, Capture, CheckCommit, Delivery, Discovered, Merged, PageCache, PollReport, Recent,
-    Source, Target, TargetId, Timestamp,
+    Source, Target, TargetId, TargetSettings, Timestamp,
 };
 use crate::store::api::{
     CheckLog, ClaimRequest, DueRequest, Outbox, Schedule, Sources, StoreFuture,
 };
 
 impl Schedule for StoreHandle {
+    fn add_target(
+        &self,
+        settings: TargetSettings,
+        now: Timestamp,
+    ) -> StoreFuture<'_, (Target, bool)> {
+        Box::pin(self.call(move |s| s.add_target(&settings, now)))
+    }
+
     fn due_candidates(&self, r: DueRequest) -> StoreFuture<'_, Vec<Target>> {
         Box::pin(self.call(move |s| s.due_candidates(r.now, r.limit, &r.skip_hosts)))
     }

@@ -1,0 +1,243 @@
+//! The behaviour every store backend must have, checked through the
+//! storage traits only (no SQL, no backend internals), so the same suite
+//! runs against SQLite today and a second backend when it comes: claims
+//! lease each target once, a check's commit is all or nothing and refused
+//! when based on a stale read, failure streaks and the alert outbox.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{ClaimRequest, DueRequest, Storage, StoreError};
+use crate::model::{
+    CacheUpdate, Capture, CheckCommit, CheckFacts, CheckRow, CheckStatus, ContentHash, NewDelivery,
+    NewVersion, Next, PageCache, RawHtmlPolicy, Recent, Seen, Target, TargetSettings, TargetUpdate,
+    TargetUrl, Timestamp,
+};
+
+/// Runs every behaviour against fresh stores made by `fresh`.
+pub(crate) async fn run_all(fresh: impl Fn() -> Arc<dyn Storage>) {
+    claims_lease_each_target_once(fresh()).await;
+    a_commit_is_all_or_nothing_and_refused_when_stale(fresh()).await;
+    failures_count_and_clear(fresh()).await;
+    the_outbox_delivers_in_order_and_retries_when_told(fresh()).await;
+}
+
+async fn target(s: &dyn Storage, url: &str, at: i64) -> Target {
+    let settings = TargetSettings::new(TargetUrl::parse(url).unwrap());
+    s.add_target(settings, Timestamp(at)).await.unwrap().0
+}
+
+fn capture(text: &str) -> Capture {
+    let mut c = Capture {
+        title: "Budget passes".into(),
+        text: text.into(),
+        byline: None,
+        published: None,
+        modified: None,
+        canonical: None,
+        description: None,
+        hash: ContentHash([0; 32]),
+        final_url: "https://news.example/a".into(),
+        raw_html: format!("<html><p>{text}</p></html>").into_bytes(),
+    };
+    c.hash = ContentHash(c.fields().hash());
+    c
+}
+
+/// A good check at `t`: a new version when `version` is given.
+fn commit(t: &Target, recent: &Recent, at: i64, version: Option<Capture>) -> CheckCommit {
+    let status = match (&version, recent.latest) {
+        (Some(_), None) => CheckStatus::New,
+        (Some(_), Some(_)) => CheckStatus::Changed,
+        (None, _) => CheckStatus::Unchanged,
+    };
+    CheckCommit {
+        target: t.id,
+        lease: None,
+        based_on: recent.latest,
+        check: CheckRow {
+            facts: CheckFacts {
+                started_at: Timestamp(at),
+                duration: Duration::from_millis(30),
+                http_status: Some(200),
+                bytes: Some(100),
+            },
+            status,
+            version: version
+                .as_ref()
+                .map(|_| recent.latest.map_or(1, |n| n + 1))
+                .or(recent.latest),
+            error: None,
+            seen: version.as_ref().map(|c| Seen {
+                published: None,
+                modified: None,
+                hash: c.hash,
+            }),
+        },
+        version: version.map(|capture| NewVersion {
+            diff: recent
+                .versions
+                .first()
+                .map(|prev| crate::diff::summarize(&prev.fields(), &capture.fields())),
+            capture,
+            class: None,
+            revert_of: None,
+            alert_paused: false,
+            raw_html: RawHtmlPolicy::All,
+        }),
+        deliveries: Vec::new(),
+        update: TargetUpdate {
+            last_error: None,
+            changed: status == CheckStatus::Changed,
+            failures: 0,
+            misses: 0,
+            failing_alerted: false,
+            cache: CacheUpdate::Replace(PageCache::default()),
+            published_at: None,
+            full_fetch_at: Some(Timestamp(at)),
+        },
+        next: Next::At(Timestamp(at + 60_000)),
+    }
+}
+
+async fn claims_lease_each_target_once(s: Arc<dyn Storage>) {
+    for (i, url) in [
+        "https://a.example/1",
+        "https://b.example/1",
+        "https://c.example/1",
+    ]
+    .iter()
+    .enumerate()
+    {
+        target(&*s, url, i as i64).await;
+    }
+    let due = s
+        .due_candidates(DueRequest {
+            now: Timestamp(10),
+            limit: 10,
+            skip_hosts: vec!["c.example".into()],
+        })
+        .await
+        .unwrap();
+    let urls: Vec<&str> = due.iter().map(|t| t.url.as_str()).collect();
+    assert_eq!(urls, ["https://a.example/1", "https://b.example/1"]);
+    let request = ClaimRequest {
+        targets: due.iter().map(|t| (t.id, t.next_check_at)).collect(),
+        lease_until: Timestamp(5_000),
+    };
+    assert_eq!(s.claim(request.clone()).await.unwrap().len(), 2);
+    // The same claim again, as a second worker with the same read would
+    // make it: nothing is handed out twice.
+    assert!(s.claim(request).await.unwrap().is_empty());
+    let b = s.backlog(Timestamp(10)).await.unwrap();
+    assert_eq!((b.due, b.active), (1, 3), "only the skipped one is due");
+    assert_eq!(s.next_due_at().await.unwrap(), Some(Timestamp(2)));
+}
+
+async fn a_commit_is_all_or_nothing_and_refused_when_stale(s: Arc<dyn Storage>) {
+    let t = target(&*s, "https://news.example/a", 0).await;
+    let first = capture("The council approved the budget.");
+    let recent = s
+        .recent(t.id, 6, Some(Arc::new(first.clone())))
+        .await
+        .unwrap();
+    assert_eq!(recent.latest, None);
+    s.commit_check(commit(&t, &recent, 1_000, Some(first.clone())))
+        .await
+        .unwrap();
+    let edited = capture("The council rejected the budget.");
+    let stale = recent;
+    let recent = s
+        .recent(t.id, 6, Some(Arc::new(edited.clone())))
+        .await
+        .unwrap();
+    assert_eq!(recent.latest, Some(1));
+    assert_eq!(recent.versions[0].text, first.text);
+    // Based on the read before version 1: refused, nothing written.
+    let err = s
+        .commit_check(commit(&t, &stale, 2_000, Some(edited.clone())))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+    // Under a lease the target no longer has: refused too.
+    let mut leased = commit(&t, &recent, 2_000, Some(edited.clone()));
+    leased.lease = Some(Timestamp(123));
+    let err = s.commit_check(leased).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+    let after = s.recent(t.id, 6, None).await.unwrap();
+    assert_eq!(after.latest, Some(1), "no version from refused commits");
+    // Based on the current read: version 2, with its text.
+    s.commit_check(commit(&t, &recent, 3_000, Some(edited.clone())))
+        .await
+        .unwrap();
+    let after = s.recent(t.id, 6, Some(Arc::new(first))).await.unwrap();
+    assert_eq!(after.latest, Some(2));
+    let texts: Vec<&str> = after.versions.iter().map(|v| v.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [edited.text.as_str(), "The council approved the budget."]
+    );
+}
+
+async fn failures_count_and_clear(s: Arc<dyn Storage>) {
+    let t = target(&*s, "https://news.example/b", 0).await;
+    for n in 1..=3u32 {
+        let recent = s.recent(t.id, 0, None).await.unwrap();
+        assert_eq!(recent.failures, n - 1);
+        let mut failed = commit(&t, &recent, i64::from(n) * 1_000, None);
+        failed.check.status = CheckStatus::Error;
+        failed.check.version = None;
+        failed.check.error = Some("timed out".into());
+        failed.update.last_error = Some("timed out".into());
+        failed.update.failures = recent.failures + 1;
+        failed.update.failing_alerted = n == 3;
+        failed.update.cache = CacheUpdate::Clear;
+        s.commit_check(failed).await.unwrap();
+    }
+    let recent = s.recent(t.id, 0, None).await.unwrap();
+    assert_eq!((recent.failures, recent.failing_alerted), (3, true));
+    s.commit_check(commit(&t, &recent, 9_000, Some(capture("Back."))))
+        .await
+        .unwrap();
+    let recent = s.recent(t.id, 0, None).await.unwrap();
+    assert_eq!((recent.failures, recent.failing_alerted), (0, false));
+}
+
+async fn the_outbox_delivers_in_order_and_retries_when_told(s: Arc<dyn Storage>) {
+    let t = target(&*s, "https://news.example/c", 0).await;
+    let recent = s.recent(t.id, 0, None).await.unwrap();
+    let mut c = commit(&t, &recent, 1_000, Some(capture("Text.")));
+    c.deliveries = ["one", "two"]
+        .map(|id| NewDelivery {
+            id: id.into(),
+            sink: "hook".into(),
+            event: "article.changed".into(),
+            payload: format!("{{\"id\":\"{id}\"}}"),
+        })
+        .to_vec();
+    s.commit_check(c).await.unwrap();
+    // One target's alerts go out in the order queued, one at a time.
+    let due = s.due_deliveries(Timestamp(1_000), 10).await.unwrap();
+    let ids: Vec<&str> = due.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["one"]);
+    assert_eq!(due[0].url, "https://news.example/c");
+    s.mark_delivered(due[0].seq, Timestamp(1_100))
+        .await
+        .unwrap();
+    let due = s.due_deliveries(Timestamp(1_100), 10).await.unwrap();
+    let ids: Vec<&str> = due.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["two"], "delivered once, then the next");
+    s.mark_attempt_failed(due[0].seq, Some(Timestamp(5_000)), "HTTP 500".into())
+        .await
+        .unwrap();
+    assert!(
+        s.due_deliveries(Timestamp(4_999), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = s.due_deliveries(Timestamp(5_000), 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].id.as_str(), again[0].attempts), ("two", 1));
+    assert_eq!(s.next_delivery_at().await.unwrap(), Some(Timestamp(5_000)));
+}
