@@ -18,6 +18,8 @@ mod writer;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_sources;
 
 pub use writer::StoreHandle;
 
