@@ -98,7 +98,7 @@ fn poll_now(ctx: &Context, store: crate::store::Store, json: bool) -> anyhow::Re
             if json {
                 let (new, error) = match &result {
                     Ok(s) => (s.created.clone(), None),
-                    Err(e) => (Vec::new(), Some(e.clone())),
+                    Err(e) => (Vec::new(), Some(e.to_string())),
                 };
                 json_line(
                     &mut out,

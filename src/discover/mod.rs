@@ -24,7 +24,7 @@ mod poll;
 
 use crate::model::{SourceKind, SourceSettings};
 
-pub use poll::{Discoverer, PollSummary, run};
+pub use poll::{Discoverer, PollError, PollSummary, run};
 
 /// Child sitemaps of an index read per poll, newest first.
 pub const MAX_CHILD_SITEMAPS: usize = 20;

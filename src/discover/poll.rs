@@ -21,10 +21,10 @@ use crate::model::{
     Discovered, PageCache, Source, SourceKind, SourceSettings, TargetId, TargetUrl, Timestamp,
     canon, format_duration,
 };
-use crate::polite::PoliteClient;
+use crate::polite::{PoliteClient, PoliteError};
 use crate::schedule;
 use crate::schedule::{Clock, Scheduler};
-use crate::store::Sources;
+use crate::store::{Sources, StoreError};
 
 /// Sources polled at once.
 const POLLS_IN_FLIGHT: usize = 4;
@@ -57,6 +57,28 @@ pub struct PollSummary {
     pub capped_per_poll: usize,
     /// New links not taken (`max_targets`).
     pub capped_total: usize,
+}
+
+/// Why a poll failed; its text is recorded on the source.
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    /// The source's document could not be fetched (or robots.txt forbids
+    /// it).
+    #[error(transparent)]
+    Fetch(#[from] PoliteError),
+    /// The document is not what the source's kind promises (an HTML error
+    /// page for a feed, junk), or the source's own rules are bad.
+    #[error("{0}")]
+    Source(String),
+    /// The poll could not be recorded.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<String> for PollError {
+    fn from(message: String) -> Self {
+        Self::Source(message)
+    }
 }
 
 /// Polls sources for the daemon and `redline sources --poll`.
@@ -144,7 +166,7 @@ impl Discoverer {
 
     /// Polls one source and records the outcome on it: its new targets, or
     /// its error (the source backs off; nothing is created).
-    pub async fn poll(&self, source: &Source) -> Result<PollSummary, String> {
+    pub async fn poll(&self, source: &Source) -> Result<PollSummary, PollError> {
         let now = self.now();
         let result = self.poll_inner(source, now).await;
         let store = &self.store;
@@ -152,10 +174,7 @@ impl Discoverer {
             Ok(Outcome::Unchanged(cache)) => {
                 let next = next_poll(source, now);
                 let id = source.id;
-                store
-                    .record_poll_unchanged(id, now, next, cache)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                store.record_poll_unchanged(id, now, next, cache).await?;
                 self.metrics.polled(false, 0);
                 tracing::debug!(source = %source.url, "source polled: not modified");
                 Ok(PollSummary {
@@ -170,10 +189,7 @@ impl Discoverer {
             }) => {
                 let next = next_poll(source, now);
                 let src = source.clone();
-                let report = store
-                    .record_poll(src, now, next, cache, links)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let report = store.record_poll(src, now, next, cache, links).await?;
                 summary.known = report.known;
                 summary.capped_per_poll = report.capped_per_poll;
                 summary.capped_total = report.capped_total;
@@ -185,7 +201,8 @@ impl Discoverer {
                 log_summary(source, &summary);
                 Ok(summary)
             }
-            Err(message) => {
+            Err(error) => {
+                let message = error.to_string();
                 self.metrics.polled(true, 0);
                 let failures = source.failures + 1;
                 let wait = schedule::backoff(
@@ -208,12 +225,12 @@ impl Discoverer {
                     retry_in = %format_duration(wait),
                     "source poll failed; nothing was added from it"
                 );
-                Err(message)
+                Err(error)
             }
         }
     }
 
-    async fn poll_inner(&self, source: &Source, now: Timestamp) -> Result<Outcome, String> {
+    async fn poll_inner(&self, source: &Source, now: Timestamp) -> Result<Outcome, PollError> {
         let s = &source.settings;
         let window = self.scheduler.tracking_window(
             s.track_for(),
@@ -227,8 +244,7 @@ impl Discoverer {
         let page = match self
             .client
             .fetch_listing(&source.url, s.robots_txt, validators)
-            .await
-            .map_err(|e| e.to_string())?
+            .await?
         {
             Fetched::NotModified {
                 etag,
