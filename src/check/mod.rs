@@ -43,8 +43,10 @@ use crate::store::{Storage, StoreError};
 
 mod decide;
 mod record;
+mod rules;
 
 use decide::{Labels, Prepared, body_hash, conditional_allowed};
+use rules::TargetRules;
 
 /// What a check found, for reports.
 #[derive(Debug, Clone)]
@@ -115,6 +117,7 @@ pub struct Checker {
     failing_after: u32,
     detection: DetectionDefaults,
     cpu: Arc<Semaphore>,
+    rules: std::sync::Mutex<std::collections::HashMap<i64, Arc<TargetRules>>>,
     revalidate_after: Duration,
     clock: Clock,
     metrics: Arc<Metrics>,
@@ -156,6 +159,7 @@ impl Checker {
                 noise: config.noise,
             },
             cpu: Arc::new(Semaphore::new(cpu_threads())),
+            rules: std::sync::Mutex::new(std::collections::HashMap::new()),
             revalidate_after: config.fetch.revalidate_after,
             clock: Arc::new(Timestamp::now),
             metrics,
@@ -339,61 +343,6 @@ impl Checker {
             .process_page(target, None, page, &mut facts, clock, cache)
             .await;
         self.finish(target, None, facts, clock, result).await
-    }
-
-    /// A fingerprint of everything that turns a page into a decision: the
-    /// target's and global rules, and this Redline's version.
-    fn rules_fingerprint(&self, target: &Target) -> i64 {
-        let mut h = blake3::Hasher::new();
-        h.update(env!("CARGO_PKG_VERSION").as_bytes());
-        let mut part = |s: &str| {
-            h.update(&(s.len() as u64).to_le_bytes());
-            h.update(s.as_bytes());
-        };
-        part(target.selector.as_deref().unwrap_or(""));
-        for r in target.ignore.iter().chain(&target.exclude) {
-            part(r);
-        }
-        for r in &self.detection.ignore {
-            part(r.as_str());
-        }
-        for e in &self.detection.exclude {
-            part(e.as_str());
-        }
-        part(&format!(
-            "{:?}{:?}",
-            self.detection.masks, self.detection.noise
-        ));
-        let bytes = h.finalize();
-        i64::from_le_bytes(bytes.as_bytes()[..8].try_into().expect("8 bytes"))
-    }
-
-    /// The detection policy for one target: global rules plus its own.
-    fn policy(&self, target: &Target) -> Result<(Policy, Vec<BodySelector>), CheckError> {
-        let mut ignore: Vec<regex::Regex> =
-            self.detection.ignore.iter().map(|r| r.0.clone()).collect();
-        for r in &target.ignore {
-            ignore.push(
-                IgnoreRule::parse(r)
-                    .map_err(|e| CheckError::Rule(e.to_string()))?
-                    .0,
-            );
-        }
-        let mut exclude = self.detection.exclude.clone();
-        for e in &target.exclude {
-            exclude.push(BodySelector::parse(e).map_err(|e| CheckError::Rule(e.to_string()))?);
-        }
-        let noise = self.detection.noise;
-        Ok((
-            Policy {
-                ignore,
-                masks: self.detection.masks,
-                suspect_after: noise.suspect_after,
-                revert_window: noise.revert_window,
-                flap_limit: noise.flap_limit,
-            },
-            exclude,
-        ))
     }
 
     /// When a target is next due after a good check, or that it retires.

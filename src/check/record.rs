@@ -90,18 +90,16 @@ impl Checker {
         clock: Instant,
         cache: PageCache,
     ) -> Recorded {
-        let selector = target
-            .selector
-            .as_deref()
-            .map(BodySelector::parse)
-            .transpose()
-            .map_err(|e| CheckError::Rule(e.to_string()))?;
-        let (policy, exclude) = self.policy(target)?;
+        let rules = self.rules(target, self.rules_fingerprint(target))?;
+        let policy = &rules.policy;
         let prepared = {
             let _cpu = self.cpu.acquire().await.ok();
-            tokio::task::spawn_blocking(move || prepare(page, selector.as_ref(), &exclude))
-                .await
-                .map_err(|e| CheckError::Task(e.to_string()))?
+            let rules = Arc::clone(&rules);
+            tokio::task::spawn_blocking(move || {
+                prepare(page, rules.selector.as_ref(), &rules.exclude)
+            })
+            .await
+            .map_err(|e| CheckError::Task(e.to_string()))?
         };
         facts.duration = clock.elapsed();
         let published = prepared
@@ -123,7 +121,7 @@ impl Checker {
         let capture = Arc::new(prepared.capture.clone());
         let ((outcome, recovered), _) = self
             .record(target.id, window, Some(capture), |recent| {
-                let decision = decide::classify(&policy, &prepared, recent);
+                let decision = decide::classify(policy, &prepared, recent);
                 let mut deliveries = decide::outbox_for(
                     &self.alerter,
                     &decision,
