@@ -11,9 +11,9 @@ use super::*;
 
 impl Checker {
     /// Reads what the check needs of its target, lets `build` decide what
-    /// to write, and commits it; a conflict (a version stored, or the
-    /// target claimed, while the check ran) reads and decides again, twice
-    /// at most.
+    /// to write, and commits it; when a version was stored meanwhile it
+    /// reads and decides again, twice at most. A lost lease is final: the
+    /// worker that holds the target now records its own check.
     pub(super) async fn record<T: Send + 'static>(
         &self,
         target: TargetId,
@@ -31,7 +31,7 @@ impl Checker {
             };
             match self.storage.commit_check(commit).await {
                 Ok(()) => return Ok((out, recent)),
-                Err(StoreError::Conflict { .. }) if attempt < 2 => attempt += 1,
+                Err(StoreError::Conflict { retry: true, .. }) if attempt < 2 => attempt += 1,
                 Err(e) => return Err(e.into()),
             }
         }

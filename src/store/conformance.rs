@@ -158,12 +158,18 @@ async fn a_commit_is_all_or_nothing_and_refused_when_stale(s: Arc<dyn Storage>) 
         .commit_check(commit(&t, &stale, 2_000, Some(edited.clone())))
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
-    // Under a lease the target no longer has: refused too.
+    assert!(
+        matches!(err, StoreError::Conflict { retry: true, .. }),
+        "{err}"
+    );
+    // Under a lease the target no longer has: refused for good.
     let mut leased = commit(&t, &recent, 2_000, Some(edited.clone()));
     leased.lease = Some(Timestamp(123));
     let err = s.commit_check(leased).await.unwrap_err();
-    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+    assert!(
+        matches!(err, StoreError::Conflict { retry: false, .. }),
+        "{err}"
+    );
     let after = s.recent(t.id, 6, None).await.unwrap();
     assert_eq!(after.latest, Some(1), "no version from refused commits");
     // Based on the current read: version 2, with its text.

@@ -81,6 +81,9 @@ pub enum StoreError {
         db: String,
         target: i64,
         what: String,
+        /// Whether reading again and deciding again can succeed (a version
+        /// was stored meanwhile), or not (the lease is lost, the target gone).
+        retry: bool,
     },
     /// A batch of writes could not be committed; none of it was stored.
     #[error("database {db}: cannot commit: {message}")]

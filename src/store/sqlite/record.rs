@@ -104,10 +104,11 @@ impl Store {
     pub fn commit_check(&mut self, c: &CheckCommit) -> Result<(), StoreError> {
         let db = self.db.clone();
         let sql = sql_error(&db);
-        let conflict = |what: String| StoreError::Conflict {
+        let conflict = |what: String, retry: bool| StoreError::Conflict {
             db: db.clone(),
             target: c.target.0,
             what,
+            retry,
         };
         let tx = Tx::begin(&mut self.conn).map_err(&sql)?;
         let row: Option<(String, i64, Option<u32>)> = tx
@@ -120,20 +121,27 @@ impl Store {
             .optional()
             .map_err(&sql)?;
         let Some((url, due, latest)) = row else {
-            return Err(conflict("the target is no longer in the database".into()));
+            return Err(conflict(
+                "the target is no longer in the database".into(),
+                false,
+            ));
         };
         if let Some(lease) = c.lease
             && lease.millis() != due
         {
             return Err(conflict(
                 "another worker claimed the target while this check ran".into(),
+                false,
             ));
         }
         if latest != c.based_on {
-            return Err(conflict(format!(
-                "version {} was stored while this check ran",
-                latest.unwrap_or(0)
-            )));
+            return Err(conflict(
+                format!(
+                    "version {} was stored while this check ran",
+                    latest.unwrap_or(0)
+                ),
+                true,
+            ));
         }
         let now = c.check.facts.started_at.millis();
         if let Some(v) = &c.version {
