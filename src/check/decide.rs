@@ -19,7 +19,8 @@ use crate::model::{
 /// A page made ready for the store: the capture, and how detection sees it.
 #[derive(Debug, Clone)]
 pub(super) struct Prepared {
-    pub capture: Capture,
+    /// Shared with the store's read, so the page is not copied for it.
+    pub capture: std::sync::Arc<Capture>,
     /// Why no article was found, if none was.
     pub nothing: Option<String>,
 }

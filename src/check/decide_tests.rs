@@ -28,14 +28,14 @@ fn capture(title: &str, text: &str) -> Capture {
 
 fn article(title: &str, text: &str) -> Prepared {
     Prepared {
-        capture: capture(title, text),
+        capture: std::sync::Arc::new(capture(title, text)),
         nothing: None,
     }
 }
 
 fn nothing(why: &str) -> Prepared {
     Prepared {
-        capture: capture("", ""),
+        capture: std::sync::Arc::new(capture("", "")),
         nothing: Some(why.into()),
     }
 }

@@ -542,5 +542,8 @@ fn prepare(
         raw_html: page.body,
     };
     capture.hash = ContentHash(capture.fields().hash());
-    Prepared { capture, nothing }
+    Prepared {
+        capture: Arc::new(capture),
+        nothing,
+    }
 }

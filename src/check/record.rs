@@ -118,38 +118,42 @@ impl Checker {
         let window = policy.revert_window as usize + 1;
         let labels = labels(target);
         let f = facts.clone();
-        let capture = Arc::new(prepared.capture.clone());
         let ((outcome, recovered), _) = self
-            .record(target.id, window, Some(capture), |recent| {
-                let decision = decide::classify(policy, &prepared, recent);
-                let mut deliveries = decide::outbox_for(
-                    &self.alerter,
-                    &decision,
-                    recent,
-                    &prepared.capture,
-                    &labels,
-                    f.started_at,
-                );
-                let recovered =
-                    recent.failing_alerted && !matches!(decision, StoreDecision::Error { .. });
-                if recovered {
-                    deliveries.extend(labels.recovered(&self.alerter));
-                }
-                let basis = Basis {
-                    target: target.id,
-                    lease,
-                    facts: &f,
-                    recent,
-                };
-                let (commit, outcome) = decide::page_commit(
-                    basis,
-                    decision,
-                    &prepared.capture,
-                    page.clone(),
-                    deliveries,
-                );
-                (Some(commit), (outcome, recovered))
-            })
+            .record(
+                target.id,
+                window,
+                Some(Arc::clone(&prepared.capture)),
+                |recent| {
+                    let decision = decide::classify(policy, &prepared, recent);
+                    let mut deliveries = decide::outbox_for(
+                        &self.alerter,
+                        &decision,
+                        recent,
+                        &prepared.capture,
+                        &labels,
+                        f.started_at,
+                    );
+                    let recovered =
+                        recent.failing_alerted && !matches!(decision, StoreDecision::Error { .. });
+                    if recovered {
+                        deliveries.extend(labels.recovered(&self.alerter));
+                    }
+                    let basis = Basis {
+                        target: target.id,
+                        lease,
+                        facts: &f,
+                        recent,
+                    };
+                    let (commit, outcome) = decide::page_commit(
+                        basis,
+                        decision,
+                        &prepared.capture,
+                        page.clone(),
+                        deliveries,
+                    );
+                    (Some(commit), (outcome, recovered))
+                },
+            )
             .await?;
         if recovered {
             log_recovered(&labels);

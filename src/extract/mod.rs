@@ -24,6 +24,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Selector};
 
+use crate::text::{normalize_line, normalize_paragraphs, word_count};
+
 mod body;
 mod declared;
 mod furniture;
@@ -77,8 +79,6 @@ impl Hasher for FastHasher {
 
 type NodeMap<V> = HashMap<NodeId, V, BuildHasherDefault<FastHasher>>;
 type NodeSet = HashSet<NodeId, BuildHasherDefault<FastHasher>>;
-
-use crate::text::{normalize_line, normalize_paragraphs, word_count};
 
 /// Fewest visible characters a body needs to count as an article (counted in
 /// characters, not words, so scripts written without spaces are judged fairly).
