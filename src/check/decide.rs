@@ -63,6 +63,7 @@ impl Basis<'_> {
             status,
             version,
             error,
+            suspect: None,
             seen: None,
         }
     }
@@ -122,13 +123,7 @@ pub(super) fn classify(policy: &Policy, prepared: &Prepared, recent: &Recent) ->
         })
         .collect();
     let checks = |kind: SuspectKind| {
-        detect::suspect_run(
-            recent
-                .checks
-                .iter()
-                .map(|(o, r, same)| (o.as_str(), r.as_deref(), *same)),
-            kind,
-        )
+        detect::suspect_run(recent.checks.iter().map(|c| (c.suspect, c.same_text)), kind)
     };
     let new = prepared.capture.fields();
     let observed = match &prepared.nothing {
@@ -145,7 +140,7 @@ pub(super) fn classify(policy: &Policy, prepared: &Prepared, recent: &Recent) ->
     };
     match detect::decide(policy, observed, &earlier, checks) {
         detect::Decision::Unchanged => StoreDecision::Unchanged,
-        detect::Decision::Suspect { reason } => StoreDecision::Suspect { reason },
+        detect::Decision::Suspect { kind, reason } => StoreDecision::Suspect { kind, reason },
         detect::Decision::Store {
             class,
             revert_of,
@@ -282,6 +277,10 @@ pub(super) fn page_commit(
 ) -> (CheckCommit, CaptureOutcome) {
     let latest = b.recent.latest;
     let mut version = None;
+    let suspect = match &decision {
+        StoreDecision::Suspect { kind, .. } => Some(*kind),
+        _ => None,
+    };
     let (status, number, error, outcome) = match decision {
         StoreDecision::Unchanged => (
             CheckStatus::Unchanged,
@@ -291,7 +290,7 @@ pub(super) fn page_commit(
                 version: latest.unwrap_or(0),
             },
         ),
-        StoreDecision::Suspect { reason } => (
+        StoreDecision::Suspect { reason, .. } => (
             CheckStatus::Suspect,
             latest,
             Some(reason.clone()),
@@ -340,6 +339,7 @@ pub(super) fn page_commit(
         }
     };
     let mut row = b.row(status, number, error.clone());
+    row.suspect = suspect;
     row.seen = (status != CheckStatus::Error).then(|| Seen {
         published: capture.published.clone(),
         modified: capture.modified.clone(),

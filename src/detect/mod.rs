@@ -130,6 +130,13 @@ impl SuspectKind {
             Self::Shrunk => "shrunk",
         }
     }
+
+    /// The kind a stored tag names.
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        [Self::Blocked, Self::Empty, Self::Shrunk]
+            .into_iter()
+            .find(|k| k.tag() == tag)
+    }
 }
 
 /// How long a suspect state has lasted: the latest checks (newest first)
@@ -196,6 +203,8 @@ pub enum Decision {
     Unchanged,
     /// Not trusted: record the check with this reason, store nothing.
     Suspect {
+        /// What kind of suspect page it is.
+        kind: SuspectKind,
         /// Why, starting with the kind's tag.
         reason: String,
     },
@@ -235,6 +244,7 @@ pub fn decide(
             None
         } else {
             Some(Decision::Suspect {
+                kind,
                 reason: format!("{}: {reason}", kind.tag()),
             })
         }
@@ -244,6 +254,7 @@ pub fn decide(
             let Some(_) = latest else {
                 // Never a version 1 of nothing; the caller records an error.
                 return Decision::Suspect {
+                    kind: SuspectKind::Empty,
                     reason: format!("{}: {why}", SuspectKind::Empty.tag()),
                 };
             };
@@ -279,6 +290,7 @@ pub fn decide(
                 || challenge_headline(new.title))
         {
             return Decision::Suspect {
+                kind: SuspectKind::Blocked,
                 reason: format!("{}: {reason}", SuspectKind::Blocked.tag()),
             };
         }
@@ -557,37 +569,32 @@ pub fn blocked_reason(title: &str, text: &str) -> Option<&'static str> {
         .find(|p| hay.contains(p))
 }
 
-/// Counts how many of the latest checks (newest first, as `(outcome,
-/// reason)`) were suspect with the same tag.
-pub fn suspect_streak<'a>(
-    checks: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+/// Counts how many of the latest checks (newest first, each as the kind
+/// of suspect it was, or `None` for a check that was not suspect) were
+/// suspect of `kind`.
+pub fn suspect_streak(
+    checks: impl IntoIterator<Item = Option<SuspectKind>>,
     kind: SuspectKind,
 ) -> u32 {
-    let prefix = format!("{}:", kind.tag());
-    checks
-        .into_iter()
-        .take_while(|(outcome, reason)| {
-            *outcome == "suspect" && reason.is_some_and(|r| r.starts_with(&prefix))
-        })
-        .count() as u32
+    checks.into_iter().take_while(|k| *k == Some(kind)).count() as u32
 }
 
-/// The run of latest checks (newest first, as `(outcome, reason, whether
-/// it saw this capture's text)`) that were suspect of `kind`.
-pub fn suspect_run<'a>(
-    checks: impl IntoIterator<Item = (&'a str, Option<&'a str>, bool)> + Clone,
+/// The run of latest checks (newest first, as the kind of suspect each was
+/// and whether it saw this capture's text) that were suspect of `kind`.
+pub fn suspect_run(
+    checks: impl IntoIterator<Item = (Option<SuspectKind>, bool)> + Clone,
     kind: SuspectKind,
 ) -> SuspectRun {
     let same_text = suspect_streak(
         checks
             .clone()
             .into_iter()
-            .take_while(|(_, _, same)| *same)
-            .map(|(o, r, _)| (o, r)),
+            .take_while(|(_, same)| *same)
+            .map(|(k, _)| k),
         kind,
     );
     SuspectRun {
-        checks: suspect_streak(checks.into_iter().map(|(o, r, _)| (o, r)), kind),
+        checks: suspect_streak(checks.into_iter().map(|(k, _)| k), kind),
         same_text,
     }
 }

@@ -164,7 +164,10 @@ fn walls_and_vanished_articles_are_suspect_until_they_persist() {
     match decide(&p, Observed::Article(wall), &recent, |_| {
         SuspectRun::default()
     }) {
-        Decision::Suspect { reason } => assert!(reason.starts_with("blocked:"), "{reason}"),
+        Decision::Suspect { kind, reason } => {
+            assert_eq!(kind, SuspectKind::Blocked);
+            assert!(reason.starts_with("blocked:"), "{reason}")
+        }
         other => panic!("{other:?}"),
     }
     // The third time in a row it is recorded, as a removal.
@@ -188,7 +191,10 @@ fn walls_and_vanished_articles_are_suspect_until_they_persist() {
     match decide(&p, Observed::Article(shrunk), &recent, |_| {
         SuspectRun::default()
     }) {
-        Decision::Suspect { reason } => assert!(reason.starts_with("shrunk:"), "{reason}"),
+        Decision::Suspect { kind, reason } => {
+            assert_eq!(kind, SuspectKind::Shrunk);
+            assert!(reason.starts_with("shrunk:"), "{reason}")
+        }
         other => panic!("{other:?}"),
     }
     // A wall is not version 1 at once...
@@ -270,18 +276,15 @@ fn reverts_share_content_and_flapping_pauses_alerts() {
 
 #[test]
 fn streaks_count_only_the_same_state() {
-    let checks = [
-        ("suspect", Some("blocked: captcha")),
-        ("suspect", Some("blocked: x")),
-        ("suspect", Some("shrunk: y")),
-        ("unchanged", None),
-    ];
+    use SuspectKind::{Blocked, Shrunk};
+    let checks = [Some(Blocked), Some(Blocked), Some(Shrunk), None];
     assert_eq!(suspect_streak(checks, SuspectKind::Blocked), 2);
     assert_eq!(suspect_streak(checks, SuspectKind::Shrunk), 0);
+    assert_eq!(suspect_streak([None, Some(Blocked)], Blocked), 0);
     let seen = [
-        ("suspect", Some("blocked: x"), true),
-        ("suspect", Some("blocked: x"), false),
-        ("suspect", Some("blocked: x"), true),
+        (Some(Blocked), true),
+        (Some(Blocked), false),
+        (Some(Blocked), true),
     ];
     assert_eq!(
         suspect_run(seen, SuspectKind::Blocked),

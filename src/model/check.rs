@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::{
     ContentHash, NewDelivery, Next, PageCache, RawHtmlPolicy, TargetId, Timestamp, Version,
 };
-use crate::detect::ChangeClass;
+use crate::detect::{ChangeClass, SuspectKind};
 use crate::diff::{DiffSummary, Fields};
 
 /// How a check ended.
@@ -127,9 +127,8 @@ pub struct Recent {
     /// Latest versions, newest first, reverts resolved (as many as asked
     /// for; the latest alone when it has the capture's fields).
     pub versions: Vec<Version>,
-    /// Latest checks, newest first, as (outcome, error or reason, whether
-    /// it saw the same article text as this capture).
-    pub checks: Vec<(String, Option<String>, bool)>,
+    /// Latest checks, newest first.
+    pub checks: Vec<RecentCheck>,
     /// The target's URL.
     pub url: String,
     /// Whether `target.failing` was sent and `target.recovered` is owed.
@@ -140,13 +139,22 @@ pub struct Recent {
     pub misses: u32,
 }
 
+/// One of the latest checks, as detection needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecentCheck {
+    /// The kind of suspect page it saw, if it was a suspect check.
+    pub suspect: Option<SuspectKind>,
+    /// Whether it saw the same article text as this capture.
+    pub same_text: bool,
+}
+
 /// What to record for a capture.
 #[derive(Debug, Clone)]
 pub enum StoreDecision {
     /// Same as the latest version.
     Unchanged,
-    /// Not trusted: a `suspect` check with this reason.
-    Suspect { reason: String },
+    /// Not trusted: a `suspect` check of this kind, with this reason.
+    Suspect { kind: SuspectKind, reason: String },
     /// Not usable: an `error` check with this message.
     Error { message: String },
     /// A new version.
@@ -200,6 +208,8 @@ pub struct CheckRow {
     pub version: Option<u32>,
     /// The error, or why the page was suspect.
     pub error: Option<String>,
+    /// The kind of suspect page, for a `suspect` check.
+    pub suspect: Option<SuspectKind>,
     /// What the page said, when an article was read: its dates and
     /// content hash (dates alone never make a version; they stay here).
     pub seen: Option<Seen>,

@@ -17,7 +17,7 @@ mod version;
 
 pub use check::{
     CacheUpdate, Capture, CaptureOutcome, CheckCommit, CheckFacts, CheckRow, CheckStatus,
-    NewVersion, Recent, Seen, StoreDecision, TargetUpdate,
+    NewVersion, Recent, RecentCheck, Seen, StoreDecision, TargetUpdate,
 };
 pub use delivery::{Delivery, DeliveryState, NewDelivery};
 pub use source::{

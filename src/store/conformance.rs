@@ -8,10 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{ClaimRequest, DueRequest, Storage, StoreError};
+use crate::detect::SuspectKind;
 use crate::model::{
     CacheUpdate, Capture, CheckCommit, CheckFacts, CheckRow, CheckStatus, ContentHash, NewDelivery,
-    NewVersion, Next, PageCache, RawHtmlPolicy, Recent, Seen, Target, TargetSettings, TargetUpdate,
-    TargetUrl, Timestamp,
+    NewVersion, Next, PageCache, RawHtmlPolicy, Recent, RecentCheck, Seen, Target, TargetSettings,
+    TargetUpdate, TargetUrl, Timestamp,
 };
 
 /// Runs every behaviour against fresh stores made by `fresh`.
@@ -19,6 +20,7 @@ pub(crate) async fn run_all(fresh: impl Fn() -> Arc<dyn Storage>) {
     claims_lease_each_target_once(fresh()).await;
     a_commit_is_all_or_nothing_and_refused_when_stale(fresh()).await;
     failures_count_and_clear(fresh()).await;
+    suspect_checks_keep_their_kind(fresh()).await;
     the_outbox_delivers_in_order_and_retries_when_told(fresh()).await;
 }
 
@@ -68,6 +70,7 @@ fn commit(t: &Target, recent: &Recent, at: i64, version: Option<Capture>) -> Che
                 .map(|_| recent.latest.map_or(1, |n| n + 1))
                 .or(recent.latest),
             error: None,
+            suspect: None,
             seen: version.as_ref().map(|c| Seen {
                 published: None,
                 modified: None,
@@ -207,6 +210,52 @@ async fn failures_count_and_clear(s: Arc<dyn Storage>) {
         .unwrap();
     let recent = s.recent(t.id, 0, None).await.unwrap();
     assert_eq!((recent.failures, recent.failing_alerted), (0, false));
+}
+
+async fn suspect_checks_keep_their_kind(s: Arc<dyn Storage>) {
+    let t = target(&*s, "https://news.example/s", 0).await;
+    let first = capture("The council met.");
+    let recent = s.recent(t.id, 0, None).await.unwrap();
+    s.commit_check(commit(&t, &recent, 1_000, Some(first.clone())))
+        .await
+        .unwrap();
+    let wall = capture("Just a moment");
+    for (n, kind) in [
+        SuspectKind::Shrunk,
+        SuspectKind::Blocked,
+        SuspectKind::Blocked,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let recent = s
+            .recent(t.id, 1, Some(Arc::new(wall.clone())))
+            .await
+            .unwrap();
+        let mut suspect = commit(&t, &recent, 2_000 + n as i64, None);
+        suspect.check.status = CheckStatus::Suspect;
+        suspect.check.suspect = Some(kind);
+        suspect.check.error = Some(format!("{}: why", kind.tag()));
+        suspect.check.seen = Some(Seen {
+            published: None,
+            modified: None,
+            hash: if n == 2 { wall.hash } else { first.hash },
+        });
+        s.commit_check(suspect).await.unwrap();
+    }
+    let recent = s.recent(t.id, 1, Some(Arc::new(wall))).await.unwrap();
+    let got: Vec<RecentCheck> = recent.checks.into_iter().collect();
+    let want = [
+        (Some(SuspectKind::Blocked), true),
+        (Some(SuspectKind::Blocked), false),
+        (Some(SuspectKind::Shrunk), false),
+        (None, false),
+    ]
+    .map(|(suspect, same_text)| RecentCheck { suspect, same_text });
+    assert_eq!(
+        got, want,
+        "newest first, with kind and whether each saw the capture's text"
+    );
 }
 
 async fn the_outbox_delivers_in_order_and_retries_when_told(s: Arc<dyn Storage>) {

@@ -66,6 +66,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0007_change_fidelity.sql"),
         then: Some(reactivate_retired_by_age),
     },
+    Migration {
+        version: 8,
+        name: "suspect_kind",
+        sql: include_str!("../../../migrations/0008_suspect_kind.sql"),
+        then: None,
+    },
 ];
 
 /// Targets a person added (no source) that an earlier Redline retired for
@@ -277,7 +283,8 @@ mod tests {
              ALTER TABLE checks DROP COLUMN published;
              ALTER TABLE checks DROP COLUMN modified;
              ALTER TABLE checks DROP COLUMN content_hash;
-             DELETE FROM schema_migrations WHERE version = 7;",
+             ALTER TABLE checks DROP COLUMN suspect_kind;
+             DELETE FROM schema_migrations WHERE version >= 7;",
         )
         .unwrap();
         run(&mut conn, "mem").unwrap();
@@ -292,5 +299,41 @@ mod tests {
         assert_eq!(states[0].2, None);
         assert_eq!(states[1].1, "retired", "discovered: stays retired");
         assert_eq!(states[2].1, "retired", "retired for another reason: stays");
+    }
+
+    #[test]
+    fn suspect_checks_of_older_databases_get_their_kind_from_the_reason() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        run(&mut conn, "mem").unwrap();
+        conn.execute_batch(
+            "INSERT INTO targets (id, url, origin, state, created_at, next_check_at)
+                 VALUES (1, 'https://n.example/a', 'cli', 'active', 0, 0);
+             -- As a database written before migration 8.
+             ALTER TABLE checks DROP COLUMN suspect_kind;
+             DELETE FROM schema_migrations WHERE version = 8;
+             INSERT INTO checks (id, target_id, started_at, duration_ms, outcome, error) VALUES
+                 (1, 1, 1, 5, 'suspect', 'blocked: just a moment'),
+                 (2, 1, 2, 5, 'suspect', 'empty: no article found'),
+                 (3, 1, 3, 5, 'suspect', 'shrunk: the body shrank from 900 to 12 words'),
+                 (4, 1, 4, 5, 'error', 'blocked: not a suspect check'),
+                 (5, 1, 5, 5, 'unchanged', NULL);",
+        )
+        .unwrap();
+        run(&mut conn, "mem").unwrap();
+        let kinds: Vec<Option<String>> = conn
+            .prepare("SELECT suspect_kind FROM checks ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let want = [Some("blocked"), Some("empty"), Some("shrunk"), None, None];
+        assert_eq!(kinds, want.map(|k| k.map(String::from)));
+        let bad = conn.execute(
+            "INSERT INTO checks (target_id, started_at, duration_ms, outcome, suspect_kind)
+             VALUES (1, 6, 5, 'suspect', 'odd')",
+            [],
+        );
+        assert!(bad.is_err(), "only the three kinds are stored");
     }
 }

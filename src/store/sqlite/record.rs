@@ -11,9 +11,9 @@ use super::{
     Cached, Store, StoreError, Tx, VERSION_COLUMNS, VERSION_FROM, compress_page, compress_text,
     insert_deliveries, millis, sql_error, version_from_row,
 };
-use crate::detect::ChangeClass;
+use crate::detect::{ChangeClass, SuspectKind};
 use crate::model::{
-    CacheUpdate, Capture, CheckCommit, CheckRow, Next, RawHtmlPolicy, Recent, TargetId,
+    CacheUpdate, Capture, CheckCommit, CheckRow, Next, RawHtmlPolicy, Recent, RecentCheck, TargetId,
 };
 
 impl Store {
@@ -77,7 +77,7 @@ impl Store {
             let mut stmt = self
                 .conn
                 .prepare_cached(
-                    "SELECT outcome, error, COALESCE(content_hash = ?3, 0) FROM checks WHERE target_id = ?1
+                    "SELECT suspect_kind, COALESCE(content_hash = ?3, 0) FROM checks WHERE target_id = ?1
                      ORDER BY started_at DESC, id DESC LIMIT ?2",
                 )
                 .map_err(&sql)?;
@@ -88,7 +88,13 @@ impl Store {
                         window.max(1) as i64 + 20,
                         capture.hash.0.as_slice()
                     ],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    |r| {
+                        let kind: Option<String> = r.get(0)?;
+                        Ok(RecentCheck {
+                            suspect: kind.as_deref().and_then(SuspectKind::from_tag),
+                            same_text: r.get(1)?,
+                        })
+                    },
                 )
                 .map_err(&sql)?
                 .collect::<Result<Vec<_>, _>>()
@@ -326,8 +332,8 @@ fn insert_check(tx: &Connection, target: TargetId, c: &CheckRow) -> rusqlite::Re
     let facts = &c.facts;
     tx.run(
         "INSERT INTO checks (target_id, started_at, duration_ms, http_status, bytes, outcome, version, error,
-                             published, modified, content_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                             published, modified, content_hash, suspect_kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             target.0,
             facts.started_at.millis(),
@@ -340,6 +346,7 @@ fn insert_check(tx: &Connection, target: TargetId, c: &CheckRow) -> rusqlite::Re
             c.seen.as_ref().and_then(|s| s.published.as_deref()),
             c.seen.as_ref().and_then(|s| s.modified.as_deref()),
             c.seen.as_ref().map(|s| s.hash.0.to_vec()),
+            c.suspect.map(SuspectKind::tag),
         ],
     )?;
     Ok(())

@@ -50,6 +50,7 @@ fn commit(id: TargetId, recent: &Recent, t: i64, status: CheckStatus) -> CheckCo
             status,
             version: recent.latest,
             error: None,
+            suspect: None,
             seen: None,
         },
         version: None,
