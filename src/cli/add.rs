@@ -3,12 +3,14 @@
 
 use std::io::Write;
 
-use super::Context;
+use super::{Context, block_on};
 use crate::model::{SourceKind, SourceSettings, TargetSettings, Timestamp, format_duration};
 
 pub(super) fn run(ctx: &Context, settings: TargetSettings) -> anyhow::Result<()> {
-    let mut store = ctx.open_synced_store()?;
-    let (target, created) = store.add_target(&settings, Timestamp::now())?;
+    let (target, created) = block_on(async {
+        let store = ctx.storage().await?;
+        Ok(store.add_target(settings, Timestamp::now()).await?)
+    })?;
     let every = match ctx.config.fixed_interval(target.interval) {
         Some(d) => format!("checked every {}", format_duration(d)),
         None => match ctx
@@ -44,14 +46,19 @@ pub(super) fn run_source(
         ))
         .into());
     }
-    let mut store = ctx.open_synced_store()?;
-    let created = store.add_source(&url, kind, &settings, Timestamp::now())?;
+    let interval = settings.interval();
+    let created = block_on(async {
+        let store = ctx.storage().await?;
+        Ok(store
+            .add_source(url.clone(), kind, settings, Timestamp::now())
+            .await?)
+    })?;
     let verb = if created { "added" } else { "updated" };
     writeln!(
         std::io::stdout().lock(),
         "{verb} {} source {url} (polled every {}; `redline run` picks it up)",
         kind.as_str(),
-        format_duration(settings.interval())
+        format_duration(interval)
     )?;
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::{Context as _, anyhow};
 use serde_json::json;
 
-use super::{AlertsAction, Context, UsageError, json_line, runtime, time_or_dash};
+use super::{AlertsAction, Context, UsageError, block_on, json_line, runtime, time_or_dash};
 use crate::alert::AlertSpec;
 use crate::alert::{PAYLOAD_SCHEMA, webhook};
 use crate::model::{DeliveryState, Timestamp};
@@ -29,14 +29,18 @@ pub(super) fn run(
 }
 
 fn list(ctx: &Context, pending: bool, failed: bool, json: bool) -> anyhow::Result<()> {
-    let store = ctx.open_store()?;
     let state = match (pending, failed) {
         (true, _) => Some(DeliveryState::Pending),
         (_, true) => Some(DeliveryState::Failed),
         _ => None,
     };
-    let rows = store.deliveries(state, LIST_LIMIT)?;
-    let disabled = store.disabled_sinks()?;
+    let (rows, disabled) = block_on(async {
+        let store = ctx.reports().await?;
+        Ok((
+            store.deliveries(state, LIST_LIMIT).await?,
+            store.disabled_sinks().await?,
+        ))
+    })?;
     let mut out = std::io::stdout().lock();
     if json {
         for d in &rows {
@@ -92,16 +96,16 @@ fn list(ctx: &Context, pending: bool, failed: bool, json: bool) -> anyhow::Resul
 }
 
 fn retry(ctx: &Context, id: Option<String>, all_failed: bool) -> anyhow::Result<()> {
-    let mut store = ctx.open_store()?;
     let now = Timestamp::now();
     let mut out = std::io::stdout().lock();
     if all_failed {
-        let n = store.retry_failed(now)?;
+        let n = block_on(async { Ok(ctx.store().await?.retry_failed(now).await?) })?;
         writeln!(out, "{n} failed alerts queued again")?;
         return Ok(());
     }
     let id = id.ok_or_else(|| UsageError("name a delivery id, or --all-failed".into()))?;
-    if !store.retry_delivery(&id, now)? {
+    let found = block_on(async { Ok(ctx.store().await?.retry_delivery(id.clone(), now).await?) })?;
+    if !found {
         return Err(anyhow!(
             "no undelivered alert with id {id} (see `redline alerts`)"
         ));

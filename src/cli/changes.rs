@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use super::{Context, json_line};
+use super::{Context, block_on, json_line};
 use crate::model::{TargetUrl, Timestamp, format_duration};
 use crate::report::changes::ChangeView;
 
@@ -14,15 +14,17 @@ pub(super) fn run(
     tags: &[String],
     json: bool,
 ) -> anyhow::Result<()> {
-    let store = ctx.open_reader()?;
-    if let Some(source) = source
-        && store.source_by_url(source)?.is_none()
-    {
-        return Err(anyhow::anyhow!(
-            "{source} is not a source (see `redline sources`)"
-        ));
-    }
-    let mut rows = store.changes_since(Timestamp::now().minus(since))?;
+    let mut rows = block_on(async {
+        let store = ctx.reports().await?;
+        if let Some(source) = source
+            && store.source_by_url(source.clone()).await?.is_none()
+        {
+            return Err(anyhow::anyhow!(
+                "{source} is not a source (see `redline sources`)"
+            ));
+        }
+        Ok(store.changes_since(Timestamp::now().minus(since)).await?)
+    })?;
     rows.retain(|c| {
         source.is_none_or(|s| c.source.as_deref() == Some(s.as_str()))
             && (tags.is_empty() || tags.iter().any(|t| c.tags.contains(t)))

@@ -9,52 +9,28 @@ use serde_json::json;
 
 use super::{Context, json_line, runtime};
 use crate::check::{CheckReport, Checker};
-use crate::model::{CheckStatus, TargetSettings, TargetUrl, Timestamp};
-use crate::store::StoreHandle;
+use crate::model::{CheckStatus, Target, TargetSettings, TargetUrl, Timestamp};
+use crate::store::Storage;
 
 pub(super) fn run(ctx: &Context, urls: Vec<TargetUrl>, json: bool) -> anyhow::Result<()> {
-    let mut store = ctx.open_synced_store()?;
-    let targets = if urls.is_empty() {
-        store.active_targets()?
-    } else {
-        let mut targets = Vec::new();
-        for url in urls {
-            let target = match store.target_by_url(&url)? {
-                Some(t) => t,
-                None => {
-                    let settings = TargetSettings::new(url.clone());
-                    let (t, _) = store.add_target(&settings, Timestamp::now())?;
-                    tracing::info!(url = %url, "added");
-                    t
-                }
-            };
-            if !targets
-                .iter()
-                .any(|t: &crate::model::Target| t.id == target.id)
-            {
-                targets.push(target);
-            }
+    runtime()?.block_on(async {
+        let store = ctx.storage().await?;
+        let targets = targets_to_check(&*store, urls).await?;
+        if targets.is_empty() {
+            eprintln!(
+                "redline: no targets to check (add one with `redline add URL` or in the config)"
+            );
+            return Ok(());
         }
-        targets
-    };
-    if targets.is_empty() {
-        eprintln!("redline: no targets to check (add one with `redline add URL` or in the config)");
-        return Ok(());
-    }
-
-    let progress =
-        ProgressBar::with_draw_target(Some(targets.len() as u64), ProgressDrawTarget::stderr());
-    progress.set_style(
-        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} checked {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    let rt = runtime()?;
-    rt.block_on(async {
-        let checker = Arc::new(
-            Checker::new(&ctx.config, Arc::new(StoreHandle::new(store)))
-                .context("setting up the HTTP client")?,
+        let progress =
+            ProgressBar::with_draw_target(Some(targets.len() as u64), ProgressDrawTarget::stderr());
+        progress.set_style(
+            ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} checked {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
         );
+        let checker =
+            Arc::new(Checker::new(&ctx.config, store).context("setting up the HTTP client")?);
         let mut tasks = tokio::task::JoinSet::new();
         for target in targets {
             let checker = Arc::clone(&checker);
@@ -94,6 +70,33 @@ pub(super) fn run(ctx: &Context, urls: Vec<TargetUrl>, json: bool) -> anyhow::Re
         }
         Ok(())
     })
+}
+
+/// Every active target, or the URLs given (added first when not watched),
+/// each once.
+async fn targets_to_check(
+    store: &dyn Storage,
+    urls: Vec<TargetUrl>,
+) -> anyhow::Result<Vec<Target>> {
+    if urls.is_empty() {
+        return Ok(store.active_targets().await?);
+    }
+    let mut targets: Vec<Target> = Vec::new();
+    for url in urls {
+        let target = match store.target_by_url(url.clone()).await? {
+            Some(t) => t,
+            None => {
+                let settings = TargetSettings::new(url.clone());
+                let (t, _) = store.add_target(settings, Timestamp::now()).await?;
+                tracing::info!(url = %url, "added");
+                t
+            }
+        };
+        if !targets.iter().any(|t| t.id == target.id) {
+            targets.push(target);
+        }
+    }
+    Ok(targets)
 }
 
 fn report_json(r: &CheckReport) -> serde_json::Value {

@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::anyhow;
 use serde_json::json;
 
-use super::{Context, DiffFormat, UsageError, find_target, stdout_color};
+use super::{Context, DiffFormat, UsageError, block_on, find_target, stdout_color};
 use crate::diff::{
     DiffLabels, WordDiff, metadata_changes, render_html, render_unified, render_word, summarize,
 };
@@ -18,31 +18,34 @@ pub(super) fn run(
     to: Option<u32>,
     format: DiffFormat,
 ) -> anyhow::Result<()> {
-    let store = ctx.open_reader()?;
-    let target = find_target(&store, url)?;
-    let latest = store
-        .version(target.id, None)?
-        .ok_or_else(|| anyhow!("no versions of {url} yet (run `redline check {url}`)"))?;
-    let to_n = to.unwrap_or(latest.number);
-    let from_n = match from {
-        Some(n) => n,
-        None if to_n > 1 => to_n - 1,
-        None => {
-            return Err(anyhow!(
-                "only one version of {url} is stored: nothing to compare yet"
-            ));
+    let (old, new) = block_on(async {
+        let store = ctx.reports().await?;
+        let target = find_target(&*store, url).await?;
+        let latest = store
+            .version(target.id, None)
+            .await?
+            .ok_or_else(|| anyhow!("no versions of {url} yet (run `redline check {url}`)"))?;
+        let to_n = to.unwrap_or(latest.number);
+        let from_n = match from {
+            Some(n) => n,
+            None if to_n > 1 => to_n - 1,
+            None => {
+                return Err(anyhow!(
+                    "only one version of {url} is stored: nothing to compare yet"
+                ));
+            }
+        };
+        if from_n == to_n {
+            return Err(UsageError(format!("--from and --to are both version {to_n}")).into());
         }
-    };
-    if from_n == to_n {
-        return Err(UsageError(format!("--from and --to are both version {to_n}")).into());
-    }
-    let load = |n: u32| {
-        store
-            .version(target.id, Some(n))?
-            .ok_or_else(|| anyhow!("{url} has no version {n} (see `redline history {url}`)"))
-    };
-    let old = load(from_n)?;
-    let new = load(to_n)?;
+        let load = async |n: u32| {
+            store
+                .version(target.id, Some(n))
+                .await?
+                .ok_or_else(|| anyhow!("{url} has no version {n} (see `redline history {url}`)"))
+        };
+        Ok((load(from_n).await?, load(to_n).await?))
+    })?;
     let diff = WordDiff::new(&old.title, &old.text, &new.title, &new.text);
     let meta = metadata_changes(&old.fields(), &new.fields());
     let labels = DiffLabels {

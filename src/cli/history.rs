@@ -2,15 +2,17 @@
 
 use std::io::Write;
 
-use super::{Context, find_target, json_line};
+use super::{Context, block_on, find_target, json_line};
 use crate::diff::Field;
 use crate::model::TargetUrl;
 use crate::report::history::VersionView;
 
 pub(super) fn run(ctx: &Context, url: &TargetUrl, json: bool) -> anyhow::Result<()> {
-    let store = ctx.open_reader()?;
-    let target = find_target(&store, url)?;
-    let rows = store.history(target.id)?;
+    let rows = block_on(async {
+        let store = ctx.reports().await?;
+        let target = find_target(&*store, url).await?;
+        Ok(store.history(target.id).await?)
+    })?;
     let mut out = std::io::stdout().lock();
     if json {
         for r in &rows {

@@ -2,19 +2,23 @@
 
 use std::io::Write;
 
-use super::{Context, json_line, time_or_dash};
+use super::{Context, block_on, json_line, time_or_dash};
 use crate::model::{TargetUrl, Timestamp, format_duration};
 use crate::report::targets::TargetView;
 
 pub(super) fn run(ctx: &Context, source: Option<&TargetUrl>, json: bool) -> anyhow::Result<()> {
-    let store = ctx.open_synced_store()?;
-    let mut targets = store.list_targets()?;
-    if let Some(source) = source {
-        if store.source_by_url(source)?.is_none() {
+    let mut targets = block_on(async {
+        let store = ctx.storage().await?;
+        if let Some(source) = source
+            && store.source_by_url(source.clone()).await?.is_none()
+        {
             return Err(anyhow::anyhow!(
                 "{source} is not a source (see `redline sources`)"
             ));
         }
+        Ok(store.list_targets().await?)
+    })?;
+    if let Some(source) = source {
         targets.retain(|s| s.target.source.as_deref() == Some(source.as_str()));
     }
     let now = Timestamp::now();

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{Context, UsageError, find_target};
+use super::{Context, UsageError, block_on, find_target};
 use crate::config::ConfigOrigin;
 use crate::model::TargetUrl;
 
@@ -27,17 +27,25 @@ pub(super) fn run(ctx: &Context, url: &TargetUrl, purge: bool) -> anyhow::Result
         ))
         .into());
     }
-    let mut store = ctx.open_synced_store()?;
-    if store.source_by_url(url)?.is_some() && store.target_by_url(url)?.is_none() {
-        store.remove_source(url)?;
+    let source_removed = block_on(async {
+        let store = ctx.storage().await?;
+        if store.source_by_url(url.clone()).await?.is_some()
+            && store.target_by_url(url.clone()).await?.is_none()
+        {
+            store.remove_source(url.clone()).await?;
+            return Ok(true);
+        }
+        find_target(&*store, url).await?;
+        store.remove_target(url.clone(), purge).await?;
+        Ok(false)
+    })?;
+    if source_removed {
         writeln!(
             std::io::stdout().lock(),
             "removed source {url}: it is not polled any more; the articles found in it are checked until they retire"
         )?;
         return Ok(());
     }
-    find_target(&store, url)?;
-    store.remove_target(url, purge)?;
     let mut out = std::io::stdout().lock();
     if purge {
         writeln!(out, "removed {url} and deleted its history")?;

@@ -8,22 +8,18 @@ use tokio_util::sync::CancellationToken;
 use super::{Context, runtime};
 use crate::check::Checker;
 use crate::daemon::{self, DaemonOptions, shutdown_signal};
-use crate::store::StoreHandle;
 
 pub(super) fn run(ctx: &Context) -> anyhow::Result<()> {
-    let store = ctx.open_synced_store()?;
-    let active = store.active_targets()?.len();
-    tracing::info!(
-        database = %ctx.db_path.display(),
-        targets = active,
-        "redline running; stop with Ctrl-C or SIGTERM"
-    );
-    let rt = runtime()?;
-    rt.block_on(async {
-        let checker = Arc::new(
-            Checker::new(&ctx.config, Arc::new(StoreHandle::new(store)))
-                .context("setting up the HTTP client")?,
+    runtime()?.block_on(async {
+        let store = ctx.storage().await?;
+        let active = store.active_targets().await?.len();
+        tracing::info!(
+            database = %ctx.db_path.display(),
+            targets = active,
+            "redline running; stop with Ctrl-C or SIGTERM"
         );
+        let checker =
+            Arc::new(Checker::new(&ctx.config, store).context("setting up the HTTP client")?);
         let cancel = CancellationToken::new();
         let watcher = {
             let cancel = cancel.clone();

@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::anyhow;
 use serde_json::json;
 
-use super::{Context, find_target, json_line};
+use super::{Context, block_on, find_target, json_line};
 use crate::model::TargetUrl;
 
 pub(super) fn run(
@@ -14,20 +14,21 @@ pub(super) fn run(
     version: Option<u32>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let store = ctx.open_reader()?;
-    let target = find_target(&store, url)?;
-    let v = store
-        .version(target.id, version)?
-        .ok_or_else(|| match version {
-            Some(n) => anyhow!("{url} has no version {n} (see `redline history {url}`)"),
-            None => anyhow!("no versions of {url} yet (run `redline check {url}`)"),
-        })?;
-    let seen = store.dates_seen(
-        target.id,
-        v.number,
-        v.published.as_deref(),
-        v.modified.as_deref(),
-    )?;
+    let (v, seen) = block_on(async {
+        let store = ctx.reports().await?;
+        let target = find_target(&*store, url).await?;
+        let v = store
+            .version(target.id, version)
+            .await?
+            .ok_or_else(|| match version {
+                Some(n) => anyhow!("{url} has no version {n} (see `redline history {url}`)"),
+                None => anyhow!("no versions of {url} yet (run `redline check {url}`)"),
+            })?;
+        let seen = store
+            .dates_seen(target.id, v.number, v.published.clone(), v.modified.clone())
+            .await?;
+        Ok((v, seen))
+    })?;
     let mut out = std::io::stdout().lock();
     if json {
         json_line(

@@ -10,17 +10,15 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
-use super::{Context, json_line, runtime, time_or_dash};
+use super::{Context, block_on, json_line, runtime, time_or_dash};
 use crate::check::Checker;
 use crate::model::format_duration;
-use crate::store::StoreHandle;
 
 pub(super) fn run(ctx: &Context, poll: bool, json: bool) -> anyhow::Result<()> {
-    let store = ctx.open_synced_store()?;
     if poll {
-        return poll_now(ctx, store, json);
+        return poll_now(ctx, json);
     }
-    let sources = store.list_sources()?;
+    let sources = block_on(async { Ok(ctx.storage().await?.list_sources().await?) })?;
     let mut out = std::io::stdout().lock();
     if json {
         for s in &sources {
@@ -72,23 +70,22 @@ pub(super) fn run(ctx: &Context, poll: bool, json: bool) -> anyhow::Result<()> {
 }
 
 /// Polls every active source once, now, and says what each poll did.
-fn poll_now(ctx: &Context, store: crate::store::Store, json: bool) -> anyhow::Result<()> {
-    let sources: Vec<_> = store
-        .list_sources()?
-        .into_iter()
-        .filter(|s| s.source.active)
-        .map(|s| s.source)
-        .collect();
-    if sources.is_empty() {
-        eprintln!("redline: no active sources to poll");
-        return Ok(());
-    }
-    let rt = runtime()?;
-    rt.block_on(async {
-        let checker = Arc::new(
-            Checker::new(&ctx.config, Arc::new(StoreHandle::new(store)))
-                .context("setting up the HTTP client")?,
-        );
+fn poll_now(ctx: &Context, json: bool) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        let store = ctx.storage().await?;
+        let sources: Vec<_> = store
+            .list_sources()
+            .await?
+            .into_iter()
+            .filter(|s| s.source.active)
+            .map(|s| s.source)
+            .collect();
+        if sources.is_empty() {
+            eprintln!("redline: no active sources to poll");
+            return Ok(());
+        }
+        let checker =
+            Arc::new(Checker::new(&ctx.config, store).context("setting up the HTTP client")?);
         let discoverer =
             crate::daemon::discoverer_for(&checker, Arc::new(tokio::sync::Notify::new()));
         let mut out = std::io::stdout().lock();

@@ -8,16 +8,22 @@
 //! check reads ([`CheckLog::recent`]), decides on its own, and commits
 //! ([`CheckLog::commit_check`]); claiming targets is a read of candidates
 //! and a compare-and-set lease ([`Schedule::claim`]), so several daemons
-//! can share one store. [`Storage`] is all of them.
+//! can share one store. [`History`] is the read side that reports (the CLI
+//! today, web pages and feeds next) use; it never waits for the writer.
+//! [`Admin`] holds what an operator changes by hand. [`Storage`] is all of
+//! them.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use super::StoreError;
+use crate::diff::Change;
 use crate::model::{
-    Backlog, Capture, CheckCommit, Delivery, Discovered, Merged, PageCache, PollReport, Recent,
-    Source, Target, TargetId, TargetSettings, Timestamp,
+    Backlog, Capture, ChangeRow, CheckCommit, DatesSeen, Delivery, DeliveryState, Discovered,
+    HistoryRow, Merged, PageCache, PollReport, Recent, Source, SourceKind, SourceSettings,
+    SourceSummary, SourceSyncReport, SyncReport, Target, TargetId, TargetSettings, TargetSummary,
+    TargetUrl, Timestamp, Version,
 };
 
 /// What a store method returns: a boxed future, so the traits can be used
@@ -154,7 +160,86 @@ pub trait Sources: Send + Sync {
     ) -> StoreFuture<'_, ()>;
 }
 
-/// A whole store.
-pub trait Storage: Schedule + CheckLog + Outbox + Sources {}
+/// The record as reports read it: targets, versions, changes, sources and
+/// the outbox. Every method only reads, and a backend serves them without
+/// waiting for (or holding) its write lock.
+pub trait History: Send + Sync {
+    /// The target watched at `url`, in any state.
+    fn target_by_url(&self, url: TargetUrl) -> StoreFuture<'_, Option<Target>>;
+    /// Active targets.
+    fn active_targets(&self) -> StoreFuture<'_, Vec<Target>>;
+    /// Every target with its figures.
+    fn list_targets(&self) -> StoreFuture<'_, Vec<TargetSummary>>;
+    /// Every version of a target with its counts against the previous one,
+    /// oldest first.
+    fn history(&self, target: TargetId) -> StoreFuture<'_, Vec<HistoryRow>>;
+    /// One version of a target; `None` asks for the latest.
+    fn version(&self, target: TargetId, number: Option<u32>) -> StoreFuture<'_, Option<Version>>;
+    /// The stored diff that produced version `to`.
+    fn stored_changes(&self, target: TargetId, to: u32) -> StoreFuture<'_, Option<Vec<Change>>>;
+    /// The page kept with a version, if it was kept.
+    fn raw_html(&self, target: TargetId, number: u32) -> StoreFuture<'_, Option<Vec<u8>>>;
+    /// Later checks that found version `version`'s wording with other
+    /// dates than `published` and `modified`.
+    fn dates_seen(
+        &self,
+        target: TargetId,
+        version: u32,
+        published: Option<String>,
+        modified: Option<String>,
+    ) -> StoreFuture<'_, Option<DatesSeen>>;
+    /// Every change captured since `since`, newest first.
+    fn changes_since(&self, since: Timestamp) -> StoreFuture<'_, Vec<ChangeRow>>;
+    /// The source at `url`, in any state.
+    fn source_by_url(&self, url: TargetUrl) -> StoreFuture<'_, Option<Source>>;
+    /// Every source with its figures.
+    fn list_sources(&self) -> StoreFuture<'_, Vec<SourceSummary>>;
+    /// Deliveries, newest first, optionally in one state.
+    fn deliveries(
+        &self,
+        state: Option<DeliveryState>,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<Delivery>>;
+    /// Sinks switched off, with why.
+    fn disabled_sinks(&self) -> StoreFuture<'_, Vec<(String, String)>>;
+}
 
-impl<T: Schedule + CheckLog + Outbox + Sources> Storage for T {}
+/// What an operator changes by hand (the CLI's `add`, `remove`, `alerts
+/// retry`) and what the config file declares.
+pub trait Admin: Send + Sync {
+    /// Makes the stored config targets match the config's.
+    fn sync_config_targets(
+        &self,
+        targets: Vec<TargetSettings>,
+        now: Timestamp,
+    ) -> StoreFuture<'_, SyncReport>;
+    /// Makes the stored config sources match the config's.
+    fn sync_config_sources(
+        &self,
+        sources: Vec<(TargetUrl, SourceKind, SourceSettings)>,
+        now: Timestamp,
+    ) -> StoreFuture<'_, SourceSyncReport>;
+    /// Stops watching a target (deleting its history with `purge`); says
+    /// whether it was watched.
+    fn remove_target(&self, url: TargetUrl, purge: bool) -> StoreFuture<'_, bool>;
+    /// Adds a source, or updates and reactivates one; says whether it was new.
+    fn add_source(
+        &self,
+        url: TargetUrl,
+        kind: SourceKind,
+        settings: SourceSettings,
+        now: Timestamp,
+    ) -> StoreFuture<'_, bool>;
+    /// Stops polling a source; says whether it existed.
+    fn remove_source(&self, url: TargetUrl) -> StoreFuture<'_, bool>;
+    /// Puts an undelivered alert back in line and its sink back on; says
+    /// whether it exists.
+    fn retry_delivery(&self, id: String, now: Timestamp) -> StoreFuture<'_, bool>;
+    /// Puts every failed alert back in line; says how many.
+    fn retry_failed(&self, now: Timestamp) -> StoreFuture<'_, usize>;
+}
+
+/// A whole store; an `Arc<dyn Storage>` coerces to any one of its parts.
+pub trait Storage: Schedule + CheckLog + Outbox + Sources + History + Admin {}
+
+impl<T: Schedule + CheckLog + Outbox + Sources + History + Admin> Storage for T {}

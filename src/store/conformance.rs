@@ -2,7 +2,9 @@
 //! storage traits only (no SQL, no backend internals), so the same suite
 //! runs against SQLite today and a second backend when it comes: claims
 //! lease each target once, a check's commit is all or nothing and refused
-//! when based on a stale read, failure streaks and the alert outbox.
+//! when based on a stale read, failure streaks, suspect kinds, the alert
+//! outbox, what reports read back (history, versions, changes, targets)
+//! and what an operator and discovery change (sources, polls, removal).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +16,7 @@ use crate::model::{
     NewVersion, Next, PageCache, RawHtmlPolicy, Recent, RecentCheck, Seen, Target, TargetSettings,
     TargetUpdate, TargetUrl, Timestamp,
 };
+use crate::model::{Discovered, SourceKind, SourceSettings, TargetState};
 
 /// Runs every behaviour against fresh stores made by `fresh`.
 pub(crate) async fn run_all(fresh: impl Fn() -> Arc<dyn Storage>) {
@@ -22,6 +25,9 @@ pub(crate) async fn run_all(fresh: impl Fn() -> Arc<dyn Storage>) {
     failures_count_and_clear(fresh()).await;
     suspect_checks_keep_their_kind(fresh()).await;
     the_outbox_delivers_in_order_and_retries_when_told(fresh()).await;
+    reports_read_back_what_checks_committed(fresh()).await;
+    sources_add_poll_and_remove(fresh()).await;
+    removing_a_target_keeps_or_purges_its_history(fresh()).await;
 }
 
 async fn target(s: &dyn Storage, url: &str, at: i64) -> Target {
@@ -295,4 +301,132 @@ async fn the_outbox_delivers_in_order_and_retries_when_told(s: Arc<dyn Storage>)
     assert_eq!(again.len(), 1);
     assert_eq!((again[0].id.as_str(), again[0].attempts), ("two", 1));
     assert_eq!(s.next_delivery_at().await.unwrap(), Some(Timestamp(5_000)));
+}
+
+async fn reports_read_back_what_checks_committed(s: Arc<dyn Storage>) {
+    let t = target(&*s, "https://news.example/h", 0).await;
+    let texts = ["The council met.", "The council met on Monday and voted."];
+    for (i, text) in texts.iter().enumerate() {
+        let recent = s.recent(t.id, 1, None).await.unwrap();
+        let at = 1_000 * (i as i64 + 1);
+        s.commit_check(commit(&t, &recent, at, Some(capture(text))))
+            .await
+            .unwrap();
+    }
+    let url = TargetUrl::parse("https://news.example/h").unwrap();
+    let found = s.target_by_url(url).await.unwrap().expect("watched");
+    assert_eq!(found.id, t.id);
+    let history = s.history(t.id).await.unwrap();
+    let numbers: Vec<u32> = history.iter().map(|h| h.version).collect();
+    assert_eq!(numbers, [1, 2], "oldest first");
+    assert_eq!((history[1].added, history[1].removed), (Some(4), Some(0)));
+    let latest = s.version(t.id, None).await.unwrap().unwrap();
+    assert_eq!((latest.number, latest.text.as_str()), (2, texts[1]));
+    let first = s.version(t.id, Some(1)).await.unwrap().unwrap();
+    assert_eq!(first.text, texts[0]);
+    assert!(s.version(t.id, Some(3)).await.unwrap().is_none());
+    let changes = s.stored_changes(t.id, 2).await.unwrap().unwrap();
+    assert!(!changes.is_empty(), "version 2 keeps its diff");
+    assert!(s.stored_changes(t.id, 1).await.unwrap().is_none());
+    let page = s.raw_html(t.id, 2).await.unwrap().unwrap();
+    assert_eq!(
+        page,
+        capture(texts[1]).raw_html,
+        "the page comes back whole"
+    );
+    let since = s.changes_since(Timestamp(1_500)).await.unwrap();
+    assert_eq!(since.len(), 1);
+    assert_eq!((since[0].from, since[0].to), (1, 2));
+    assert!(s.changes_since(Timestamp(2_001)).await.unwrap().is_empty());
+    let listed = s.list_targets().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].versions, 2);
+    assert_eq!(s.active_targets().await.unwrap().len(), 1);
+}
+
+async fn sources_add_poll_and_remove(s: Arc<dyn Storage>) {
+    let url = TargetUrl::parse("https://news.example/feed.xml").unwrap();
+    let settings = SourceSettings {
+        max_new_per_poll: 1,
+        ..Default::default()
+    };
+    let new = s
+        .add_source(url.clone(), SourceKind::Feed, settings, Timestamp(0))
+        .await
+        .unwrap();
+    assert!(new);
+    let source = s.source_by_url(url.clone()).await.unwrap().unwrap();
+    assert_eq!(source.kind, SourceKind::Feed);
+    let claimed = s
+        .claim_due_sources(Timestamp(0), 10, Timestamp(500))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert!(
+        s.claim_due_sources(Timestamp(0), 10, Timestamp(500))
+            .await
+            .unwrap()
+            .is_empty(),
+        "a claimed source is leased"
+    );
+    let links = ["https://news.example/a1", "https://news.example/a2"].map(|u| {
+        let url = TargetUrl::parse(u).unwrap();
+        Discovered {
+            key: crate::model::canon::key(url.as_url()),
+            url,
+            published: None,
+        }
+    });
+    let report = s
+        .record_poll(
+            source.clone(),
+            Timestamp(1),
+            Timestamp(100),
+            PageCache::default(),
+            links.to_vec(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.created, ["https://news.example/a1"]);
+    assert_eq!(report.capped_per_poll, 1, "the cap per poll holds");
+    let listed = s.list_sources().await.unwrap();
+    assert_eq!((listed[0].articles, listed[0].active_articles), (1, 1));
+    assert_eq!(s.next_poll_due().await.unwrap(), Some(Timestamp(100)));
+    s.record_poll_failure(source.id, Timestamp(100), Timestamp(400), "HTTP 500".into())
+        .await
+        .unwrap();
+    let listed = s.list_sources().await.unwrap();
+    assert_eq!(listed[0].last_error.as_deref(), Some("HTTP 500"));
+    assert!(s.remove_source(url.clone()).await.unwrap());
+    let gone = s.source_by_url(url).await.unwrap().unwrap();
+    assert!(!gone.active, "a removed source stays, inactive");
+    let found = TargetUrl::parse("https://news.example/a1").unwrap();
+    let kept = s.target_by_url(found).await.unwrap().unwrap();
+    assert_eq!(kept.state, TargetState::Active, "its articles stay watched");
+}
+
+async fn removing_a_target_keeps_or_purges_its_history(s: Arc<dyn Storage>) {
+    for (url, purge) in [
+        ("https://news.example/k", false),
+        ("https://news.example/p", true),
+    ] {
+        let t = target(&*s, url, 0).await;
+        let recent = s.recent(t.id, 1, None).await.unwrap();
+        s.commit_check(commit(&t, &recent, 1_000, Some(capture("Text."))))
+            .await
+            .unwrap();
+        let url = TargetUrl::parse(url).unwrap();
+        assert!(s.remove_target(url.clone(), purge).await.unwrap());
+        let after = s.target_by_url(url).await.unwrap();
+        if purge {
+            assert!(after.is_none(), "purged: gone with its history");
+        } else {
+            let after = after.expect("kept");
+            assert_eq!(after.state, TargetState::Removed);
+            assert_eq!(s.history(t.id).await.unwrap().len(), 1, "history kept");
+        }
+    }
+    assert!(s.active_targets().await.unwrap().is_empty());
+    let nobody = TargetUrl::parse("https://news.example/never").unwrap();
+    assert!(!s.remove_target(nobody, false).await.unwrap());
 }

@@ -27,9 +27,25 @@ mod conformance;
 pub mod sqlite;
 
 pub use api::{
-    CheckLog, ClaimRequest, DueRequest, Outbox, Schedule, Sources, Storage, StoreFuture,
+    Admin, CheckLog, ClaimRequest, DueRequest, History, Outbox, Schedule, Sources, Storage,
+    StoreFuture,
 };
-pub use sqlite::{Store, StoreHandle};
+pub use sqlite::{ReadPool, Store, StoreHandle};
+
+use std::path::Path;
+use std::sync::Arc;
+
+/// Opens the store at `database` for the daemon and the commands that
+/// write: today an SQLite file, created and migrated as needed.
+pub fn open(database: &Path) -> Result<Arc<dyn Storage>, StoreError> {
+    Ok(Arc::new(StoreHandle::new(Store::open(database)?)))
+}
+
+/// Opens the store at `database` for reports only: read-only connections
+/// that never take the write lock.
+pub fn open_reports(database: &Path) -> Result<Arc<dyn History>, StoreError> {
+    Ok(Arc::new(ReadPool::open(database)?))
+}
 
 /// A storage failure, naming the database.
 #[derive(Debug, thiserror::Error)]

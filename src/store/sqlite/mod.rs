@@ -9,6 +9,8 @@
 mod history;
 pub(crate) mod migrate;
 mod outbox;
+mod reader;
+mod reads;
 mod record;
 mod rows;
 mod sources;
@@ -21,6 +23,7 @@ mod tests;
 #[cfg(test)]
 mod tests_sources;
 
+pub use reader::ReadPool;
 pub use writer::StoreHandle;
 
 use std::path::Path;

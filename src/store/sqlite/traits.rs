@@ -1,15 +1,17 @@
-//! The storage traits for the SQLite backend: each call goes to the writer
-//! thread through [`StoreHandle::call`].
+//! The storage traits for the SQLite backend that write (and the reads a
+//! check makes before deciding): each call goes to the writer thread
+//! through [`StoreHandle::call`]. The read side is in `reads.rs`.
 
 use std::sync::Arc;
 
 use super::StoreHandle;
 use crate::model::{
     Backlog, Capture, CheckCommit, Delivery, Discovered, Merged, PageCache, PollReport, Recent,
-    Source, Target, TargetId, TargetSettings, Timestamp,
+    Source, SourceKind, SourceSettings, SourceSyncReport, SyncReport, Target, TargetId,
+    TargetSettings, TargetUrl, Timestamp,
 };
 use crate::store::api::{
-    CheckLog, ClaimRequest, DueRequest, Outbox, Schedule, Sources, StoreFuture,
+    Admin, CheckLog, ClaimRequest, DueRequest, Outbox, Schedule, Sources, StoreFuture,
 };
 
 impl Schedule for StoreHandle {
@@ -143,5 +145,49 @@ impl Sources for StoreHandle {
         error: String,
     ) -> StoreFuture<'_, ()> {
         Box::pin(self.call(move |s| s.record_poll_failure(source, now, next, &error)))
+    }
+}
+
+impl Admin for StoreHandle {
+    fn sync_config_targets(
+        &self,
+        targets: Vec<TargetSettings>,
+        now: Timestamp,
+    ) -> StoreFuture<'_, SyncReport> {
+        Box::pin(self.call(move |s| s.sync_config_targets(&targets, now)))
+    }
+
+    fn sync_config_sources(
+        &self,
+        sources: Vec<(TargetUrl, SourceKind, SourceSettings)>,
+        now: Timestamp,
+    ) -> StoreFuture<'_, SourceSyncReport> {
+        Box::pin(self.call(move |s| s.sync_config_sources(&sources, now)))
+    }
+
+    fn remove_target(&self, url: TargetUrl, purge: bool) -> StoreFuture<'_, bool> {
+        Box::pin(self.call(move |s| s.remove_target(&url, purge)))
+    }
+
+    fn add_source(
+        &self,
+        url: TargetUrl,
+        kind: SourceKind,
+        settings: SourceSettings,
+        now: Timestamp,
+    ) -> StoreFuture<'_, bool> {
+        Box::pin(self.call(move |s| s.add_source(&url, kind, &settings, now)))
+    }
+
+    fn remove_source(&self, url: TargetUrl) -> StoreFuture<'_, bool> {
+        Box::pin(self.call(move |s| s.remove_source(&url)))
+    }
+
+    fn retry_delivery(&self, id: String, now: Timestamp) -> StoreFuture<'_, bool> {
+        Box::pin(self.call(move |s| s.retry_delivery(&id, now)))
+    }
+
+    fn retry_failed(&self, now: Timestamp) -> StoreFuture<'_, usize> {
+        Box::pin(self.call(move |s| s.retry_failed(now)))
     }
 }

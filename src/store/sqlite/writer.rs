@@ -3,7 +3,7 @@
 //! committed together in the next transaction (each in a savepoint of its
 //! own), answered only once durable.
 
-use super::{Cached, Store};
+use super::{Cached, ReadPool, Store};
 use crate::store::StoreError;
 
 /// Most calls the writer thread commits in one transaction.
@@ -22,6 +22,8 @@ pub(super) type Job = Box<dyn FnOnce(&mut Store) -> (Finish, bool) + Send>;
 pub struct StoreHandle {
     jobs: std::sync::mpsc::Sender<Job>,
     db: String,
+    /// Read-only connections for reports, when the database is a file.
+    reads: Option<ReadPool>,
 }
 
 impl StoreHandle {
@@ -29,11 +31,21 @@ impl StoreHandle {
     pub fn new(store: Store) -> Self {
         let (jobs, queue) = std::sync::mpsc::channel::<Job>();
         let db = store.db.clone();
+        let reads = store
+            .conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(|p| ReadPool::lazy(std::path::Path::new(p)));
         std::thread::Builder::new()
             .name("redline-store".into())
             .spawn(move || writer(store, queue))
             .expect("cannot start the database thread");
-        Self { jobs, db }
+        Self { jobs, db, reads }
+    }
+
+    /// The read-only connections reports use, if the database is a file.
+    pub(super) fn reads(&self) -> Option<&ReadPool> {
+        self.reads.as_ref()
     }
 
     /// Runs `f` with the store on the writer thread; the answer comes after
