@@ -10,6 +10,7 @@ use super::{AlertsAction, Context, UsageError, block_on, json_line, runtime, tim
 use crate::alert::AlertSpec;
 use crate::alert::{PAYLOAD_SCHEMA, webhook};
 use crate::model::{DeliveryState, Timestamp};
+use crate::report::outbox::DeliveryView;
 
 /// Deliveries listed at most.
 const LIST_LIMIT: usize = 1000;
@@ -44,19 +45,7 @@ fn list(ctx: &Context, pending: bool, failed: bool, json: bool) -> anyhow::Resul
     let mut out = std::io::stdout().lock();
     if json {
         for d in &rows {
-            json_line(
-                &mut out,
-                &json!({
-                    "id": d.id,
-                    "sink": d.sink,
-                    "event": d.event,
-                    "url": d.url,
-                    "state": d.state.as_str(),
-                    "attempts": d.attempts,
-                    "next_attempt_at": (d.state == DeliveryState::Pending).then(|| d.next_attempt_at.rfc3339()),
-                    "last_error": d.last_error,
-                }),
-            )?;
+            json_line(&mut out, &DeliveryView::from(d))?;
         }
         return Ok(());
     }

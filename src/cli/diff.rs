@@ -3,13 +3,13 @@
 use std::io::Write;
 
 use anyhow::anyhow;
-use serde_json::json;
 
 use super::{Context, DiffFormat, UsageError, block_on, find_target, stdout_color};
 use crate::diff::{
-    DiffLabels, WordDiff, metadata_changes, render_html, render_unified, render_word, summarize,
+    DiffLabels, WordDiff, metadata_changes, render_html, render_unified, render_word,
 };
 use crate::model::TargetUrl;
+use crate::report::versions::DiffView;
 
 pub(super) fn run(
     ctx: &Context,
@@ -63,18 +63,8 @@ pub(super) fn run(
         }
         DiffFormat::Html => out.write_all(render_html(&diff, &meta, &labels).as_bytes())?,
         DiffFormat::Json => {
-            let summary = summarize(&old.fields(), &new.fields());
-            let value = json!({
-                "url": url.as_str(),
-                "from": old.number,
-                "to": new.number,
-                "added": summary.added,
-                "removed": summary.removed,
-                "title_from": old.title,
-                "title_to": new.title,
-                "changes": summary.changes,
-            });
-            serde_json::to_writer_pretty(&mut out, &value)?;
+            let view = DiffView::new(url.as_str(), &old, &new);
+            serde_json::to_writer_pretty(&mut out, &view)?;
             out.write_all(b"\n")?;
         }
     }

@@ -3,10 +3,10 @@
 use std::io::Write;
 
 use anyhow::anyhow;
-use serde_json::json;
 
 use super::{Context, block_on, find_target, json_line};
 use crate::model::TargetUrl;
+use crate::report::versions::VersionTextView;
 
 pub(super) fn run(
     ctx: &Context,
@@ -33,24 +33,7 @@ pub(super) fn run(
     if json {
         json_line(
             &mut out,
-            &json!({
-                "url": url.as_str(),
-                "version": v.number,
-                "captured_at": v.captured_at.rfc3339(),
-                "title": v.title,
-                "text": v.text,
-                "byline": v.byline,
-                "published": v.published,
-                "modified": v.modified,
-                "canonical": v.canonical,
-                "description": v.description,
-                "dates_seen": seen.as_ref().map(|d| json!({
-                    "checks": d.checks,
-                    "checked_at": d.checked_at.rfc3339(),
-                    "published": d.published,
-                    "modified": d.modified,
-                })),
-            }),
+            &VersionTextView::new(url.as_str(), &v, seen.as_ref()),
         )?;
         return Ok(());
     }

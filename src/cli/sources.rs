@@ -4,15 +4,13 @@
 
 use std::io::Write;
 
-use serde_json::json;
-
 use std::sync::Arc;
 
 use anyhow::Context as _;
 
 use super::{Context, block_on, json_line, runtime, time_or_dash};
 use crate::check::Checker;
-use crate::model::format_duration;
+use crate::report::outbox::SourceView;
 
 pub(super) fn run(ctx: &Context, poll: bool, json: bool) -> anyhow::Result<()> {
     if poll {
@@ -22,20 +20,7 @@ pub(super) fn run(ctx: &Context, poll: bool, json: bool) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
         for s in &sources {
-            json_line(
-                &mut out,
-                &json!({
-                    "url": s.source.url.as_str(),
-                    "kind": s.source.kind.as_str(),
-                    "last_poll": s.last_poll.map(|t| t.rfc3339()),
-                    "articles": s.articles,
-                    "last_error": s.last_error,
-                    "state": if s.source.active { "active" } else { "removed" },
-                    "active_articles": s.active_articles,
-                    "interval": format_duration(s.source.settings.interval()),
-                    "next_poll": s.source.active.then(|| s.next_poll.rfc3339()),
-                }),
-            )?;
+            json_line(&mut out, &SourceView::from(s))?;
         }
         return Ok(());
     }

@@ -10,7 +10,9 @@
 
 pub mod changes;
 pub mod history;
+pub mod outbox;
 pub mod targets;
+pub mod versions;
 
 use serde::Serialize;
 
