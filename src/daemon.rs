@@ -134,7 +134,7 @@ pub async fn run(
                 _ = tokio::time::sleep(Duration::from_millis(200)) => continue,
             }
         }
-        let (busy, opens) = checker.politeness().busy_hosts();
+        let (busy, opens) = checker.politeness().busy_hosts().await;
         let claimed = claim(&checker, now, free, now.plus(lease), busy).await;
         let claimed = match claimed {
             Ok(c) => c,
@@ -244,7 +244,7 @@ async fn claim(
         if picked.len() >= free {
             break;
         }
-        if let Ok(permit) = checker.politeness().try_start(&target.host) {
+        if let Ok(permit) = checker.politeness().try_start(&target.host).await {
             picked.push((target, permit));
         }
     }

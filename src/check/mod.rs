@@ -144,6 +144,7 @@ impl Checker {
             client: Arc::new(PoliteClient::new(
                 &config.fetch,
                 &config.hosts,
+                Arc::clone(&storage) as Arc<dyn crate::store::HostGates>,
                 Arc::clone(&metrics),
             )?),
             storage,

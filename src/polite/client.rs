@@ -16,6 +16,7 @@ use crate::metrics::Metrics;
 use crate::model::TargetUrl;
 use crate::robots::{MAX_ROBOTS_BYTES, Rules};
 use crate::schedule;
+use crate::store::HostGates;
 
 /// What a source's documents are fetched with: feeds, sitemaps, pages.
 pub const LISTING_ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5";
@@ -50,15 +51,17 @@ impl std::fmt::Debug for PoliteClient {
 }
 
 impl PoliteClient {
-    /// A client from `[fetch]` and `[[host]]`, counting into `metrics`.
+    /// A client from `[fetch]` and `[[host]]`, with the hosts' politeness
+    /// state kept by `gates`, counting into `metrics`.
     pub fn new(
         fetch: &FetchConfig,
         hosts: &[HostSpec],
+        gates: Arc<dyn HostGates>,
         metrics: Arc<Metrics>,
     ) -> Result<Self, FetchError> {
         Ok(Self {
             fetcher: Fetcher::new(fetch)?,
-            politeness: Politeness::new(fetch, hosts),
+            politeness: Politeness::new(fetch, hosts, gates),
             robots_token: robots_token(&fetch.user_agent),
             metrics,
         })
@@ -84,7 +87,7 @@ impl PoliteClient {
         }
         self.politeness.before_send(permit).await;
         let fetched = self.fetcher.fetch_conditional(url, validators).await;
-        self.pause_if_asked(permit.host(), fetched)
+        self.pause_if_asked(permit.host(), fetched).await
     }
 
     /// Fetches a source's document (feed, sitemap, page) as politely as a
@@ -107,13 +110,13 @@ impl PoliteClient {
             .fetcher
             .fetch_document(url, validators, LISTING_ACCEPT)
             .await;
-        self.pause_if_asked(&host, fetched)
+        self.pause_if_asked(&host, fetched).await
     }
 
     /// A `429`/`503` means the whole site asked us to slow down, not just
     /// this page: its host is paused for its `Retry-After` (a minute when
     /// it gives none, a day at most).
-    fn pause_if_asked(
+    async fn pause_if_asked(
         &self,
         host: &str,
         fetched: Result<Fetched, FetchError>,
@@ -127,7 +130,7 @@ impl PoliteClient {
             let wait = retry_after
                 .unwrap_or(Duration::from_secs(60))
                 .min(schedule::MAX_RETRY_AFTER);
-            self.politeness.pause(host, wait);
+            self.politeness.pause(host, wait).await;
             tracing::warn!(host = %host, wait_s = wait.as_secs(), "host asked us to wait (Retry-After); pausing it");
         }
         Ok(fetched?)

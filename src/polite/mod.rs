@@ -4,9 +4,11 @@
 //! host (or host:port) a gate: at most `concurrency` requests in flight and
 //! at least `gap` between two request starts. Settings come from `[fetch]`
 //! and are overridden per host by `[[host]]`. A `429`/`503` with
-//! `Retry-After` closes a host's gate until then. The gates are in memory
-//! and hold a few words per host, never anything per target; a host's entry
-//! is dropped once it is idle.
+//! `Retry-After` closes a host's gate until then. The gates' state (a few
+//! words per host, never anything per target) is the store's
+//! ([`crate::store::HostGates`]): in memory for a daemon alone on its
+//! SQLite file, in the database for daemons that share one. The global cap
+//! is this process's.
 //!
 //! The daemon asks without waiting ([`Politeness::try_start`]) and leaves a
 //! busy host's targets in the database; the one-shot `redline check` waits
@@ -26,49 +28,22 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 use crate::fetch::FetchConfig;
-use crate::model::TargetUrl;
+pub use crate::model::HostRules;
+use crate::model::{Closed, TargetUrl};
 use crate::robots::Rules;
+use crate::store::HostGates;
+
+/// How long a request slot is not handed out when the gates cannot be read
+/// (a shared store that is unreachable).
+const GATES_RETRY: Duration = Duration::from_secs(1);
 
 /// How long robots.txt rules are trusted.
 pub const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
 /// How long an unreachable robots.txt (5xx, network error) blocks a site
 /// before it is asked again.
 pub const ROBOTS_RETRY: Duration = Duration::from_secs(15 * 60);
-/// Hosts remembered before idle ones are swept.
+/// Origins remembered before stale ones are swept.
 const SWEEP_AT: usize = 4096;
-
-/// The politeness settings of one host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HostRules {
-    /// Requests in flight.
-    pub concurrency: u32,
-    /// Minimum time between request starts.
-    pub gap: Duration,
-    /// Whether robots.txt is obeyed.
-    pub robots_txt: bool,
-}
-
-#[derive(Debug)]
-struct Gate {
-    in_flight: u32,
-    /// No new slot is handed out before this.
-    next_start: Instant,
-    /// When the last request to the host was actually sent.
-    last_send: Option<Instant>,
-    /// No request is sent before this (`Retry-After`).
-    hold_until: Option<Instant>,
-}
-
-impl Gate {
-    fn new(next_start: Instant) -> Self {
-        Self {
-            in_flight: 0,
-            next_start,
-            last_send: None,
-            hold_until: None,
-        }
-    }
-}
 
 /// Why a host cannot take a request now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,16 +57,25 @@ pub enum Busy {
 }
 
 /// Shared politeness state of a process.
-#[derive(Debug)]
 pub struct Politeness {
     default: HostRules,
     hosts: HashMap<String, HostSpec>,
     global: Arc<Semaphore>,
-    gates: Mutex<HashMap<String, Gate>>,
+    gates: Arc<dyn HostGates>,
     released: Notify,
     robots: Mutex<HashMap<String, (Arc<Rules>, Instant)>>,
     /// One robots.txt fetch per origin at a time.
     robots_fetching: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl std::fmt::Debug for Politeness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Politeness")
+            .field("default", &self.default)
+            .field("hosts", &self.hosts.len())
+            .field("free_slots", &self.global.available_permits())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A request slot on one host (and globally); freed on drop.
@@ -104,11 +88,7 @@ pub struct HostPermit {
 
 impl Drop for HostPermit {
     fn drop(&mut self) {
-        let mut gates = self.owner.lock_gates();
-        if let Some(g) = gates.get_mut(&self.host) {
-            g.in_flight = g.in_flight.saturating_sub(1);
-        }
-        drop(gates);
+        self.owner.gates.give_back(&self.host);
         self.owner.released.notify_waiters();
     }
 }
@@ -121,8 +101,9 @@ impl HostPermit {
 }
 
 impl Politeness {
-    /// Politeness from `[fetch]` and `[[host]]`.
-    pub fn new(fetch: &FetchConfig, hosts: &[HostSpec]) -> Arc<Self> {
+    /// Politeness from `[fetch]` and `[[host]]`, with the per-host state
+    /// kept by `gates` (the store's, so a shared store shares it).
+    pub fn new(fetch: &FetchConfig, hosts: &[HostSpec], gates: Arc<dyn HostGates>) -> Arc<Self> {
         Arc::new(Self {
             default: HostRules {
                 concurrency: fetch.per_host_concurrency,
@@ -131,15 +112,11 @@ impl Politeness {
             },
             hosts: hosts.iter().map(|h| (h.host.clone(), h.clone())).collect(),
             global: Arc::new(Semaphore::new(fetch.concurrency.max(1) as usize)),
-            gates: Mutex::new(HashMap::new()),
+            gates,
             released: Notify::new(),
             robots: Mutex::new(HashMap::new()),
             robots_fetching: Mutex::new(HashMap::new()),
         })
-    }
-
-    fn lock_gates(&self) -> std::sync::MutexGuard<'_, HashMap<String, Gate>> {
-        self.gates.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The settings for a host key (`host` or `host:port`): a `[[host]]`
@@ -166,46 +143,36 @@ impl Politeness {
     }
 
     /// Takes a request slot on `host` if it may start a request now.
-    pub fn try_start(self: &Arc<Self>, host: &str) -> Result<HostPermit, Busy> {
-        let rules = self.rules(host);
-        let now = Instant::now();
-        let mut gates = self.lock_gates();
-        if gates.len() > SWEEP_AT {
-            gates.retain(|_, g| {
-                g.in_flight > 0 || g.next_start > now || g.hold_until.is_some_and(|h| h > now)
-            });
-        }
-        let gate = gates
-            .entry(host.to_string())
-            .or_insert_with(|| Gate::new(now));
-        if gate.in_flight >= rules.concurrency {
-            return Err(Busy::Full);
-        }
-        if gate.next_start > now {
-            return Err(Busy::Until(gate.next_start));
-        }
+    pub async fn try_start(self: &Arc<Self>, host: &str) -> Result<HostPermit, Busy> {
         let Ok(global) = Arc::clone(&self.global).try_acquire_owned() else {
             return Err(Busy::Global);
         };
-        gate.in_flight += 1;
-        gate.next_start = now + rules.gap;
-        Ok(HostPermit {
-            owner: Arc::clone(self),
-            host: host.to_string(),
-            _global: global,
-        })
+        match self.gates.try_take(host, self.rules(host)).await {
+            Ok(Ok(())) => Ok(HostPermit {
+                owner: Arc::clone(self),
+                host: host.to_string(),
+                _global: global,
+            }),
+            Ok(Err(Closed::Full)) => Err(Busy::Full),
+            Ok(Err(Closed::For(wait))) => Err(Busy::Until(Instant::now() + wait)),
+            Err(e) => {
+                tracing::warn!(host, error = %e, "cannot read the host's politeness gate; holding it back");
+                Err(Busy::Until(Instant::now() + GATES_RETRY))
+            }
+        }
     }
 
     /// Waits until `host` may start a request, then takes a slot.
     pub async fn start(self: &Arc<Self>, host: &str) -> HostPermit {
         loop {
             let released = self.released.notified();
-            match self.try_start(host) {
+            match self.try_start(host).await {
                 Ok(p) => return p,
                 Err(Busy::Until(at)) => tokio::time::sleep_until(at).await,
                 Err(Busy::Full | Busy::Global) => {
                     // Woken when any slot frees; a timer guards against a
-                    // wake-up missed between the check and the wait.
+                    // wake-up missed between the check and the wait (and
+                    // against slots freed by another daemon).
                     let _ = tokio::time::timeout(Duration::from_millis(200), released).await;
                 }
             }
@@ -220,56 +187,37 @@ impl Politeness {
     pub async fn before_send(&self, permit: &HostPermit) {
         let gap = self.rules(&permit.host).gap;
         loop {
-            let wait_until = {
-                let mut gates = self.lock_gates();
-                let now = Instant::now();
-                let gate = gates
-                    .entry(permit.host.clone())
-                    .or_insert_with(|| Gate::new(now));
-                let earliest = [gate.last_send.map(|t| t + gap), gate.hold_until]
-                    .into_iter()
-                    .flatten()
-                    .max();
-                match earliest {
-                    Some(t) if t > now => t,
-                    _ => {
-                        gate.last_send = Some(now);
-                        return;
-                    }
+            match self.gates.send_wait(&permit.host, gap).await {
+                Ok(None) => return,
+                Ok(Some(wait)) => tokio::time::sleep(wait).await,
+                Err(e) => {
+                    // The slot itself was granted a gap after the last one:
+                    // wait a moment and send.
+                    tracing::warn!(host = %permit.host, error = %e, "cannot read the host's politeness gate");
+                    tokio::time::sleep(GATES_RETRY.max(gap)).await;
+                    return;
                 }
-            };
-            tokio::time::sleep_until(wait_until).await;
+            }
         }
     }
 
     /// Closes a host's gate for `wait` (a server's `Retry-After`).
-    pub fn pause(&self, host: &str, wait: Duration) {
-        let until = Instant::now() + wait;
-        let mut gates = self.lock_gates();
-        let gate = gates
-            .entry(host.to_string())
-            .or_insert_with(|| Gate::new(until));
-        gate.next_start = gate.next_start.max(until);
-        gate.hold_until = Some(gate.hold_until.map_or(until, |h| h.max(until)));
+    pub async fn pause(&self, host: &str, wait: Duration) {
+        if let Err(e) = self.gates.hold(host, wait).await {
+            tracing::warn!(host, error = %e, "cannot record the host's Retry-After");
+        }
     }
 
     /// Hosts that cannot start a request now, and the earliest time one of
     /// the paced ones opens again.
-    pub fn busy_hosts(&self) -> (Vec<String>, Option<Instant>) {
-        let now = Instant::now();
-        let gates = self.lock_gates();
-        let mut busy = Vec::new();
-        let mut opens: Option<Instant> = None;
-        for (host, g) in gates.iter() {
-            let full = g.in_flight >= self.rules(host).concurrency;
-            if full || g.next_start > now {
-                busy.push(host.clone());
-                if !full {
-                    opens = Some(opens.map_or(g.next_start, |o| o.min(g.next_start)));
-                }
+    pub async fn busy_hosts(&self) -> (Vec<String>, Option<Instant>) {
+        match self.gates.closed_hosts().await {
+            Ok((closed, opens)) => (closed, opens.map(|d| Instant::now() + d)),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the politeness gates");
+                (Vec::new(), Some(Instant::now() + GATES_RETRY))
             }
         }
-        (busy, opens)
     }
 
     /// Whether robots.txt is obeyed for a target on `host`.
@@ -342,6 +290,11 @@ pub struct HostSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::MemoryGates;
+
+    fn politeness(fetch: &FetchConfig, hosts: &[HostSpec]) -> Arc<Politeness> {
+        Politeness::new(fetch, hosts, Arc::new(MemoryGates::default()))
+    }
 
     /// `[fetch]` with these per-host settings, the rest default.
     fn fetch(per_host_concurrency: u32, per_host_gap: Duration) -> FetchConfig {
@@ -360,47 +313,53 @@ mod tests {
             gap: Some(Duration::ZERO),
             robots_txt: None,
         };
-        let p = Politeness::new(&fetch(2, Duration::from_secs(1)), &[fast]);
-        let a = p.try_start("slow.com").unwrap();
+        let p = politeness(&fetch(2, Duration::from_secs(1)), &[fast]);
+        let a = p.try_start("slow.com").await.unwrap();
         // The gap holds the second request back even with a slot free.
-        assert!(matches!(p.try_start("slow.com"), Err(Busy::Until(_))));
+        assert!(matches!(p.try_start("slow.com").await, Err(Busy::Until(_))));
         tokio::time::advance(Duration::from_millis(1001)).await;
-        let b = p.try_start("slow.com").unwrap();
+        let b = p.try_start("slow.com").await.unwrap();
         tokio::time::advance(Duration::from_secs(2)).await;
-        assert_eq!(p.try_start("slow.com").unwrap_err(), Busy::Full);
+        assert_eq!(p.try_start("slow.com").await.unwrap_err(), Busy::Full);
         drop(a);
-        let _c = p.try_start("slow.com").unwrap();
+        let _c = p.try_start("slow.com").await.unwrap();
         drop(b);
-        let fast: Vec<_> = (0..3).map(|_| p.try_start("fast.com").unwrap()).collect();
-        assert_eq!(p.try_start("fast.com").unwrap_err(), Busy::Full);
+        let mut fast = Vec::new();
+        for _ in 0..3 {
+            fast.push(p.try_start("fast.com").await.unwrap());
+        }
+        assert_eq!(p.try_start("fast.com").await.unwrap_err(), Busy::Full);
         assert_eq!(
             p.rules("fast.com:8080").concurrency,
             3,
             "port falls back to the host"
         );
-        let (busy, _) = p.busy_hosts();
+        let (busy, _) = p.busy_hosts().await;
         assert!(busy.contains(&"fast.com".to_string()));
         drop(fast);
     }
 
     #[tokio::test(start_paused = true)]
     async fn retry_after_pauses_a_host_and_start_waits() {
-        let p = Politeness::new(&fetch(2, Duration::ZERO), &[]);
-        p.pause("a.com", Duration::from_secs(30));
-        assert!(matches!(p.try_start("a.com"), Err(Busy::Until(_))));
+        let p = politeness(&fetch(2, Duration::ZERO), &[]);
+        p.pause("a.com", Duration::from_secs(30)).await;
+        assert!(matches!(p.try_start("a.com").await, Err(Busy::Until(_))));
         let t0 = Instant::now();
         let permit = p.start("a.com").await;
         assert!(t0.elapsed() >= Duration::from_secs(30));
         assert_eq!(permit.host(), "a.com");
-        assert!(p.try_start("b.com").is_ok(), "other hosts are not held up");
+        assert!(
+            p.try_start("b.com").await.is_ok(),
+            "other hosts are not held up"
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn requests_are_sent_a_gap_apart_and_held_by_retry_after() {
-        let p = Politeness::new(&fetch(2, Duration::from_secs(1)), &[]);
-        let a = p.try_start("a.com").unwrap();
+        let p = politeness(&fetch(2, Duration::from_secs(1)), &[]);
+        let a = p.try_start("a.com").await.unwrap();
         tokio::time::advance(Duration::from_millis(1001)).await;
-        let b = p.try_start("a.com").unwrap();
+        let b = p.try_start("a.com").await.unwrap();
         let t0 = Instant::now();
         p.before_send(&a).await;
         // Both slots were granted a gap apart, but the first request went
@@ -412,7 +371,7 @@ mod tests {
             t0.elapsed() >= Duration::from_secs(2),
             "robots.txt, then the page"
         );
-        p.pause("a.com", Duration::from_secs(30));
+        p.pause("a.com", Duration::from_secs(30)).await;
         let t1 = Instant::now();
         p.before_send(&a).await;
         assert!(
@@ -423,16 +382,16 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn global_cap_holds() {
-        let p = Politeness::new(
+        let p = politeness(
             &FetchConfig {
                 concurrency: 2,
                 ..fetch(2, Duration::ZERO)
             },
             &[],
         );
-        let _a = p.try_start("a.com").unwrap();
-        let _b = p.try_start("b.com").unwrap();
-        assert_eq!(p.try_start("c.com").unwrap_err(), Busy::Global);
+        let _a = p.try_start("a.com").await.unwrap();
+        let _b = p.try_start("b.com").await.unwrap();
+        assert_eq!(p.try_start("c.com").await.unwrap_err(), Busy::Global);
         assert_eq!(p.free_slots(), 0);
     }
 }

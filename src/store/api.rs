@@ -10,20 +10,22 @@
 //! and a compare-and-set lease ([`Schedule::claim`]), so several daemons
 //! can share one store. [`History`] is the read side that reports (the CLI
 //! today, web pages and feeds next) use; it never waits for the writer.
-//! [`Admin`] holds what an operator changes by hand. [`Storage`] is all of
-//! them.
+//! [`Admin`] holds what an operator changes by hand, and [`HostGates`] the
+//! per-host politeness state, so a shared store can hold it for all the
+//! daemons that use it. [`Storage`] is all of them.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::StoreError;
 use crate::diff::Change;
 use crate::model::{
-    Backlog, Capture, ChangeRow, CheckCommit, DatesSeen, Delivery, DeliveryState, Discovered,
-    HistoryRow, Merged, PageCache, PollReport, Recent, Source, SourceKind, SourceSettings,
-    SourceSummary, SourceSyncReport, SyncReport, Target, TargetId, TargetSettings, TargetSummary,
-    TargetUrl, Timestamp, Version,
+    Backlog, Capture, ChangeRow, CheckCommit, Closed, DatesSeen, Delivery, DeliveryState,
+    Discovered, HistoryRow, HostRules, Merged, PageCache, PollReport, Recent, Source, SourceKind,
+    SourceSettings, SourceSummary, SourceSyncReport, SyncReport, Target, TargetId, TargetSettings,
+    TargetSummary, TargetUrl, Timestamp, Version,
 };
 
 /// What a store method returns: a boxed future, so the traits can be used
@@ -239,7 +241,32 @@ pub trait Admin: Send + Sync {
     fn retry_failed(&self, now: Timestamp) -> StoreFuture<'_, usize>;
 }
 
-/// A whole store; an `Arc<dyn Storage>` coerces to any one of its parts.
-pub trait Storage: Schedule + CheckLog + Outbox + Sources + History + Admin {}
+/// Per-host politeness state: requests in flight, the gap between request
+/// starts, and `Retry-After` holds. A store whose daemon runs alone keeps it
+/// in memory ([`super::gates::MemoryGates`]); a store several daemons share
+/// keeps it where all of them see it. Waits are relative, judged by the
+/// keeper's own clock. A slot taken is given back without waiting for the
+/// answer: a keeper that loses one frees it when the check's lease ends.
+pub trait HostGates: Send + Sync {
+    /// Takes a request slot on `host` if its rules allow one now.
+    fn try_take<'a>(
+        &'a self,
+        host: &'a str,
+        rules: HostRules,
+    ) -> StoreFuture<'a, Result<(), Closed>>;
+    /// Gives a slot on `host` back.
+    fn give_back(&self, host: &str);
+    /// How long a request to `host` must wait before it is sent (the gap
+    /// after the last request sent, a hold); `None` records it sent now.
+    fn send_wait<'a>(&'a self, host: &'a str, gap: Duration) -> StoreFuture<'a, Option<Duration>>;
+    /// Closes `host` for `wait` (its `Retry-After`).
+    fn hold<'a>(&'a self, host: &'a str, wait: Duration) -> StoreFuture<'a, ()>;
+    /// Hosts that cannot start a request now, and how soon the first paced
+    /// one opens.
+    fn closed_hosts(&self) -> StoreFuture<'_, (Vec<String>, Option<Duration>)>;
+}
 
-impl<T: Schedule + CheckLog + Outbox + Sources + History + Admin> Storage for T {}
+/// A whole store; an `Arc<dyn Storage>` coerces to any one of its parts.
+pub trait Storage: Schedule + CheckLog + Outbox + Sources + History + Admin + HostGates {}
+
+impl<T: Schedule + CheckLog + Outbox + Sources + History + Admin + HostGates> Storage for T {}

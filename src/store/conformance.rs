@@ -16,7 +16,7 @@ use crate::model::{
     NewVersion, Next, PageCache, RawHtmlPolicy, Recent, RecentCheck, Seen, Target, TargetSettings,
     TargetUpdate, TargetUrl, Timestamp,
 };
-use crate::model::{Discovered, SourceKind, SourceSettings, TargetState};
+use crate::model::{Closed, Discovered, HostRules, SourceKind, SourceSettings, TargetState};
 
 /// Runs every behaviour against fresh stores made by `fresh`.
 pub(crate) async fn run_all(fresh: impl Fn() -> Arc<dyn Storage>) {
@@ -28,6 +28,7 @@ pub(crate) async fn run_all(fresh: impl Fn() -> Arc<dyn Storage>) {
     reports_read_back_what_checks_committed(fresh()).await;
     sources_add_poll_and_remove(fresh()).await;
     removing_a_target_keeps_or_purges_its_history(fresh()).await;
+    host_gates_hold_concurrency_gaps_and_retry_after(fresh()).await;
 }
 
 async fn target(s: &dyn Storage, url: &str, at: i64) -> Target {
@@ -429,4 +430,59 @@ async fn removing_a_target_keeps_or_purges_its_history(s: Arc<dyn Storage>) {
     assert!(s.active_targets().await.unwrap().is_empty());
     let nobody = TargetUrl::parse("https://news.example/never").unwrap();
     assert!(!s.remove_target(nobody, false).await.unwrap());
+}
+
+async fn host_gates_hold_concurrency_gaps_and_retry_after(s: Arc<dyn Storage>) {
+    let two = HostRules {
+        concurrency: 2,
+        gap: Duration::ZERO,
+        robots_txt: true,
+    };
+    assert_eq!(s.try_take("a.example", two).await.unwrap(), Ok(()));
+    assert_eq!(s.try_take("a.example", two).await.unwrap(), Ok(()));
+    assert_eq!(
+        s.try_take("a.example", two).await.unwrap(),
+        Err(Closed::Full)
+    );
+    assert_eq!(
+        s.try_take("b.example", two).await.unwrap(),
+        Ok(()),
+        "per host"
+    );
+    let (closed, _) = s.closed_hosts().await.unwrap();
+    assert_eq!(closed, ["a.example"]);
+    s.give_back("a.example");
+    assert_eq!(s.try_take("a.example", two).await.unwrap(), Ok(()));
+    // A long gap: the next slot waits for it, and so does the next send.
+    let paced = HostRules {
+        concurrency: 5,
+        gap: Duration::from_secs(3600),
+        robots_txt: true,
+    };
+    assert_eq!(s.try_take("c.example", paced).await.unwrap(), Ok(()));
+    match s.try_take("c.example", paced).await.unwrap() {
+        Err(Closed::For(wait)) => assert!(wait > Duration::from_secs(3500), "{wait:?}"),
+        other => panic!("the gap did not hold: {other:?}"),
+    }
+    assert_eq!(s.send_wait("c.example", paced.gap).await.unwrap(), None);
+    let wait = s.send_wait("c.example", paced.gap).await.unwrap();
+    assert!(
+        wait.is_some_and(|w| w > Duration::from_secs(3500)),
+        "{wait:?}"
+    );
+    let (closed, opens) = s.closed_hosts().await.unwrap();
+    assert!(closed.contains(&"c.example".to_string()));
+    assert!(opens.is_some_and(|o| o > Duration::from_secs(3500)));
+    // Retry-After closes a host that had room.
+    s.hold("b.example", Duration::from_secs(120)).await.unwrap();
+    match s.try_take("b.example", two).await.unwrap() {
+        Err(Closed::For(wait)) => assert!(wait > Duration::from_secs(100), "{wait:?}"),
+        other => panic!("the hold did not close the host: {other:?}"),
+    }
+    assert!(
+        s.send_wait("b.example", Duration::ZERO)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }

@@ -24,12 +24,14 @@ pub mod api;
 pub mod codec;
 #[cfg(test)]
 mod conformance;
+pub mod gates;
 pub mod sqlite;
 
 pub use api::{
-    Admin, CheckLog, ClaimRequest, DueRequest, History, Outbox, Schedule, Sources, Storage,
-    StoreFuture,
+    Admin, CheckLog, ClaimRequest, DueRequest, History, HostGates, Outbox, Schedule, Sources,
+    Storage, StoreFuture,
 };
+pub use gates::MemoryGates;
 pub use sqlite::{ReadPool, Store, StoreHandle};
 
 use std::path::Path;

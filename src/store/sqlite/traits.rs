@@ -3,15 +3,16 @@
 //! through [`StoreHandle::call`]. The read side is in `reads.rs`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::StoreHandle;
 use crate::model::{
-    Backlog, Capture, CheckCommit, Delivery, Discovered, Merged, PageCache, PollReport, Recent,
-    Source, SourceKind, SourceSettings, SourceSyncReport, SyncReport, Target, TargetId,
-    TargetSettings, TargetUrl, Timestamp,
+    Backlog, Capture, CheckCommit, Closed, Delivery, Discovered, HostRules, Merged, PageCache,
+    PollReport, Recent, Source, SourceKind, SourceSettings, SourceSyncReport, SyncReport, Target,
+    TargetId, TargetSettings, TargetUrl, Timestamp,
 };
 use crate::store::api::{
-    Admin, CheckLog, ClaimRequest, DueRequest, Outbox, Schedule, Sources, StoreFuture,
+    Admin, CheckLog, ClaimRequest, DueRequest, HostGates, Outbox, Schedule, Sources, StoreFuture,
 };
 
 impl Schedule for StoreHandle {
@@ -189,5 +190,31 @@ impl Admin for StoreHandle {
 
     fn retry_failed(&self, now: Timestamp) -> StoreFuture<'_, usize> {
         Box::pin(self.call(move |s| s.retry_failed(now)))
+    }
+}
+
+impl HostGates for StoreHandle {
+    fn try_take<'a>(
+        &'a self,
+        host: &'a str,
+        rules: HostRules,
+    ) -> StoreFuture<'a, Result<(), Closed>> {
+        self.gates().try_take(host, rules)
+    }
+
+    fn give_back(&self, host: &str) {
+        self.gates().give_back(host);
+    }
+
+    fn send_wait<'a>(&'a self, host: &'a str, gap: Duration) -> StoreFuture<'a, Option<Duration>> {
+        self.gates().send_wait(host, gap)
+    }
+
+    fn hold<'a>(&'a self, host: &'a str, wait: Duration) -> StoreFuture<'a, ()> {
+        self.gates().hold(host, wait)
+    }
+
+    fn closed_hosts(&self) -> StoreFuture<'_, (Vec<String>, Option<Duration>)> {
+        self.gates().closed_hosts()
     }
 }

@@ -4,6 +4,7 @@
 //! own), answered only once durable.
 
 use super::{Cached, ReadPool, Store};
+use crate::store::MemoryGates;
 use crate::store::StoreError;
 
 /// Most calls the writer thread commits in one transaction.
@@ -24,6 +25,9 @@ pub struct StoreHandle {
     db: String,
     /// Read-only connections for reports, when the database is a file.
     reads: Option<ReadPool>,
+    /// Politeness state: one daemon writes an SQLite file (the file is not
+    /// shared between machines), so it is kept in this process.
+    gates: std::sync::Arc<MemoryGates>,
 }
 
 impl StoreHandle {
@@ -40,12 +44,22 @@ impl StoreHandle {
             .name("redline-store".into())
             .spawn(move || writer(store, queue))
             .expect("cannot start the database thread");
-        Self { jobs, db, reads }
+        Self {
+            jobs,
+            db,
+            reads,
+            gates: std::sync::Arc::default(),
+        }
     }
 
     /// The read-only connections reports use, if the database is a file.
     pub(super) fn reads(&self) -> Option<&ReadPool> {
         self.reads.as_ref()
+    }
+
+    /// The politeness gates.
+    pub(super) fn gates(&self) -> &MemoryGates {
+        &self.gates
     }
 
     /// Runs `f` with the store on the writer thread; the answer comes after
