@@ -15,19 +15,21 @@
 //!   module below defines (fetch, politeness, alert sinks, ignore rules);
 //! - [`fetch`] downloads a page with one shared HTTP client, under a time and
 //!   size budget, conditionally when it has validators;
-//! - [`polite`] keeps per-host limits (requests in flight, gap between
-//!   requests, `Retry-After`) and caches robots.txt, which [`robots`] reads;
-//!   its `PoliteClient` is the one way article checks and source polls
-//!   reach a site;
+//! - [`polite`] applies per-host limits (requests in flight, gap between
+//!   requests, `Retry-After`; their state is the store's) and caches
+//!   robots.txt, which [`robots`] reads; its `PoliteClient` is the one way
+//!   article checks and source polls reach a site;
 //! - [`decode`] turns the bytes into UTF-8 text whatever the page's charset;
 //! - [`extract`] finds the article (headline, body paragraphs, byline, dates);
 //! - [`text`] normalises the article text and splits it into words;
 //! - [`detect`] decides what a capture is — unchanged, a new version, a
 //!   revert, a suspect page — and classifies every change;
 //! - [`diff`] computes and renders word-level differences between versions;
-//! - [`store`] keeps targets, checks, versions, diffs, sources and the alert
-//!   outbox: the storage traits (`store::api`) and the SQLite backend
-//!   (`store::sqlite`, the only code that speaks SQL);
+//! - [`store`] keeps targets, checks, versions, diffs, sources, the alert
+//!   outbox and per-host politeness state: the storage traits
+//!   (`store::api`; reports read through `History`), their conformance
+//!   suite, and the SQLite backend (`store::sqlite`, the only code that
+//!   speaks SQL);
 //! - [`check`] runs the pipeline for a target: it reads, decides with pure
 //!   functions (`check::decide`) and commits one write per check;
 //! - [`schedule`] decides when each target is due (its `Scheduler`): the
@@ -42,7 +44,8 @@
 //!   Prometheus endpoint;
 //! - [`report`] holds the read models every report shows (`--json`, and
 //!   later the web pages, feeds, API and exports), with cursor paging;
-//! - [`cli`] implements the command line, one file per command;
+//! - [`cli`] implements the command line, one file per command, reaching
+//!   the store only through its traits;
 //! - [`eval`] scores the extractor against a benchmark of known articles.
 
 pub mod alert;

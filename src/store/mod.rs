@@ -9,8 +9,14 @@
 //! ([`Store::commit_check`]), and a commit based on a stale read is refused
 //! as a [`StoreError::Conflict`].
 //!
+//! The traits ([`api`]) are the seam: everything above the store takes
+//! `Arc<dyn …>` of the part it needs, opened by [`open`] (writes) or
+//! [`open_reports`] (reads only). `conformance` is the behaviour every
+//! backend must show, through the traits alone.
+//!
 //! SQLite calls block; async code goes through [`StoreHandle`], which hands
-//! them to one dedicated writer thread. The writer batches whatever calls
+//! writes to one dedicated writer thread and reads to a [`ReadPool`] of
+//! read-only connections. The writer batches whatever calls
 //! are waiting into one transaction (each call in a savepoint of its own, so
 //! one failing call undoes only itself) and answers them after the commit:
 //! at thousands of checks a minute, one fsync serves many checks, and no
