@@ -21,6 +21,7 @@
 
 pub mod parse;
 mod poll;
+mod select;
 
 use crate::model::{SourceKind, SourceSettings};
 

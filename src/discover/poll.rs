@@ -3,11 +3,9 @@
 //! that pass the source's rules and hands them to the store, which creates
 //! the targets not yet watched. [`run`] is the loop inside `redline run`.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use regex::Regex;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -15,11 +13,12 @@ use url::Url;
 
 use super::MAX_CHILD_SITEMAPS;
 use super::parse::{self, Entry, Sitemap};
+use super::select::{Rules, select};
 use crate::fetch::{Fetched, FetchedPage, Validators};
 use crate::metrics::Metrics;
 use crate::model::{
     Discovered, PageCache, Source, SourceKind, SourceSettings, TargetId, TargetUrl, Timestamp,
-    canon, format_duration,
+    format_duration,
 };
 use crate::polite::{PoliteClient, PoliteError};
 use crate::schedule;
@@ -95,45 +94,6 @@ pub struct Discoverer {
 impl std::fmt::Debug for Discoverer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Discoverer").finish_non_exhaustive()
-    }
-}
-
-/// A source's rules, compiled once per poll.
-struct Rules {
-    include: Vec<Regex>,
-    exclude: Vec<Regex>,
-    hosts: Vec<String>,
-    any_host: bool,
-    own_host: String,
-    own_key: String,
-    oldest: Option<Timestamp>,
-}
-
-impl Rules {
-    fn new(source: &Source, oldest: Option<Timestamp>) -> Result<Self, String> {
-        let compile = |list: &[String]| {
-            list.iter()
-                .map(|r| Regex::new(r).map_err(|e| format!("pattern `{r}`: {e}")))
-                .collect::<Result<Vec<_>, _>>()
-        };
-        let s = &source.settings;
-        Ok(Self {
-            include: compile(&s.include)?,
-            exclude: compile(&s.exclude)?,
-            any_host: s.hosts.iter().any(|h| h == "*"),
-            hosts: s.hosts.clone(),
-            own_host: source.host.clone(),
-            own_key: canon::key(source.url.as_url()),
-            oldest,
-        })
-    }
-
-    fn host_allowed(&self, url: &Url) -> bool {
-        let Ok(u) = TargetUrl::parse(url.as_str()) else {
-            return false;
-        };
-        let host = u.host_key();
-        self.any_host || host == self.own_host || self.hosts.contains(&host)
     }
 }
 
@@ -296,7 +256,10 @@ impl Discoverer {
             listed: entries.len(),
             ..PollSummary::default()
         };
-        let links = select(entries, &rules, &mut summary);
+        let (links, skipped) = select(entries, &rules);
+        summary.off_host += skipped.off_host;
+        summary.filtered += skipped.filtered;
+        summary.too_old += skipped.too_old;
         Ok(Outcome::Links {
             summary,
             links,
@@ -428,56 +391,6 @@ fn document_hash(settings: &SourceSettings, body: &[u8]) -> [u8; 32] {
     *h.finalize().as_bytes()
 }
 
-/// Keeps the links that pass the source's rules, cleaned, keyed and
-/// de-duplicated, newest first (entries without a date keep their order,
-/// after dated ones).
-fn select(entries: Vec<Entry>, rules: &Rules, summary: &mut PollSummary) -> Vec<Discovered> {
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for e in entries {
-        let Ok(parsed) = Url::parse(&e.url) else {
-            continue;
-        };
-        let cleaned = canon::clean(&parsed);
-        let key = canon::key(&cleaned);
-        if key == rules.own_key || !seen.insert(key.clone()) {
-            continue;
-        }
-        if !rules.host_allowed(&cleaned) {
-            summary.off_host += 1;
-            continue;
-        }
-        let text = cleaned.as_str();
-        if (!rules.include.is_empty() && !rules.include.iter().any(|r| r.is_match(text)))
-            || rules.exclude.iter().any(|r| r.is_match(text))
-        {
-            summary.filtered += 1;
-            continue;
-        }
-        if let (Some(p), Some(oldest)) = (e.published, rules.oldest)
-            && p < oldest
-        {
-            summary.too_old += 1;
-            continue;
-        }
-        let Ok(url) = TargetUrl::parse(text) else {
-            continue;
-        };
-        out.push(Discovered {
-            url,
-            key,
-            published: e.published,
-        });
-    }
-    out.sort_by(|a, b| match (a.published, b.published) {
-        (Some(x), Some(y)) => y.cmp(&x),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => std::cmp::Ordering::Equal,
-    });
-    out
-}
-
 fn next_poll(source: &Source, now: Timestamp) -> Timestamp {
     schedule::next_check_at(now, source.settings.interval(), TargetId(source.id))
 }
@@ -567,87 +480,5 @@ pub async fn run(discoverer: Arc<Discoverer>, cancel: CancellationToken, grace: 
                 "source polls still running at shutdown; they are polled again after their lease"
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn source(settings: SourceSettings) -> Source {
-        let url = TargetUrl::parse("https://news.example/feed.xml").unwrap();
-        Source {
-            id: 1,
-            host: url.host_key(),
-            url,
-            kind: SourceKind::Feed,
-            settings,
-            failures: 0,
-            cache: PageCache::default(),
-            active: true,
-            from_config: true,
-        }
-    }
-
-    fn entry(url: &str, published: Option<i64>) -> Entry {
-        Entry {
-            url: url.into(),
-            published: published.map(Timestamp),
-        }
-    }
-
-    #[test]
-    fn selection_applies_host_patterns_age_and_identity() {
-        let settings = SourceSettings {
-            include: vec!["/news/".into()],
-            exclude: vec!["/video/".into()],
-            hosts: vec!["cdn.news.example".into()],
-            ..SourceSettings::default()
-        };
-        let rules = Rules::new(&source(settings), Some(Timestamp(1_000))).unwrap();
-        let mut summary = PollSummary::default();
-        let links = select(
-            vec![
-                entry("https://news.example/news/a?utm_source=rss", Some(5_000)),
-                entry("https://news.example/news/a/", Some(5_000)),
-                entry("https://news.example/news/b#x", Some(9_000)),
-                entry("https://cdn.news.example/news/c", None),
-                entry("https://evil.example/news/d", Some(9_000)),
-                entry("https://news.example/about", None),
-                entry("https://news.example/news/video/e", None),
-                entry("https://news.example/news/old", Some(10)),
-                entry("https://news.example/feed.xml", None),
-            ],
-            &rules,
-            &mut summary,
-        );
-        let urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
-        assert_eq!(
-            urls,
-            [
-                "https://news.example/news/b",
-                "https://news.example/news/a",
-                "https://cdn.news.example/news/c"
-            ]
-        );
-        assert_eq!(summary.off_host, 1);
-        assert_eq!(summary.filtered, 2);
-        assert_eq!(summary.too_old, 1);
-    }
-
-    #[test]
-    fn a_star_allows_any_host() {
-        let settings = SourceSettings {
-            hosts: vec!["*".into()],
-            ..SourceSettings::default()
-        };
-        let rules = Rules::new(&source(settings), None).unwrap();
-        let mut summary = PollSummary::default();
-        let links = select(
-            vec![entry("https://elsewhere.example/x", None)],
-            &rules,
-            &mut summary,
-        );
-        assert_eq!(links.len(), 1);
     }
 }
