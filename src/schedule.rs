@@ -81,28 +81,53 @@ pub fn age_anchor(
     }
 }
 
-/// Reads a published time as sites write it: RFC 3339, an ISO date and time
-/// without offset (taken as UTC), or a bare date.
+/// Reads a published time as sites write it: RFC 3339; any W3C datetime
+/// (the sitemap and news-sitemap date format: `2026-11-10`,
+/// `2026-11-10T06:00+01:00`, with or without seconds and fractions) and
+/// other ISO 8601 forms (`+0100`, `+01` offsets, a space for the `T`); a
+/// date and time without offset (taken as UTC); or a bare date, month or
+/// year (its first midnight, UTC).
 pub fn parse_published(s: &str) -> Option<Timestamp> {
+    use time::format_description::well_known::Iso8601;
+    use time::{OffsetDateTime, PrimitiveDateTime};
     let s = s.trim();
     if let Some(t) = Timestamp::parse_rfc3339(s) {
         return Some(t);
     }
-    let date_part = s.get(..10)?;
+    let millis = |t: OffsetDateTime| Timestamp((t.unix_timestamp_nanos() / 1_000_000) as i64);
+    // ISO 8601 wants a `T`; sites often write a space.
+    let iso = match s.as_bytes().get(10) {
+        Some(b' ') => format!("{}T{}", &s[..10], s[11..].trim_start()),
+        _ => s.to_string(),
+    };
+    if let Ok(t) = OffsetDateTime::parse(&iso, &Iso8601::DEFAULT) {
+        return Some(millis(t));
+    }
+    if let Ok(t) = PrimitiveDateTime::parse(&iso, &Iso8601::DEFAULT) {
+        return Some(millis(t.assume_utc()));
+    }
+    // A bare date (`2026-11-10`, `2026-11`, `2026`), or a date and a clock
+    // followed by something ISO 8601 does not know (`GMT`): midnight UTC, or
+    // the clock taken as UTC.
+    let (date_part, rest) = s.split_at(s.find(['T', ' ']).unwrap_or(s.len()));
     let mut it = date_part.split('-');
-    let (y, m, d) = (it.next()?, it.next()?, it.next()?);
-    let (y, m, d): (i32, u8, u8) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    let y: i32 = it.next()?.parse().ok()?;
+    let m: u8 = it.next().map_or(Some(1), |m| m.parse().ok())?;
+    let d: u8 = it.next().map_or(Some(1), |d| d.parse().ok())?;
+    if it.next().is_some() || !(1000..=9999).contains(&y) {
+        return None;
+    }
     let date = time::Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()?;
-    let rest = s[10..].trim_start_matches(['T', ' ']);
+    let rest = rest.trim_start_matches(['T', ' ']);
     let clock = rest.get(..8).and_then(|hms| {
         let mut p = hms.split(':');
         let (h, mi, se) = (p.next()?, p.next()?, p.next()?);
         time::Time::from_hms(h.parse().ok()?, mi.parse().ok()?, se.parse().ok()?).ok()
     });
-    let dt = date
-        .with_time(clock.unwrap_or(time::Time::MIDNIGHT))
-        .assume_utc();
-    Some(Timestamp((dt.unix_timestamp_nanos() / 1_000_000) as i64))
+    Some(millis(
+        date.with_time(clock.unwrap_or(time::Time::MIDNIGHT))
+            .assume_utc(),
+    ))
 }
 
 /// The delay before retrying a target whose last `failures` checks in a row
@@ -477,6 +502,43 @@ mod tests {
         );
         assert_eq!(parse_published("yesterday"), None);
         assert_eq!(parse_published("2026-13-40"), None);
+        assert_eq!(parse_published("12"), None);
+    }
+
+    #[test]
+    fn every_w3c_datetime_form_of_the_sitemap_specs_is_read() {
+        // The forms of https://www.w3.org/TR/NOTE-datetime, which sitemaps
+        // and news sitemaps use, and ISO 8601's other offset spellings:
+        // each is 10:00 UTC on 27 November 2026 (or its midnight, or the
+        // first of its month or year, when that is all it says).
+        let ten = Timestamp::parse_rfc3339("2026-11-27T10:00:00Z").unwrap();
+        for form in [
+            "2026-11-27T11:00+01:00",
+            "2026-11-27T10:00Z",
+            "2026-11-27T05:00-05:00",
+            "2026-11-27T11:00:00+0100",
+            "2026-11-27T11:00+0100",
+            "2026-11-27T11:00:00+01",
+            "2026-11-27 11:00:00+01:00",
+            "2026-11-27T10:00:00.000Z",
+            "2026-11-27T10:00",
+        ] {
+            assert_eq!(parse_published(form), Some(ten), "{form}");
+        }
+        let day = |s: &str| Timestamp::parse_rfc3339(s).unwrap();
+        assert_eq!(
+            parse_published("2026-11-27"),
+            Some(day("2026-11-27T00:00:00Z"))
+        );
+        assert_eq!(
+            parse_published("2026-11"),
+            Some(day("2026-11-01T00:00:00Z"))
+        );
+        assert_eq!(parse_published("2026"), Some(day("2026-01-01T00:00:00Z")));
+        assert_eq!(
+            parse_published("2026-11-27T10:30:15.25+00:00"),
+            Some(Timestamp(ten.0 + 30 * 60_000 + 15_250))
+        );
         let seen = Timestamp(1_000_000_000_000);
         let now = seen.plus(Duration::from_secs(HOUR));
         assert_eq!(

@@ -362,11 +362,12 @@ mod tests {
                 <news:publication_date>2026-11-10T06:00:00+00:00</news:publication_date>
                 <news:title>A</news:title></news:news></url>
               <url><loc>/b</loc><lastmod>2026-11-09</lastmod></url>
+              <url><loc>/c</loc><lastmod>2026-11-10T06:00+01:00</lastmod></url>
             </urlset>"#;
         let Sitemap::Urls(e) = sitemap(urlset, &base()).unwrap() else {
             panic!("a urlset")
         };
-        assert_eq!(e.len(), 2);
+        assert_eq!(e.len(), 3);
         assert_eq!(e[0].url, "https://news.example/a?x=1&y=2");
         assert_eq!(
             e[0].published,
@@ -376,6 +377,11 @@ mod tests {
         assert_eq!(
             e[1].published,
             Timestamp::parse_rfc3339("2026-11-09T00:00:00Z")
+        );
+        assert_eq!(
+            e[2].published,
+            Timestamp::parse_rfc3339("2026-11-10T05:00:00Z"),
+            "a W3C datetime without seconds keeps its clock and offset"
         );
 
         let index = br#"<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
