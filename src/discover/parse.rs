@@ -12,7 +12,7 @@
 use std::io::Read as _;
 
 use quick_xml::events::Event;
-use scraper::{Html, Selector};
+use scraper::Selector;
 use url::Url;
 
 use crate::model::Timestamp;
@@ -253,7 +253,7 @@ pub fn sitemap(body: &[u8], base: &Url) -> Result<Sitemap, ParseError> {
 /// (inside the elements `links` selects, when given), resolved against the
 /// page's `<base href>` or its URL.
 pub fn page(html: &str, page_url: &Url, links: Option<&Selector>) -> Vec<Entry> {
-    let doc = Html::parse_document(html);
+    let doc = crate::extract::parse_page(html);
     let base = Selector::parse("base[href]")
         .ok()
         .and_then(|s| doc.select(&s).next())
@@ -444,5 +444,28 @@ mod tests {
             .map(|e| e.url)
             .collect();
         assert_eq!(some, ["https://news.example/world/story-1"]);
+    }
+
+    #[test]
+    fn a_section_page_nested_without_end_is_read_flat() {
+        // 200,000 unclosed <div>s: the tree builder's scope checks walk its
+        // stack of open elements, so parsing this as it stands is
+        // quadratic in the depth. Flattened first, it is read at once and
+        // its links are all found, the deepest too.
+        let mut html = String::from("<html><body><a href=\"/top\">top</a>");
+        html.push_str(&"<div>".repeat(200_000));
+        html.push_str("<a href=\"/world/deep-story\">deep</a>");
+        let page_url = Url::parse("https://news.example/world/").unwrap();
+        let urls: Vec<String> = page(&html, &page_url, None)
+            .into_iter()
+            .map(|e| e.url)
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "https://news.example/top",
+                "https://news.example/world/deep-story"
+            ]
+        );
     }
 }

@@ -46,6 +46,14 @@ use parse::*;
 use prune::*;
 use score::*;
 
+/// Parses any page a site sends as the extractor parses articles: scripts,
+/// styles and comments emptied and nesting deeper than the parser needs
+/// flattened first, so a hostile page cannot make parsing quadratic.
+/// Discovery reads section pages with it.
+pub fn parse_page(html: &str) -> Html {
+    Html::parse_document(&trim_for_parsing(html))
+}
+
 /// FxHash's one-multiply hash, for the per-page maps keyed by node ids
 /// (indexes the parser hands out) and by the page's own class names:
 /// SipHash's defence against chosen keys buys nothing for maps that live
@@ -180,7 +188,7 @@ pub fn extract_with(
     exclude: &[BodySelector],
     base_url: Option<&str>,
 ) -> Result<Article, ExtractError> {
-    let doc = Html::parse_document(&trim_for_parsing(html));
+    let doc = parse_page(html);
     let user: NodeSet = exclude
         .iter()
         .flat_map(|rule| doc.select(&rule.selector).map(|e| e.id()))

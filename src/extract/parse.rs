@@ -133,11 +133,14 @@ pub(super) fn find_end_tag(hay: &[u8], from: usize, name: &[u8]) -> Option<usize
     None
 }
 
-/// Whether an element, once opened, stays open until its end tag.
+/// Whether an element, once opened, stays open until its end tag. A link
+/// does not count either: an `<a>` opened inside another closes it, so
+/// links never pile up, and their tags are never trimmed — the links of a
+/// deep section page stay links.
 pub(super) fn counts_for_depth(name: &[u8]) -> bool {
     !matches!(
         name,
-        b"area"
+        b"a" | b"area"
             | b"base"
             | b"br"
             | b"col"
