@@ -14,7 +14,7 @@ use crate::store::Storage;
 
 pub(super) fn run(ctx: &Context, urls: Vec<TargetUrl>, json: bool) -> anyhow::Result<()> {
     runtime()?.block_on(async {
-        let store = ctx.storage().await?;
+        let store = ctx.fetching_storage("check").await?;
         let targets = targets_to_check(&*store, urls).await?;
         if targets.is_empty() {
             eprintln!(

@@ -51,6 +51,22 @@ impl Context {
     /// no config file was found).
     pub async fn storage(&self) -> anyhow::Result<Arc<dyn Storage>> {
         let store = self.store().await?;
+        self.sync_config(store).await
+    }
+
+    /// Opens the store for the command that fetches (`run`, `check`,
+    /// `sources --poll`, named by `what`): refused while another process
+    /// fetches for the database; config synced as by [`Self::storage`].
+    pub async fn fetching_storage(&self, what: &'static str) -> anyhow::Result<Arc<dyn Storage>> {
+        let path = self.db_path.clone();
+        let store = tokio::task::spawn_blocking(move || crate::store::open_fetching(&path, what))
+            .await
+            .context("opening the database")?
+            .context("opening the database")?;
+        self.sync_config(store).await
+    }
+
+    async fn sync_config(&self, store: Arc<dyn Storage>) -> anyhow::Result<Arc<dyn Storage>> {
         if let ConfigOrigin::File(path) = &self.config.origin {
             let settings: Vec<TargetSettings> = self
                 .config

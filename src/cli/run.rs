@@ -11,7 +11,7 @@ use crate::daemon::{self, DaemonOptions, shutdown_signal};
 
 pub(super) fn run(ctx: &Context) -> anyhow::Result<()> {
     runtime()?.block_on(async {
-        let store = ctx.storage().await?;
+        let store = ctx.fetching_storage("run").await?;
         let active = store.active_targets().await?.len();
         tracing::info!(
             database = %ctx.db_path.display(),

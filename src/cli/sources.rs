@@ -57,7 +57,7 @@ pub(super) fn run(ctx: &Context, poll: bool, json: bool) -> anyhow::Result<()> {
 /// Polls every active source once, now, and says what each poll did.
 fn poll_now(ctx: &Context, json: bool) -> anyhow::Result<()> {
     runtime()?.block_on(async {
-        let store = ctx.storage().await?;
+        let store = ctx.fetching_storage("sources --poll").await?;
         let sources: Vec<_> = store
             .list_sources()
             .await?

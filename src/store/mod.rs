@@ -38,7 +38,7 @@ pub use api::{
     Storage, StoreFuture,
 };
 pub use gates::MemoryGates;
-pub use sqlite::{ReadPool, Store, StoreHandle};
+pub use sqlite::{InstanceLock, ReadPool, Store, StoreHandle};
 
 use std::path::Path;
 use std::sync::Arc;
@@ -47,6 +47,17 @@ use std::sync::Arc;
 /// write: today an SQLite file, created and migrated as needed.
 pub fn open(database: &Path) -> Result<Arc<dyn Storage>, StoreError> {
     Ok(Arc::new(StoreHandle::new(Store::open(database)?)))
+}
+
+/// Opens the store at `database` for the one process that fetches for it
+/// (`redline run`, `check`, `sources --poll`, named by `what`): it takes
+/// the database's instance lock first, held as long as the store is open,
+/// and is refused while another process holds it.
+pub fn open_fetching(database: &Path, what: &str) -> Result<Arc<dyn Storage>, StoreError> {
+    let lock = InstanceLock::acquire(database, what)?;
+    Ok(Arc::new(
+        StoreHandle::new(Store::open(database)?).holding(lock),
+    ))
 }
 
 /// Opens the store at `database` for reports only: read-only connections
@@ -109,6 +120,15 @@ pub enum StoreError {
         /// was stored meanwhile), or not (the lease is lost, the target gone).
         retry: bool,
     },
+    /// Another process fetches for this database (it holds the instance
+    /// lock).
+    #[error(
+        "database {db} is in use by {holder}, which checks its targets; one process at a time fetches for a database (per-host politeness lives in its memory): stop that one first, or leave the checking to it"
+    )]
+    InUse { db: String, holder: String },
+    /// The instance lock could not be taken.
+    #[error("database {db}: {what}")]
+    Lock { db: String, what: String },
     /// A batch of writes could not be committed; none of it was stored.
     #[error("database {db}: cannot commit: {message}")]
     Commit { db: String, message: String },

@@ -144,3 +144,58 @@ fn the_daemon_records_a_change_and_survives_a_failing_target() {
     assert!(stderr.contains("article changed"), "{stderr}");
     assert!(stderr.contains("[-document-]{+response+}"), "{stderr}");
 }
+
+#[test]
+fn one_process_fetches_for_a_database_and_the_rest_are_told_which() {
+    let server = PageServer::start();
+    server.route(
+        "/a",
+        Route::dynamic(|n| article::render(n, |p| p).into_bytes()),
+    );
+    let ws = Workspace::new();
+    let url = server.url("/a");
+    ws.write_config(&format!("[[target]]\nurl = \"{url}\"\ninterval = \"1h\"\n"));
+    let daemon = ws.start_daemon();
+    wait_for("the first check", Duration::from_secs(20), || {
+        let out = ws.run(&["history", &url, "--json"]);
+        out.status.success() && !out.stdout.is_empty()
+    });
+    let hits = server.hits("/a");
+    // A second daemon, a one-shot check and a poll now would each fetch
+    // beside it, with politeness counted apart: all refused, naming the
+    // daemon, with exit status 1.
+    for args in [
+        vec!["run"],
+        vec!["check", url.as_str()],
+        vec!["sources", "--poll"],
+    ] {
+        let out = ws.run(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("`redline run` (pid {},", daemon.id())),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(
+        server.hits("/a"),
+        hits,
+        "nothing was fetched beside the daemon"
+    );
+    // Commands that only read or edit the watch list work beside it.
+    assert_eq!(ws.json_lines(&["list", "--json"]).len(), 1);
+    ws.ok(&["add", &server.url("/b")]);
+    ws.stop_daemon(daemon);
+    // Once it is gone, however it went, the next one gets the database: a
+    // daemon killed outright leaves its lock file behind, but not its lock.
+    let mut again = ws.start_daemon();
+    let lock = std::path::PathBuf::from(format!("{}.lock", ws.db().display()));
+    wait_for("the new daemon's lock", Duration::from_secs(20), || {
+        std::fs::read_to_string(&lock)
+            .is_ok_and(|held| held.contains(&format!("(pid {},", again.id())))
+    });
+    again.kill().unwrap();
+    again.wait().unwrap();
+    assert!(lock.exists());
+    assert_eq!(ws.check(&[&url]).len(), 1);
+}

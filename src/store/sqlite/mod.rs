@@ -7,6 +7,7 @@
 //! that batches every write).
 
 mod history;
+mod lock;
 pub(crate) mod migrate;
 mod outbox;
 mod reader;
@@ -23,6 +24,7 @@ mod tests;
 #[cfg(test)]
 mod tests_sources;
 
+pub use lock::InstanceLock;
 pub use reader::ReadPool;
 pub use writer::StoreHandle;
 

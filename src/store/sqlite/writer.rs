@@ -3,7 +3,7 @@
 //! committed together in the next transaction (each in a savepoint of its
 //! own), answered only once durable.
 
-use super::{Cached, ReadPool, Store};
+use super::{Cached, InstanceLock, ReadPool, Store};
 use crate::store::MemoryGates;
 use crate::store::StoreError;
 
@@ -28,6 +28,8 @@ pub struct StoreHandle {
     /// Politeness state: one daemon writes an SQLite file (the file is not
     /// shared between machines), so it is kept in this process.
     gates: std::sync::Arc<MemoryGates>,
+    /// The instance lock, for the process that fetches for the database.
+    _lock: Option<std::sync::Arc<InstanceLock>>,
 }
 
 impl StoreHandle {
@@ -49,7 +51,14 @@ impl StoreHandle {
             db,
             reads,
             gates: std::sync::Arc::default(),
+            _lock: None,
         }
+    }
+
+    /// The same store, holding `lock` for as long as any handle to it lives.
+    pub fn holding(mut self, lock: InstanceLock) -> Self {
+        self._lock = Some(std::sync::Arc::new(lock));
+        self
     }
 
     /// The read-only connections reports use, if the database is a file.
