@@ -89,6 +89,14 @@ pub enum FetchError {
     /// More redirects than `fetch.max_redirects`.
     #[error("{url} redirected more than {limit} times (fetch.max_redirects)")]
     TooManyRedirects { url: String, limit: u32 },
+    /// A redirect to something other than a web page (`file:`, `ftp:`,
+    /// `javascript:`…), which is never followed.
+    #[error("{url} redirected to {location}, which is not an http or https address; not followed")]
+    Redirect {
+        url: String,
+        location: String,
+        status: u16,
+    },
     /// The server answered with an error status.
     #[error("{url} answered HTTP {status}{}", retry_after.map(|d| format!(" (Retry-After: {}s)", d.as_secs())).unwrap_or_default())]
     Status {
@@ -127,6 +135,7 @@ impl FetchError {
             Self::Status { status, .. }
             | Self::BodyTooLarge { status, .. }
             | Self::NotHtml { status, .. }
+            | Self::Redirect { status, .. }
             | Self::Body { status, .. } => Some(*status),
             _ => None,
         }
@@ -157,9 +166,7 @@ impl Fetcher {
         let client = reqwest::Client::builder()
             .user_agent(config.user_agent.as_str())
             .default_headers(headers)
-            .redirect(reqwest::redirect::Policy::limited(
-                config.max_redirects as usize,
-            ))
+            .redirect(redirect_policy(config.max_redirects))
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .build()
@@ -305,6 +312,16 @@ impl Fetcher {
                 last_modified,
             });
         }
+        if response.status().is_redirection()
+            && let Some(location) = header(reqwest::header::LOCATION)
+        {
+            // The policy stopped here: the next hop is not on the web.
+            return Err(FetchError::Redirect {
+                url: u,
+                location,
+                status,
+            });
+        }
         if !response.status().is_success() {
             let retry_after = header(RETRY_AFTER).and_then(|v| parse_retry_after(&v));
             return Err(FetchError::Status {
@@ -394,6 +411,21 @@ impl Fetcher {
             }
         }
     }
+}
+
+/// Follows up to `max` redirects, and only to http and https addresses; a
+/// redirect elsewhere (a local file, another protocol) stops there and is
+/// reported as [`FetchError::Redirect`].
+fn redirect_policy(max: u32) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > max as usize {
+            attempt.error(format!("more than {max} redirects"))
+        } else if !matches!(attempt.url().scheme(), "http" | "https") {
+            attempt.stop()
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 /// Reads `Retry-After`: delay seconds, or an HTTP date.

@@ -20,10 +20,15 @@ mod failures;
 /// that never retire by age, volatile metadata, short articles with wall
 /// phrases.
 mod fidelity;
+/// Hostile servers: redirect loops, compression bombs, endless and
+/// malformed responses.
+mod hostile;
 /// Noise, suspect pages, flapping, user rules, classes and readable diffs.
 mod noise;
 /// Versions, unchanged checks, edits, headline changes and page noise.
 mod pipeline;
+/// A server that writes whatever bytes a test wants.
+mod raw;
 /// Many targets: politeness per host, Retry-After, robots.txt, conditional
 /// requests, the age schedule, gone pages, restarts and metrics.
 mod scale;

@@ -1,0 +1,257 @@
+//! Hostile servers: each misbehaviour is one error check naming the page
+//! and what went wrong, nothing is stored of it, and the checks beside it
+//! go on. The limits are the workspace's (`timeout = "2s"`,
+//! `max_body_bytes = 1000000`) and the default `max_redirects = 5`.
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::thread;
+use std::time::Duration;
+
+use crate::harness::{PageServer, Route, Workspace, article, wait_for};
+use crate::raw::{RawServer, send};
+
+const HTML_HEAD: &str =
+    "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/html; charset=utf-8\r\n";
+
+/// `n` zero bytes compressed with gzip (about 1 KB per MB).
+fn gzip_of_zeros(n: usize) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let block = vec![0u8; 1 << 20];
+    for _ in 0..n >> 20 {
+        enc.write_all(&block).unwrap();
+    }
+    enc.finish().unwrap()
+}
+
+/// `n` zero bytes compressed with brotli.
+fn brotli_of_zeros(n: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut enc = brotli::CompressorWriter::new(&mut out, 1 << 16, 9, 22);
+        let block = vec![0u8; 1 << 20];
+        for _ in 0..n >> 20 {
+            enc.write_all(&block).unwrap();
+        }
+    }
+    out
+}
+
+fn hostile_server() -> RawServer {
+    let gzip = gzip_of_zeros(64 << 20);
+    let brotli = brotli_of_zeros(64 << 20);
+    assert!(
+        gzip.len() < 100_000 && brotli.len() < 100_000,
+        "bombs are small"
+    );
+    let page = article::render(1, |p| p);
+    RawServer::start(move |path, s: &mut TcpStream| match path {
+        "/gzip-bomb" | "/brotli-bomb" => {
+            let (coding, body) = if path == "/gzip-bomb" {
+                ("gzip", &gzip)
+            } else {
+                ("br", &brotli)
+            };
+            let head = format!(
+                "{HTML_HEAD}Content-Encoding: {coding}\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            let _ = send(s, head.as_bytes()) && send(s, body);
+        }
+        "/endless-chunks" => {
+            send(
+                s,
+                format!("{HTML_HEAD}Transfer-Encoding: chunked\r\n\r\n").as_bytes(),
+            );
+            let chunk = format!("1000\r\n{}\r\n", &"<p>again</p>".repeat(342)[..4096]);
+            while send(s, chunk.as_bytes()) {}
+        }
+        "/slow-headers" => {
+            send(s, b"HTTP/1.1 200 OK\r\n");
+            for _ in 0..60 {
+                if !send(s, b"X") {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(500));
+            }
+        }
+        "/many-headers" => {
+            let mut head = String::from(HTML_HEAD);
+            for i in 0..10_000 {
+                head.push_str(&format!("X-Filler-{i}: {i}\r\n"));
+            }
+            head.push_str(&format!("Content-Length: {}\r\n\r\n", page.len()));
+            let _ = send(s, head.as_bytes()) && send(s, page.as_bytes());
+        }
+        "/length-too-long" => {
+            let head = format!("{HTML_HEAD}Content-Length: {}\r\n\r\n", page.len() + 5_000);
+            let _ = send(s, head.as_bytes()) && send(s, page.as_bytes());
+            // Then the connection closes: the body ends early.
+        }
+        "/length-too-short" => {
+            let head = format!("{HTML_HEAD}Content-Length: {}\r\n\r\n", page.len() - 200);
+            let _ = send(s, head.as_bytes()) && send(s, page.as_bytes());
+        }
+        "/http10-no-length" => {
+            let head = "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n";
+            let _ = send(s, head.as_bytes()) && send(s, page.as_bytes());
+        }
+        "/closed-mid-body" => {
+            let head = format!("{HTML_HEAD}Transfer-Encoding: chunked\r\n\r\n");
+            let _ = send(s, head.as_bytes()) && send(s, format!("{:x}\r\n", page.len()).as_bytes());
+            send(s, &page.as_bytes()[..page.len() / 2]);
+        }
+        _ => {
+            send(s, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        }
+    })
+}
+
+#[test]
+fn hostile_responses_are_clear_errors_and_good_pages_still_check() {
+    let raw = hostile_server();
+    let pages = PageServer::start();
+    pages.route(
+        "/good",
+        Route::dynamic(|n| article::render(n, |p| p).into_bytes()),
+    );
+    let ws = Workspace::new();
+    ws.write_config("");
+    let url = |p: &str| raw.url(p);
+    // (path, words the error must contain)
+    let cases = [
+        ("/gzip-bomb", "sent more than 1000000 bytes"),
+        ("/brotli-bomb", "sent more than 1000000 bytes"),
+        ("/endless-chunks", "sent more than 1000000 bytes"),
+        ("/slow-headers", "did not answer within 2s"),
+        ("/many-headers", "message head is too large"),
+        ("/length-too-long", "reading the page from"),
+        ("/closed-mid-body", "reading the page from"),
+    ];
+    let mut urls: Vec<String> = cases.iter().map(|(p, _)| url(p)).collect();
+    urls.push(pages.url("/good"));
+    let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let results = ws.check(&refs);
+    for (path, words) in cases {
+        let r = &results[&url(path)];
+        assert_eq!(r["status"], "error", "{path}: {r}");
+        let error = r["error"].as_str().unwrap();
+        assert!(error.contains(words), "{path}: {error}");
+        assert!(error.contains(&url(path)), "{path} names the page: {error}");
+        // Nothing of it was stored.
+        let out = ws.run(&["show", &url(path)]);
+        assert_eq!(out.status.code(), Some(1), "{path}: no version");
+    }
+    assert_eq!(results[&pages.url("/good")]["status"], "new");
+
+    // The daemon meets the same servers again and again and carries on.
+    let targets: String = urls
+        .iter()
+        .map(|u| format!("[[target]]\nurl = \"{u}\"\ninterval = \"1s\"\n"))
+        .collect();
+    ws.write_config(&targets);
+    let daemon = ws.start_daemon();
+    wait_for("each target checked again", Duration::from_secs(30), || {
+        pages.hits("/good") >= 3
+    });
+    let listed = ws.json_lines(&["list", "--json"]);
+    for (path, words) in cases {
+        let t = listed.iter().find(|t| t["url"] == url(path)).unwrap();
+        assert_eq!(t["versions"], 0, "{path}");
+        assert!(
+            t["last_error"].as_str().unwrap().contains(words),
+            "{path}: {t}"
+        );
+    }
+    ws.stop_daemon(daemon);
+}
+
+#[test]
+fn servers_that_end_bodies_unusually_but_correctly_are_read() {
+    let raw = hostile_server();
+    let ws = Workspace::new();
+    ws.write_config("");
+    let (old, short) = (raw.url("/http10-no-length"), raw.url("/length-too-short"));
+    let results = ws.check(&[&old, &short]);
+    // HTTP/1.0 without a length: the body is whatever came before the
+    // close, and it is the whole page.
+    assert_eq!(results[&old]["status"], "new", "{}", results[&old]);
+    let text = ws.json_lines(&["show", &old, "--json"])[0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for p in article::paragraphs() {
+        assert!(text.contains(p), "{p}");
+    }
+    // A length shorter than the body: the page is what the length says
+    // (the rest is not part of the response); the check is not a crash.
+    let status = results[&short]["status"].as_str().unwrap();
+    assert!(matches!(status, "new" | "error"), "{}", results[&short]);
+}
+
+#[test]
+fn redirects_are_followed_to_a_limit_and_only_to_the_web() {
+    let pages = PageServer::start();
+    let to = |path: &str| Route::status(301).header("Location", path);
+    pages.route("/loop-a", to("/loop-b"));
+    pages.route("/loop-b", to("/loop-a"));
+    for i in 0..6 {
+        pages.route(&format!("/chain-{i}"), to(&format!("/chain-{}", i + 1)));
+    }
+    pages.route(
+        "/chain-6",
+        Route::dynamic(|n| article::render(n, |p| p).into_bytes()),
+    );
+    pages.route("/to-file", to("file:///etc/passwd"));
+    pages.route("/to-ftp", to("ftp://127.0.0.1/article.html"));
+    // A page that moved to another folder: its relative canonical link
+    // resolves against where it came from after the redirect.
+    pages.route("/old/story", to("/new/story"));
+    pages.route(
+        "/new/story",
+        Route::html(article::render(1, |p| {
+            p.replace(
+                "https://www.example-news.com/2022/09/01/china/xinjiang-un-report-crimes-against-humanity/index.html",
+                "story-final",
+            )
+        })),
+    );
+    let ws = Workspace::new();
+    ws.write_config("");
+    let cases = [
+        ("/loop-a", "redirected more than 5 times"),
+        ("/chain-0", "redirected more than 5 times"),
+        (
+            "/to-file",
+            "redirected to file:///etc/passwd, which is not an http",
+        ),
+        (
+            "/to-ftp",
+            "redirected to ftp://127.0.0.1/article.html, which is not",
+        ),
+    ];
+    let mut urls: Vec<String> = cases.iter().map(|(p, _)| pages.url(p)).collect();
+    urls.push(pages.url("/chain-1"));
+    urls.push(pages.url("/old/story"));
+    let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let results = ws.check(&refs);
+    for (path, words) in cases {
+        let r = &results[&pages.url(path)];
+        assert_eq!(r["status"], "error", "{path}: {r}");
+        assert!(r["error"].as_str().unwrap().contains(words), "{path}: {r}");
+    }
+    assert_eq!(
+        pages.hits("/chain-6"),
+        1,
+        "reached from chain-1 only: the limit stopped chain-0"
+    );
+    assert_eq!(
+        results[&pages.url("/chain-1")]["status"],
+        "new",
+        "five redirects are within the limit"
+    );
+    let moved = pages.url("/old/story");
+    assert_eq!(results[&moved]["status"], "new", "{}", results[&moved]);
+    let shown = &ws.json_lines(&["show", &moved, "--json"])[0];
+    assert_eq!(shown["canonical"], pages.url("/new/story-final"));
+}
