@@ -34,11 +34,16 @@ fn sigterm_during_a_check_finishes_it_and_exits_0() {
     wait_for("repeated checks", Duration::from_secs(20), || {
         server.hits("/fast") >= 2
     });
-    // The slow target's first check is in flight: stop the daemon now.
+    // The slow target's first check is in flight (the server holds it
+    // 1.2 s): stop the daemon now, and make sure it was mid-check.
     wait_for("the slow check", Duration::from_secs(10), || {
-        server.in_flight() > 0 || server.hits("/slow") > 0
+        server.hits("/slow") > 0
     });
     sigterm(child.id());
+    assert!(
+        server.in_flight() > 0,
+        "SIGTERM arrived while the slow check was in flight"
+    );
     let start = Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
@@ -110,7 +115,7 @@ fn the_daemon_records_a_change_and_survives_a_failing_target() {
         server.url("/a"),
         server.url("/down")
     ));
-    let mut child = ws
+    let child = ws
         .cmd(&["run"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -135,11 +140,7 @@ fn the_daemon_records_a_change_and_survives_a_failing_target() {
         Duration::from_secs(20),
         || server.hits("/down") >= 3,
     );
-    sigterm(child.id());
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
-    assert_eq!(status.code(), Some(0), "{stderr}");
+    let stderr = ws.stop_daemon(child);
     // The log sink reported the change.
     assert!(stderr.contains("article changed"), "{stderr}");
     assert!(stderr.contains("[-document-]{+response+}"), "{stderr}");
