@@ -31,7 +31,7 @@ use crate::config::{Config, NoiseConfig};
 use crate::detect::{self, IgnoreRule, Masks, Policy};
 use crate::diff::DiffSummary;
 use crate::extract::{Article, BodySelector, ExtractError, extract_with};
-use crate::fetch::{FetchError, Fetched, FetchedPage, Validators};
+use crate::fetch::{FetchError, Fetched, FetchedPage, Reach, Validators};
 use crate::metrics::Metrics;
 use crate::model::{
     Capture, CaptureOutcome, CheckCommit, CheckFacts, CheckStatus, ContentHash, Next, PageCache,
@@ -109,6 +109,8 @@ struct DetectionDefaults {
 /// Runs checks; shared by the daemon and `redline check`.
 pub struct Checker {
     client: Arc<PoliteClient>,
+    /// `[discovery] allow_private`.
+    allow_private: bool,
     storage: Arc<dyn Storage>,
     alerter: Alerter,
     scheduler: Scheduler,
@@ -148,6 +150,7 @@ impl Checker {
                 Arc::clone(&metrics),
             )?),
             storage,
+            allow_private: config.discovery.allow_private,
             alerter: Alerter::new(&config.alerts),
             scheduler: config.scheduler(),
             gone_after: config.schedule.gone_after,
@@ -310,9 +313,16 @@ impl Checker {
             } else {
                 Validators::default()
             };
+        // A target a feed or sitemap brought stays off the private network
+        // unless the config allows it; one a person added goes anywhere.
+        let reach = if target.source.is_some() && !self.allow_private {
+            Reach::Public
+        } else {
+            Reach::Any
+        };
         Ok(self
             .client
-            .fetch_page(&target.url, target.robots_txt, permit, validators)
+            .fetch_page(&target.url, target.robots_txt, permit, validators, reach)
             .await?)
     }
 

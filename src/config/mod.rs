@@ -69,6 +69,17 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// `[[source]]`, in file order, without duplicates.
     pub sources: Vec<SourceSpec>,
+    /// `[discovery]`.
+    pub discovery: DiscoveryConfig,
+}
+
+/// `[discovery]`: what articles found by discovery may reach.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DiscoveryConfig {
+    /// Whether discovered targets may be fetched from loopback, link-local
+    /// and private addresses (off: a feed must not steer Redline into the
+    /// network it runs in).
+    pub allow_private: bool,
 }
 
 /// One `[[source]]`: a feed, sitemap or page to discover articles from.
@@ -238,6 +249,7 @@ impl Config {
             schedule: ScheduleConfig::default(),
             metrics: MetricsConfig::default(),
             sources: Vec::new(),
+            discovery: DiscoveryConfig::default(),
         }
     }
 
@@ -279,6 +291,7 @@ impl Config {
         validate::hosts(&cx, &raw.hosts, &mut config)?;
         validate::schedule(&cx, &raw.schedule, &mut config)?;
         validate::metrics(&cx, &raw.metrics, &mut config)?;
+        config.discovery.allow_private = raw.discovery.allow_private.unwrap_or(false);
         validate::defaults(&cx, &raw.defaults, &mut config)?;
         validate::noise(&cx, &raw.noise, &mut config)?;
         validate::targets(&cx, &raw.targets, &mut config)?;

@@ -27,6 +27,14 @@ pub(super) struct RawConfig {
     pub(super) schedule: RawSchedule,
     #[serde(default)]
     pub(super) metrics: RawMetrics,
+    #[serde(default)]
+    pub(super) discovery: RawDiscovery,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDiscovery {
+    pub(super) allow_private: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

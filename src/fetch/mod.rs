@@ -25,7 +25,13 @@ use reqwest::header::{
 
 use crate::model::TargetUrl;
 
+mod error;
+mod guard;
 mod settings;
+
+pub use error::FetchError;
+
+pub use guard::{PrivateAddress, Reach, is_public};
 
 pub use settings::{
     DEFAULT_CONCURRENCY, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_REDIRECTS,
@@ -74,74 +80,6 @@ pub struct Validators<'a> {
     pub last_modified: Option<&'a str>,
 }
 
-/// Why a page could not be fetched.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum FetchError {
-    /// The HTTP client could not be built (bad user agent, TLS setup).
-    #[error("cannot set up the HTTP client: {0}")]
-    Client(String),
-    /// DNS, TCP or TLS failed before any response.
-    #[error("cannot connect to {url}: {reason}")]
-    Connect { url: String, reason: String },
-    /// The whole exchange took longer than the configured timeout.
-    #[error("{url} did not answer within {}s (fetch.timeout)", .after.as_secs_f64())]
-    Timeout { url: String, after: Duration },
-    /// More redirects than `fetch.max_redirects`.
-    #[error("{url} redirected more than {limit} times (fetch.max_redirects)")]
-    TooManyRedirects { url: String, limit: u32 },
-    /// A redirect to something other than a web page (`file:`, `ftp:`,
-    /// `javascript:`…), which is never followed.
-    #[error("{url} redirected to {location}, which is not an http or https address; not followed")]
-    Redirect {
-        url: String,
-        location: String,
-        status: u16,
-    },
-    /// The server answered with an error status.
-    #[error("{url} answered HTTP {status}{}", retry_after.map(|d| format!(" (Retry-After: {}s)", d.as_secs())).unwrap_or_default())]
-    Status {
-        url: String,
-        status: u16,
-        /// How long the server asked us to wait (`Retry-After`).
-        retry_after: Option<Duration>,
-    },
-    /// The body is larger than `fetch.max_body_bytes`.
-    #[error("{url} sent more than {limit} bytes (fetch.max_body_bytes); nothing was stored")]
-    BodyTooLarge {
-        url: String,
-        limit: u64,
-        status: u16,
-    },
-    /// The response is not an HTML page.
-    #[error("{url} is not an HTML page (Content-Type: {content_type})")]
-    NotHtml {
-        url: String,
-        content_type: String,
-        status: u16,
-    },
-    /// The connection broke or the body could not be decompressed.
-    #[error("reading the page from {url} failed: {reason}")]
-    Body {
-        url: String,
-        reason: String,
-        status: u16,
-    },
-}
-
-impl FetchError {
-    /// The HTTP status, when the server sent one.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            Self::Status { status, .. }
-            | Self::BodyTooLarge { status, .. }
-            | Self::NotHtml { status, .. }
-            | Self::Redirect { status, .. }
-            | Self::Body { status, .. } => Some(*status),
-            _ => None,
-        }
-    }
-}
-
 /// The shared HTTP client with Redline's limits. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
@@ -149,11 +87,17 @@ pub struct Fetcher {
     timeout: Duration,
     max_body_bytes: u64,
     max_redirects: u32,
+    reach: Reach,
 }
 
 impl Fetcher {
     /// Builds the client from `[fetch]` settings.
     pub fn new(config: &FetchConfig) -> Result<Self, FetchError> {
+        Self::with_reach(config, Reach::Any)
+    }
+
+    /// Builds a client that reaches only the addresses `reach` allows.
+    pub fn with_reach(config: &FetchConfig, reach: Reach) -> Result<Self, FetchError> {
         // reqwest is built without a bundled crypto provider; install ring once
         // per process (a second install is refused harmlessly).
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -163,12 +107,16 @@ impl Fetcher {
             HeaderValue::from_static("text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"),
         );
         headers.insert(ACCEPT_LANGUAGE, HeaderValue::from_static("*"));
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .user_agent(config.user_agent.as_str())
             .default_headers(headers)
-            .redirect(redirect_policy(config.max_redirects))
+            .redirect(redirect_policy(config.max_redirects, reach))
             .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)));
+        if reach == Reach::Public {
+            builder = builder.dns_resolver(std::sync::Arc::new(guard::PublicResolver));
+        }
+        let client = builder
             .build()
             .map_err(|e| FetchError::Client(error_chain(&e)))?;
         Ok(Self {
@@ -176,6 +124,7 @@ impl Fetcher {
             timeout: config.timeout,
             max_body_bytes: config.max_body_bytes,
             max_redirects: config.max_redirects,
+            reach,
         })
     }
 
@@ -240,6 +189,9 @@ impl Fetcher {
     /// returns the status and at most `limit` bytes of body (the rest is
     /// cut off, not an error).
     pub async fn fetch_text(&self, url: &str, limit: usize) -> Result<(u16, Vec<u8>), FetchError> {
+        if let Ok(parsed) = url::Url::parse(url) {
+            self.refuse_literal(&parsed)?;
+        }
         let fetch = async {
             let mut response = self
                 .client
@@ -277,6 +229,7 @@ impl Fetcher {
         started: Instant,
     ) -> Result<Fetched, FetchError> {
         let u = url.to_string();
+        self.refuse_literal(url.as_url())?;
         let mut request = self.client.get(url.as_url().clone());
         if let Some(accept) = accept {
             request = request.header(ACCEPT, accept);
@@ -315,7 +268,19 @@ impl Fetcher {
         if response.status().is_redirection()
             && let Some(location) = header(reqwest::header::LOCATION)
         {
-            // The policy stopped here: the next hop is not on the web.
+            // The policy stopped here: the next hop is not on the web, or
+            // (for a public-only fetch) it is a private address.
+            if let Ok(next) = response.url().join(&location)
+                && matches!(next.scheme(), "http" | "https")
+            {
+                self.refuse_literal(&next).map_err(|e| match e {
+                    FetchError::Private { reason, .. } => FetchError::Private {
+                        url: u.clone(),
+                        reason: format!("it redirected to {next}: {reason}"),
+                    },
+                    other => other,
+                })?;
+            }
             return Err(FetchError::Redirect {
                 url: u,
                 location,
@@ -386,8 +351,30 @@ impl Fetcher {
         }))
     }
 
+    /// Refuses a URL whose host is a private address written literally,
+    /// for a public-only fetch (names are checked by the resolver).
+    fn refuse_literal(&self, url: &url::Url) -> Result<(), FetchError> {
+        match (self.reach, guard::private_literal(url)) {
+            (Reach::Public, Some(p)) => Err(FetchError::Private {
+                url: url.to_string(),
+                reason: p.to_string(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     fn classify(&self, url: &str, e: &reqwest::Error, status: Option<u16>) -> FetchError {
         let url = url.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            if let Some(p) = s.downcast_ref::<PrivateAddress>() {
+                return FetchError::Private {
+                    url,
+                    reason: p.to_string(),
+                };
+            }
+            source = s.source();
+        }
         if e.is_timeout() {
             FetchError::Timeout {
                 url,
@@ -414,13 +401,16 @@ impl Fetcher {
 }
 
 /// Follows up to `max` redirects, and only to http and https addresses; a
-/// redirect elsewhere (a local file, another protocol) stops there and is
-/// reported as [`FetchError::Redirect`].
-fn redirect_policy(max: u32) -> reqwest::redirect::Policy {
+/// redirect elsewhere (a local file, another protocol; for a public-only
+/// fetch, a private address written literally) stops there and is
+/// reported as [`FetchError::Redirect`] or [`FetchError::Private`].
+fn redirect_policy(max: u32, reach: Reach) -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() > max as usize {
             attempt.error(format!("more than {max} redirects"))
-        } else if !matches!(attempt.url().scheme(), "http" | "https") {
+        } else if !matches!(attempt.url().scheme(), "http" | "https")
+            || (reach == Reach::Public && guard::private_literal(attempt.url()).is_some())
+        {
             attempt.stop()
         } else {
             attempt.follow()

@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::{
     HostPermit, HostSpec, Politeness, ROBOTS_RETRY, ROBOTS_TTL, robots_location, robots_path,
 };
-use crate::fetch::{FetchConfig, FetchError, Fetched, Fetcher, Validators};
+use crate::fetch::{FetchConfig, FetchError, Fetched, Fetcher, Reach, Validators};
 use crate::metrics::Metrics;
 use crate::model::TargetUrl;
 use crate::robots::{MAX_ROBOTS_BYTES, Rules};
@@ -36,6 +36,8 @@ pub enum PoliteError {
 /// The fetcher behind the politeness gates and robots.txt.
 pub struct PoliteClient {
     fetcher: Fetcher,
+    /// The same, reaching public addresses only (for discovered targets).
+    public_fetcher: Fetcher,
     politeness: Arc<Politeness>,
     /// The product token robots.txt groups are matched against.
     robots_token: String,
@@ -61,6 +63,7 @@ impl PoliteClient {
     ) -> Result<Self, FetchError> {
         Ok(Self {
             fetcher: Fetcher::new(fetch)?,
+            public_fetcher: Fetcher::with_reach(fetch, Reach::Public)?,
             politeness: Politeness::new(fetch, hosts, gates),
             robots_token: robots_token(&fetch.user_agent),
             metrics,
@@ -81,12 +84,14 @@ impl PoliteClient {
         robots_txt: Option<bool>,
         permit: &HostPermit,
         validators: Validators<'_>,
+        reach: Reach,
     ) -> Result<Fetched, PoliteError> {
+        let fetcher = self.fetcher_for(reach);
         if self.politeness.obeys_robots(permit.host(), robots_txt) {
-            self.robots_allow(url, permit).await?;
+            self.robots_allow(url, permit, fetcher).await?;
         }
         self.politeness.before_send(permit).await;
-        let fetched = self.fetcher.fetch_conditional(url, validators).await;
+        let fetched = fetcher.fetch_conditional(url, validators).await;
         self.pause_if_asked(permit.host(), fetched).await
     }
 
@@ -103,7 +108,7 @@ impl PoliteClient {
         let host = url.host_key();
         let permit = self.politeness.start(&host).await;
         if self.politeness.obeys_robots(&host, robots_txt) {
-            self.robots_allow(url, &permit).await?;
+            self.robots_allow(url, &permit, &self.fetcher).await?;
         }
         self.politeness.before_send(&permit).await;
         let fetched = self
@@ -138,7 +143,20 @@ impl PoliteClient {
 
     /// Whether robots.txt lets Redline fetch the target; the rules are
     /// fetched once a day per site and cached.
-    async fn robots_allow(&self, url: &TargetUrl, permit: &HostPermit) -> Result<(), PoliteError> {
+    /// The client for what a fetch may reach.
+    fn fetcher_for(&self, reach: Reach) -> &Fetcher {
+        match reach {
+            Reach::Any => &self.fetcher,
+            Reach::Public => &self.public_fetcher,
+        }
+    }
+
+    async fn robots_allow(
+        &self,
+        url: &TargetUrl,
+        permit: &HostPermit,
+        fetcher: &Fetcher,
+    ) -> Result<(), PoliteError> {
         let (origin, robots_url) = robots_location(url);
         let lock = self.politeness.robots_lock(&origin);
         let fetching = match self.politeness.cached_robots(&origin) {
@@ -149,36 +167,44 @@ impl PoliteClient {
             Some(r) => r,
             None => {
                 self.politeness.before_send(permit).await;
-                let (rules, ttl) =
-                    match self.fetcher.fetch_text(&robots_url, MAX_ROBOTS_BYTES).await {
-                        Ok((200..=299, body)) => (
-                            Rules::parse(&String::from_utf8_lossy(&body), &self.robots_token),
-                            ROBOTS_TTL,
-                        ),
-                        // No robots.txt (or none for us): everything is allowed.
-                        Ok((400..=499, _)) => (Rules::allow_all(), ROBOTS_TTL),
-                        Ok((status, _)) => (
-                            Rules::unreachable(format!("{robots_url} answered HTTP {status}")),
-                            ROBOTS_RETRY,
-                        ),
-                        // The site itself cannot be reached: that is the
-                        // check's failure, told against the article's URL.
-                        Err(FetchError::Connect { reason, .. }) => {
-                            return Err(FetchError::Connect {
-                                url: url.to_string(),
-                                reason,
-                            }
-                            .into());
+                let (rules, ttl) = match fetcher.fetch_text(&robots_url, MAX_ROBOTS_BYTES).await {
+                    Ok((200..=299, body)) => (
+                        Rules::parse(&String::from_utf8_lossy(&body), &self.robots_token),
+                        ROBOTS_TTL,
+                    ),
+                    // No robots.txt (or none for us): everything is allowed.
+                    Ok((400..=499, _)) => (Rules::allow_all(), ROBOTS_TTL),
+                    Ok((status, _)) => (
+                        Rules::unreachable(format!("{robots_url} answered HTTP {status}")),
+                        ROBOTS_RETRY,
+                    ),
+                    // The site itself cannot be reached: that is the
+                    // check's failure, told against the article's URL.
+                    Err(FetchError::Connect { reason, .. }) => {
+                        return Err(FetchError::Connect {
+                            url: url.to_string(),
+                            reason,
                         }
-                        Err(FetchError::Timeout { after, .. }) => {
-                            return Err(FetchError::Timeout {
-                                url: url.to_string(),
-                                after,
-                            }
-                            .into());
+                        .into());
+                    }
+                    // A discovered target on a private address: refused
+                    // before anything is asked of it.
+                    Err(FetchError::Private { reason, .. }) => {
+                        return Err(FetchError::Private {
+                            url: url.to_string(),
+                            reason,
                         }
-                        Err(e) => (Rules::unreachable(e.to_string()), ROBOTS_RETRY),
-                    };
+                        .into());
+                    }
+                    Err(FetchError::Timeout { after, .. }) => {
+                        return Err(FetchError::Timeout {
+                            url: url.to_string(),
+                            after,
+                        }
+                        .into());
+                    }
+                    Err(e) => (Rules::unreachable(e.to_string()), ROBOTS_RETRY),
+                };
                 let rules = Arc::new(rules);
                 self.politeness
                     .remember_robots(&origin, Arc::clone(&rules), ttl);

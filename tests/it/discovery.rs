@@ -160,7 +160,7 @@ fn rss_atom_and_json_feeds_become_targets_once() {
         .content_type("application/feed+json"),
     );
     let ws = Workspace::new();
-    ws.write_config(&format!(
+    ws.write_local_config(&format!(
         "[[source]]\nurl = \"{}\"\nkind = \"feed\"\ninterval = \"1s\"\n\n[[source]]\nurl = \"{}\"\nkind = \"feed\"\ninterval = \"1s\"\n\n[[source]]\nurl = \"{}\"\nkind = \"feed\"\ninterval = \"1s\"\n",
         url("/rss.xml"),
         url("/atom.xml"),
@@ -298,7 +298,7 @@ fn sitemap_index_news_sitemap_and_section_page() {
         Route::html(story("Ext", "Ext", now, None)),
     );
     let ws = Workspace::new();
-    ws.write_config(&format!(
+    ws.write_local_config(&format!(
         "[[source]]\nurl = \"{}\"\nkind = \"sitemap\"\ninterval = \"1s\"\n\n[[source]]\nurl = \"{}\"\nkind = \"page\"\ninterval = \"1s\"\ninclude = [\"/world/20\\\\d\\\\d/\"]\n",
         url("/sitemap_index.xml"),
         url("/world"),
@@ -398,7 +398,7 @@ fn broken_feeds_are_source_errors_and_the_caps_hold() {
         "[[source]]\nurl = \"{}\"\nkind = \"feed\"\ninterval = \"1s\"\nmax_new_per_poll = 3\nmax_targets = 5\n",
         url("/many.xml")
     ));
-    ws.write_config(&config);
+    ws.write_local_config(&config);
     let daemon = ws.start_daemon();
     polled_times(&ws, &server, "/many.xml", 4);
     wait_for(
@@ -483,7 +483,7 @@ fn a_feed_article_is_followed_from_publication_to_retirement() {
         Route::html(story("Inquiry continues", lead, published, None)),
     );
     let ws = Workspace::new();
-    ws.write_config(&format!(
+    ws.write_local_config(&format!(
         "[[source]]\nurl = \"{feed_url}\"\nkind = \"feed\"\ninterval = \"1s\"\ntrack_for = \"15s\"\n\n[source.targets]\ninterval = \"1s\"\ntags = [\"world\"]\n\n[[alert]]\nkind = \"webhook\"\nname = \"desk\"\nurl = \"{}\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\nsources = [\"{feed_url}\"]\nretry_min = \"100ms\"\nretry_max = \"300ms\"\n",
         receiver.url()
     ));
@@ -552,7 +552,7 @@ fn a_feed_article_is_followed_from_publication_to_retirement() {
 #[test]
 fn sources_are_added_listed_and_removed_from_the_command_line() {
     let ws = Workspace::new();
-    ws.write_config("");
+    ws.write_local_config("");
     let out = ws.ok(&[
         "add",
         "--feed",
@@ -599,7 +599,7 @@ fn sources_are_added_listed_and_removed_from_the_command_line() {
     assert_eq!(unknown.status.code(), Some(1));
 
     // A [[source]] with a bad pattern is a config error naming its line.
-    ws.write_config(
+    ws.write_local_config(
         "[[source]]\nurl = \"https://news.example/feed\"\nkind = \"feed\"\ninclude = [\"(\"]\n",
     );
     let out = ws.run(&["sources"]);
@@ -629,7 +629,7 @@ fn sources_poll_once_from_the_command_line() {
         .etag("\"v1\""),
     );
     let ws = Workspace::new();
-    ws.write_config("");
+    ws.write_local_config("");
     let feed = server.url("/feed.xml");
     ws.ok(&["add", "--feed", &feed, "--tag", "world"]);
     let out = ws.ok(&["sources", "--poll"]);

@@ -388,6 +388,13 @@ impl Workspace {
         std::fs::write(self.config_path(), text).unwrap();
     }
 
+    /// Writes the config as [`Self::write_config`] does, letting targets
+    /// found by discovery reach private addresses: the test servers are on
+    /// 127.0.0.1.
+    pub fn write_local_config(&self, extra: &str) {
+        self.write_config(&format!("[discovery]\nallow_private = true\n\n{extra}"));
+    }
+
     /// A `redline` command with this workspace's config, run in its dir.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_redline"));
@@ -731,8 +738,9 @@ impl Driven {
         let dir = tempfile::tempdir().unwrap();
         let store = redline::store::Store::open(&dir.path().join("driven.db")).unwrap();
         let handle = redline::store::StoreHandle::new(store);
+        // The test servers are on 127.0.0.1, discovered targets too.
         let config = redline::config::Config::from_toml(
-            "[fetch]\nper_host_gap = \"0s\"\n",
+            "[fetch]\nper_host_gap = \"0s\"\n\n[discovery]\nallow_private = true\n",
             Path::new("test.toml"),
         )
         .unwrap();
