@@ -142,3 +142,54 @@ fn a_failure_after_a_good_version_keeps_the_history() {
         "a good check clears the error"
     );
 }
+
+#[test]
+fn a_database_file_that_is_not_whole_is_refused_and_left_alone() {
+    let ws = Workspace::new();
+    ws.write_config("");
+    // Not SQLite at all.
+    let garbage: Vec<u8> = (0..20_000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    std::fs::write(ws.db(), &garbage).unwrap();
+    for args in [&["list"][..], &["history", "https://e.example/a"], &["run"]] {
+        let out = ws.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("not a database"), "{args:?}: {stderr}");
+        assert!(stderr.contains("redline.db"), "names the file: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert_eq!(
+        std::fs::read(ws.db()).unwrap(),
+        garbage,
+        "never overwritten"
+    );
+
+    // A real database cut short (its write-ahead log folded in first, so
+    // the main file alone holds everything, then half of it lost).
+    std::fs::remove_file(ws.db()).unwrap();
+    for i in 0..20 {
+        ws.ok(&["add", &format!("https://e.example/story-{i}")]);
+    }
+    let db = rusqlite::Connection::open(ws.db()).unwrap();
+    db.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        .unwrap();
+    drop(db);
+    let whole = std::fs::read(ws.db()).unwrap();
+    assert!(whole.len() >= 3 * 4096, "a few pages");
+    let cut = &whole[..whole.len() / 2];
+    std::fs::write(ws.db(), cut).unwrap();
+    for args in [
+        &["list"][..],
+        &["history", "https://e.example/story-1"],
+        &["run"],
+    ] {
+        let out = ws.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("the file is truncated"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(std::fs::read(ws.db()).unwrap(), cut, "never written to");
+}

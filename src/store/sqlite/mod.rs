@@ -127,6 +127,43 @@ pub(super) fn sql_error(db: &str) -> impl Fn(rusqlite::Error) -> StoreError + us
     }
 }
 
+/// Refuses a database file shorter than its own header says it is (a copy
+/// cut short, a disk that filled while copying): SQLite would read the
+/// missing pages as empty and show a database with its data gone, and a
+/// write would make that permanent. Files that are not SQLite, or whose
+/// header does not state a size, are left to SQLite's own checks.
+fn refuse_truncated(path: &Path, db: &str) -> Result<(), StoreError> {
+    use std::io::Read;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return Ok(());
+    };
+    let mut header = [0u8; 100];
+    if file.read_exact(&mut header).is_err() || &header[..16] != b"SQLite format 3\0" {
+        return Ok(());
+    }
+    let be32 = |at: usize| {
+        u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+    };
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        n => u64::from(n),
+    };
+    // The size in the header counts only when the header was written by
+    // a SQLite that keeps it (its change counter matches).
+    let pages = u64::from(be32(28));
+    let len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+    if be32(24) == be32(92) && pages > 0 && pages * page_size > len {
+        return Err(StoreError::Corrupt {
+            db: db.to_string(),
+            what: format!(
+                "the file is truncated: its header says {} bytes, the file has {len}; restore it from a backup (nothing was written to it)",
+                pages * page_size
+            ),
+        });
+    }
+    Ok(())
+}
+
 pub(super) fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
@@ -144,6 +181,7 @@ impl Store {
                 source: rusqlite::Error::InvalidPath(parent.to_path_buf()),
             });
         }
+        refuse_truncated(path, &db)?;
         let conn = Connection::open(path).map_err(|source| StoreError::Open {
             db: db.clone(),
             source,
@@ -169,6 +207,7 @@ impl Store {
         if !path.is_file() {
             return Self::open(path);
         }
+        refuse_truncated(path, &db)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
