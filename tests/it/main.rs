@@ -10,6 +10,8 @@ mod alerts;
 mod charsets;
 /// Config errors, config-vs-database targets, and the report commands.
 mod cli;
+/// A daemon killed at random moments: nothing lost, nothing half-written.
+mod crashes;
 /// `redline run`: scheduling and clean shutdown on SIGTERM.
 mod daemon;
 /// Discovery: feeds, sitemaps and section pages becoming targets once.
