@@ -119,12 +119,24 @@ fn a_daemon_killed_at_random_moments_loses_nothing() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    let mut received: HashMap<String, usize> = HashMap::new();
-    for r in receiver.delivered() {
-        *received
-            .entry(r.headers["webhook-id"].to_str().unwrap().to_string())
-            .or_default() += 1;
+    let tally = || {
+        let mut received: HashMap<String, usize> = HashMap::new();
+        for r in receiver.delivered() {
+            *received
+                .entry(r.headers["webhook-id"].to_str().unwrap().to_string())
+                .or_default() += 1;
+        }
+        received
+    };
+    // The receiver notes a delivery just after answering it, so the last
+    // few may be noted a moment after the daemon marked them delivered.
+    let settle = Instant::now();
+    while settle.elapsed() < Duration::from_secs(5)
+        && !queued.iter().all(|id| tally().contains_key(id))
+    {
+        std::thread::sleep(Duration::from_millis(50));
     }
+    let received = tally();
     let got: HashSet<String> = received.keys().cloned().collect();
     let lost: Vec<&String> = queued.difference(&got).collect();
     let unknown: Vec<&String> = got.difference(&queued).collect();

@@ -130,10 +130,19 @@ pub(super) fn sql_error(db: &str) -> impl Fn(rusqlite::Error) -> StoreError + us
 /// Refuses a database file shorter than its own header says it is (a copy
 /// cut short, a disk that filled while copying): SQLite would read the
 /// missing pages as empty and show a database with its data gone, and a
-/// write would make that permanent. Files that are not SQLite, or whose
-/// header does not state a size, are left to SQLite's own checks.
+/// write would make that permanent. Only a file without a write-ahead log
+/// is judged: while the log holds pages, the main file may lag behind its
+/// header (a checkpoint writes the header page first, and a process may
+/// stop in the middle of one; the log makes it whole again). Files that
+/// are not SQLite, or whose header does not state a size, are left to
+/// SQLite's own checks.
 fn refuse_truncated(path: &Path, db: &str) -> Result<(), StoreError> {
     use std::io::Read;
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        return Ok(());
+    }
     let Ok(mut file) = std::fs::File::open(path) else {
         return Ok(());
     };
