@@ -193,3 +193,142 @@ fn a_database_file_that_is_not_whole_is_refused_and_left_alone() {
     }
     assert_eq!(std::fs::read(ws.db()).unwrap(), cut, "never written to");
 }
+
+/// Mounts a tmpfs of `size` at `dir` for the life of the guard; `None`
+/// (with a loud note) where this process may not mount.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &std::path::Path, size: &str) -> Option<Self> {
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            // CI runs as root and sets this, so there the test cannot be
+            // skipped by accident.
+            assert!(
+                std::env::var_os("REDLINE_CI").is_none(),
+                "the full-disk test cannot mount a tmpfs at {}",
+                dir.display()
+            );
+            eprintln!(
+                "SKIPPED: the full-disk test needs to mount a tmpfs (run as root, as .ci/run does)"
+            );
+            return None;
+        }
+        Some(Self(dir.to_path_buf()))
+    }
+
+    fn resize(&self, size: &str) {
+        let ok = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "remount {size}");
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_fails_checks_cleanly_and_the_daemon_recovers() {
+    let ws = Workspace::new();
+    let Some(disk) = Tmpfs::mount(ws.path(), "2m") else {
+        return;
+    };
+    // Pages whose text changes completely on every fetch, in words that do
+    // not compress: each check stores a new version of some 40 KB.
+    let server = PageServer::start();
+    for i in 0..8u64 {
+        server.route(
+            &format!("/news/{i}"),
+            Route::dynamic(move |n| {
+                let mut x = (n * 8 + i + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                let words: String = (0..3000)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        format!("w{:x} ", x % 0xfffff)
+                    })
+                    .collect();
+                article::render(n, |p| p.replace("40 people", &format!("40 people {words}")))
+                    .into_bytes()
+            }),
+        );
+    }
+    let targets: String = (0..8)
+        .map(|i| {
+            format!(
+                "[[target]]\nurl = \"{}\"\ninterval = \"1s\"\n\n",
+                server.url(&format!("/news/{i}"))
+            )
+        })
+        .collect();
+    ws.write_config(&targets);
+    let logs = tempfile::tempdir().unwrap();
+    let log_path = logs.path().join("daemon.log");
+    let mut daemon = ws
+        .cmd(&["run"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+    crate::harness::wait_for("the disk to fill", Duration::from_secs(60), || {
+        log().contains("disk is full")
+    });
+    // A clear error naming the database; the daemon is still running.
+    let text = log();
+    let line = text.lines().find(|l| l.contains("disk is full")).unwrap();
+    assert!(line.contains("redline.db"), "{line}");
+    assert!(
+        daemon.try_wait().unwrap().is_none(),
+        "the daemon carries on:\n{text}"
+    );
+    // Nothing half-written.
+    let count_versions = || {
+        let db = rusqlite::Connection::open_with_flags(
+            ws.db(),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        let integrity: String = db
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok");
+        let gaps: i64 = db
+            .query_row(
+                "SELECT COUNT(*) FROM (SELECT target_id FROM versions GROUP BY target_id
+                 HAVING MAX(number) <> COUNT(*))",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(gaps, 0, "version numbers without gaps");
+        db.query_row("SELECT COUNT(*) FROM versions", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+    let when_full = count_versions();
+    // Space returns: the daemon stores versions again by itself.
+    disk.resize("64m");
+    crate::harness::wait_for(
+        "versions after the disk had room",
+        Duration::from_secs(60),
+        || count_versions() >= when_full + 8,
+    );
+    crate::harness::sigterm(daemon.id());
+    let status = daemon.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{}", log());
+    count_versions();
+}
