@@ -126,6 +126,11 @@ pub enum StoreError {
         "database {db} is in use by {holder}, which checks its targets; one process at a time fetches for a database (per-host politeness lives in its memory): stop that one first, or leave the checking to it"
     )]
     InUse { db: String, holder: String },
+    /// The database file cannot be written (a read-only disk or file).
+    #[error(
+        "database {db} cannot be written ({why}); reports can still read it, but nothing that records checks or edits targets can run"
+    )]
+    ReadOnly { db: String, why: String },
     /// The instance lock could not be taken.
     #[error("database {db}: {what}")]
     Lock { db: String, what: String },

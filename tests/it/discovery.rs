@@ -488,7 +488,7 @@ fn a_feed_article_is_followed_from_publication_to_retirement() {
         receiver.url()
     ));
     let daemon = ws.start_daemon();
-    wait_for("the story's first version", Duration::from_secs(20), || {
+    wait_for("the story's first version", Duration::from_secs(40), || {
         urls(&ws)
             .iter()
             .any(|t| t["url"] == article_url && t["versions"] == 1)

@@ -210,24 +210,26 @@ impl Tmpfs {
             // skipped by accident.
             assert!(
                 std::env::var_os("REDLINE_CI").is_none(),
-                "the full-disk test cannot mount a tmpfs at {}",
+                "cannot mount a tmpfs at {}",
                 dir.display()
             );
-            eprintln!(
-                "SKIPPED: the full-disk test needs to mount a tmpfs (run as root, as .ci/run does)"
-            );
+            eprintln!("SKIPPED: this test needs to mount a tmpfs (run as root, as .ci/run does)");
             return None;
         }
         Some(Self(dir.to_path_buf()))
     }
 
     fn resize(&self, size: &str) {
+        self.remount(&format!("size={size}"));
+    }
+
+    fn remount(&self, options: &str) {
         let ok = std::process::Command::new("mount")
-            .args(["-o", &format!("remount,size={size}")])
+            .args(["-o", &format!("remount,{options}")])
             .arg(&self.0)
             .status()
             .is_ok_and(|s| s.success());
-        assert!(ok, "remount {size}");
+        assert!(ok, "remount {options}");
     }
 }
 
@@ -331,4 +333,41 @@ fn a_full_disk_fails_checks_cleanly_and_the_daemon_recovers() {
     let status = daemon.wait().unwrap();
     assert_eq!(status.code(), Some(0), "{}", log());
     count_versions();
+}
+
+#[test]
+fn a_database_on_a_read_only_disk_is_read_and_never_half_written() {
+    let ws = Workspace::new();
+    let Some(disk) = Tmpfs::mount(ws.path(), "4m") else {
+        return;
+    };
+    ws.write_config("");
+    ws.ok(&["add", "https://e.example/a"]);
+    disk.remount("ro");
+    let before = std::fs::read(ws.db()).unwrap();
+    // Reports still read it (history, changes: read-only connections).
+    let out = ws.ok(&["history", "https://e.example/a"]);
+    assert!(
+        out.contains("no versions of https://e.example/a yet"),
+        "{out}"
+    );
+    ws.ok(&["changes"]);
+    // Whatever must write says so, naming the database, with status 1.
+    for (args, words) in [
+        (&["run"][..], "Read-only file system"),
+        (&["check", "https://e.example/a"], "Read-only file system"),
+        (&["add", "https://e.example/b"], "cannot be written"),
+        (&["list"], "cannot be written"),
+    ] {
+        let out = ws.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(words), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("redline.db"),
+            "{args:?} names the database: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert_eq!(std::fs::read(ws.db()).unwrap(), before);
 }

@@ -6,6 +6,7 @@
 //! deliveries), `sources` (discovery sources) and `writer` (the thread
 //! that batches every write).
 
+mod file;
 mod history;
 mod lock;
 pub(crate) mod migrate;
@@ -127,52 +128,6 @@ pub(super) fn sql_error(db: &str) -> impl Fn(rusqlite::Error) -> StoreError + us
     }
 }
 
-/// Refuses a database file shorter than its own header says it is (a copy
-/// cut short, a disk that filled while copying): SQLite would read the
-/// missing pages as empty and show a database with its data gone, and a
-/// write would make that permanent. Only a file without a write-ahead log
-/// is judged: while the log holds pages, the main file may lag behind its
-/// header (a checkpoint writes the header page first, and a process may
-/// stop in the middle of one; the log makes it whole again). Files that
-/// are not SQLite, or whose header does not state a size, are left to
-/// SQLite's own checks.
-fn refuse_truncated(path: &Path, db: &str) -> Result<(), StoreError> {
-    use std::io::Read;
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
-        return Ok(());
-    }
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return Ok(());
-    };
-    let mut header = [0u8; 100];
-    if file.read_exact(&mut header).is_err() || &header[..16] != b"SQLite format 3\0" {
-        return Ok(());
-    }
-    let be32 = |at: usize| {
-        u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
-    };
-    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
-        1 => 65_536,
-        n => u64::from(n),
-    };
-    // The size in the header counts only when the header was written by
-    // a SQLite that keeps it (its change counter matches).
-    let pages = u64::from(be32(28));
-    let len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
-    if be32(24) == be32(92) && pages > 0 && pages * page_size > len {
-        return Err(StoreError::Corrupt {
-            db: db.to_string(),
-            what: format!(
-                "the file is truncated: its header says {} bytes, the file has {len}; restore it from a backup (nothing was written to it)",
-                pages * page_size
-            ),
-        });
-    }
-    Ok(())
-}
-
 pub(super) fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
@@ -190,7 +145,10 @@ impl Store {
                 source: rusqlite::Error::InvalidPath(parent.to_path_buf()),
             });
         }
-        refuse_truncated(path, &db)?;
+        file::refuse_truncated(path, &db)?;
+        if let Some(why) = file::unwritable(path) {
+            return Err(StoreError::ReadOnly { db, why });
+        }
         let conn = Connection::open(path).map_err(|source| StoreError::Open {
             db: db.clone(),
             source,
@@ -216,7 +174,10 @@ impl Store {
         if !path.is_file() {
             return Self::open(path);
         }
-        refuse_truncated(path, &db)?;
+        file::refuse_truncated(path, &db)?;
+        if file::unwritable(path).is_some() && !file::live_wal(path) {
+            return Self::open_immutable(path, db);
+        }
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -233,6 +194,38 @@ impl Store {
                 db: db.clone(),
                 source,
             })?;
+        Ok(Self { conn, db })
+    }
+
+    /// Opens a database on a disk that cannot be written (a read-only
+    /// mount, a copy on read-only media): nothing can change it, so SQLite
+    /// reads it without locks or a write-ahead log.
+    fn open_immutable(path: &Path, db: String) -> Result<Self, StoreError> {
+        use rusqlite::OpenFlags;
+        let open_err = |source| StoreError::Open {
+            db: db.clone(),
+            source,
+        };
+        let absolute = std::fs::canonicalize(path).map_err(|e| {
+            open_err(rusqlite::Error::InvalidPath(std::path::PathBuf::from(
+                e.to_string(),
+            )))
+        })?;
+        let uri = url::Url::from_file_path(&absolute)
+            .map_err(|()| open_err(rusqlite::Error::InvalidPath(absolute.clone())))?;
+        let conn = Connection::open_with_flags(
+            format!("{uri}?immutable=1"),
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        if !migrate::is_current(&conn) {
+            return Err(StoreError::ReadOnly {
+                db,
+                why: "its schema is older than this Redline and must be migrated, which needs writing".into(),
+            });
+        }
         Ok(Self { conn, db })
     }
 
