@@ -1,24 +1,34 @@
-//! Checks on a database file before SQLite opens it: a copy cut short is
-//! refused (SQLite would read its missing pages as empty), and a file that
-//! cannot be written is told apart, so that reports can still read it and
-//! everything else says why it cannot run.
+//! Checks on a database file around SQLite's own opening of it: a copy cut
+//! short is refused (SQLite would read its missing pages as empty), and a
+//! file that cannot be written is told apart, so that reports can still
+//! read it and everything else says why it cannot run.
+//!
+//! None of these opens the database file itself. SQLite locks it with
+//! POSIX advisory locks, which belong to the process and are all dropped
+//! when the process closes *any* descriptor of the file; a check that
+//! opened and closed the file beside a live connection would silently
+//! drop that connection's locks. So the checks use `stat`, `access(2)`
+//! and SQLite's own view of the header.
 
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+
+use rusqlite::Connection;
 
 use crate::store::StoreError;
 
 /// Why the database file cannot be written, when it exists and cannot be
-/// (a read-only disk, a file mode): opening it for appending writes
-/// nothing.
+/// (a read-only disk, a file mode), as `access(2)` says without opening it.
 pub(super) fn unwritable(path: &Path) -> Option<String> {
     if !path.is_file() {
         return None;
     }
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(path)
-        .err()
-        .map(|e| e.to_string())
+    let c = CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: `c` is a valid NUL-terminated path that outlives the call;
+    // access(2) only reads it.
+    let denied = unsafe { libc::access(c.as_ptr(), libc::W_OK) } != 0;
+    denied.then(|| std::io::Error::last_os_error().to_string())
 }
 
 /// Whether the database's write-ahead log holds pages not yet in the file.
@@ -31,41 +41,38 @@ pub(super) fn live_wal(path: &Path) -> bool {
 /// Refuses a database file shorter than its own header says it is (a copy
 /// cut short, a disk that filled while copying): SQLite would read the
 /// missing pages as empty and show a database with its data gone, and a
-/// write would make that permanent. Only a file without a write-ahead log
-/// is judged: while the log holds pages, the main file may lag behind its
-/// header (a checkpoint writes the header page first, and a process may
-/// stop in the middle of one; the log makes it whole again). Files that
-/// are not SQLite, or whose header does not state a size, are left to
-/// SQLite's own checks.
-pub(super) fn refuse_truncated(path: &Path, db: &str) -> Result<(), StoreError> {
-    use std::io::Read;
+/// write would make that permanent. `conn` is a fresh connection to it,
+/// before anything was written; SQLite reports the header's size as the
+/// page count when the header states one. Only a file without a
+/// write-ahead log is judged: while the log holds pages, the main file may
+/// lag behind its header (a checkpoint writes the header page first, and a
+/// process may stop in the middle of one; the log makes it whole again).
+pub(super) fn refuse_truncated(conn: &Connection, path: &Path, db: &str) -> Result<(), StoreError> {
     if live_wal(path) {
         return Ok(());
     }
-    let Ok(mut file) = std::fs::File::open(path) else {
+    let Ok((pages, size)) = conn.query_row(
+        "SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()",
+        [],
+        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+    ) else {
+        // Not a database SQLite can read at all: its own error follows.
         return Ok(());
     };
-    let mut header = [0u8; 100];
-    if file.read_exact(&mut header).is_err() || &header[..16] != b"SQLite format 3\0" {
+    // The length is read after the header: another process creating the
+    // database at this moment only makes the file longer, never shorter.
+    let Ok(len) = std::fs::metadata(path).map(|m| m.len()) else {
+        return Ok(());
+    };
+    if live_wal(path) {
         return Ok(());
     }
-    let be32 = |at: usize| {
-        u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
-    };
-    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
-        1 => 65_536,
-        n => u64::from(n),
-    };
-    // The size in the header counts only when the header was written by
-    // a SQLite that keeps it (its change counter matches).
-    let pages = u64::from(be32(28));
-    let len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
-    if be32(24) == be32(92) && pages > 0 && pages * page_size > len {
+    let claimed = (pages.max(0) as u64) * (size.max(0) as u64);
+    if claimed > len {
         return Err(StoreError::Corrupt {
             db: db.to_string(),
             what: format!(
-                "the file is truncated: its header says {} bytes, the file has {len}; restore it from a backup (nothing was written to it)",
-                pages * page_size
+                "the file is truncated: its header says {claimed} bytes, the file has {len}; restore it from a backup (nothing was written to it)"
             ),
         });
     }

@@ -145,7 +145,6 @@ impl Store {
                 source: rusqlite::Error::InvalidPath(parent.to_path_buf()),
             });
         }
-        file::refuse_truncated(path, &db)?;
         if let Some(why) = file::unwritable(path) {
             return Err(StoreError::ReadOnly { db, why });
         }
@@ -153,6 +152,7 @@ impl Store {
             db: db.clone(),
             source,
         })?;
+        file::refuse_truncated(&conn, path, &db)?;
         Self::init(conn, db)
     }
 
@@ -174,7 +174,6 @@ impl Store {
         if !path.is_file() {
             return Self::open(path);
         }
-        file::refuse_truncated(path, &db)?;
         if file::unwritable(path).is_some() && !file::live_wal(path) {
             return Self::open_immutable(path, db);
         }
@@ -186,6 +185,7 @@ impl Store {
             db: db.clone(),
             source,
         })?;
+        file::refuse_truncated(&conn, path, &db)?;
         if !migrate::is_current(&conn) {
             return Self::open(path);
         }
@@ -220,6 +220,7 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(open_err)?;
+        file::refuse_truncated(&conn, path, &db)?;
         if !migrate::is_current(&conn) {
             return Err(StoreError::ReadOnly {
                 db,
