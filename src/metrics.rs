@@ -27,6 +27,7 @@ pub struct Metrics {
     not_modified: AtomicU64,
     identical: AtomicU64,
     robots_blocked: AtomicU64,
+    private_refused: AtomicU64,
     gone: AtomicU64,
     retired: AtomicU64,
     bytes: AtomicU64,
@@ -96,6 +97,10 @@ impl Metrics {
     /// Counts a robots.txt refusal.
     pub fn robots_blocked(&self) {
         self.robots_blocked.fetch_add(1, Ordering::Relaxed);
+    }
+    /// Counts a discovered target refused for its private address.
+    pub fn private_refused(&self) {
+        self.private_refused.fetch_add(1, Ordering::Relaxed);
     }
     /// Counts a page found gone.
     pub fn gone(&self) {
@@ -198,6 +203,12 @@ impl Metrics {
             "counter",
             "Checks not made because robots.txt disallows them.",
             one(&self.robots_blocked),
+        );
+        metric(
+            "redline_private_refused_total",
+            "counter",
+            "Checks of discovered targets refused because they lead to a private or local address.",
+            one(&self.private_refused),
         );
         metric(
             "redline_gone_total",

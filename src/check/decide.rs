@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::alert::{Alerter, ChangeFacts};
 use crate::detect::{self, ChangeClass, Earlier, Observed, Policy, SuspectKind};
 use crate::diff::summarize;
+use crate::fetch::Reach;
 use crate::model::{
     CacheUpdate, Capture, CaptureOutcome, CheckCommit, CheckFacts, CheckRow, CheckStatus,
     NewDelivery, NewVersion, Next, PageCache, RawHtmlPolicy, Recent, Seen, StoreDecision, TargetId,
@@ -91,6 +92,17 @@ pub(super) fn body_hash(rules_fp: i64, body: &[u8]) -> [u8; 32] {
     h.update(&rules_fp.to_le_bytes());
     h.update(body);
     *h.finalize().as_bytes()
+}
+
+/// Where a target's fetch may reach: one a feed, sitemap or section page
+/// brought (it has a source) stays on public addresses unless the config
+/// allows private ones; one a person added goes wherever it points.
+pub(super) fn reach_for(discovered: bool, allow_private: bool) -> Reach {
+    if discovered && !allow_private {
+        Reach::Public
+    } else {
+        Reach::Any
+    }
 }
 
 /// Why a page counts as gone: `410` at once, `404` after `gone_after`

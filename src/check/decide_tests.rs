@@ -55,6 +55,7 @@ fn version(number: u32, title: &str, text: &str) -> Version {
         class: None,
         revert_of: None,
         alert_paused: false,
+        final_url: None,
     }
 }
 
@@ -324,4 +325,13 @@ fn validators_expire_after_revalidate_after() {
     // Never fetched in full (an old database): fetch in full.
     cache.fetched_at = None;
     assert!(!conditional_allowed(&cache, 5, NOW, DAY));
+}
+
+#[test]
+fn only_discovered_targets_are_kept_off_the_private_network() {
+    use crate::fetch::Reach;
+    assert_eq!(reach_for(true, false), Reach::Public);
+    assert_eq!(reach_for(true, true), Reach::Any, "the config allows it");
+    assert_eq!(reach_for(false, false), Reach::Any, "a person added it");
+    assert_eq!(reach_for(false, true), Reach::Any);
 }

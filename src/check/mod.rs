@@ -31,7 +31,7 @@ use crate::config::{Config, NoiseConfig};
 use crate::detect::{self, IgnoreRule, Masks, Policy};
 use crate::diff::DiffSummary;
 use crate::extract::{Article, BodySelector, ExtractError, extract_with};
-use crate::fetch::{FetchError, Fetched, FetchedPage, Reach, Validators};
+use crate::fetch::{FetchError, Fetched, FetchedPage, Validators};
 use crate::metrics::Metrics;
 use crate::model::{
     Capture, CaptureOutcome, CheckCommit, CheckFacts, CheckStatus, ContentHash, Next, PageCache,
@@ -313,13 +313,7 @@ impl Checker {
             } else {
                 Validators::default()
             };
-        // A target a feed or sitemap brought stays off the private network
-        // unless the config allows it; one a person added goes anywhere.
-        let reach = if target.source.is_some() && !self.allow_private {
-            Reach::Public
-        } else {
-            Reach::Any
-        };
+        let reach = decide::reach_for(target.source.is_some(), self.allow_private);
         Ok(self
             .client
             .fetch_page(&target.url, target.robots_txt, permit, validators, reach)
@@ -471,6 +465,9 @@ impl Checker {
             Err(e) => failure = Some(e),
         }
         if let Some(e) = failure {
+            if let CheckError::Fetch(FetchError::Private { .. }) = &e {
+                self.metrics.private_refused();
+            }
             let message = e.to_string();
             tracing::warn!(url = %target.url, error = %message, "check failed");
             facts.duration = clock.elapsed();

@@ -53,6 +53,9 @@ pub(super) fn run(
             writeln!(out, "{label}: {value}")?;
         }
     }
+    if let Some(read_from) = v.final_url.as_deref().filter(|f| *f != url.as_str()) {
+        writeln!(out, "read from: {read_from} (after redirects)")?;
+    }
     if let Some(d) = &seen {
         writeln!(
             out,

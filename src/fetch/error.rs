@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use super::redirect::Refusal;
+
 /// Why a page could not be fetched.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum FetchError {
@@ -19,14 +21,19 @@ pub enum FetchError {
     /// More redirects than `fetch.max_redirects`.
     #[error("{url} redirected more than {limit} times (fetch.max_redirects)")]
     TooManyRedirects { url: String, limit: u32 },
-    /// A redirect to something other than a web page (`file:`, `ftp:`,
-    /// `javascript:`…), which is never followed.
-    #[error("{url} redirected to {location}, which is not an http or https address; not followed")]
+    /// A redirect that is never followed: to something other than a web
+    /// page (`file:`, `ftp:`…), or from https to plain http.
+    #[error("{url} redirected to {location}, {why}; not followed")]
     Redirect {
         url: String,
         location: String,
+        why: Refusal,
         status: u16,
     },
+    /// The TLS handshake failed: a certificate that is not trusted, has
+    /// expired or names another host, or no protocol in common.
+    #[error("cannot connect to {url}: TLS handshake failed: {reason}")]
+    Tls { url: String, reason: String },
     /// A target found by discovery points at a private or local address.
     #[error("{url} was not fetched: {reason}")]
     Private { url: String, reason: String },
@@ -72,5 +79,55 @@ impl FetchError {
             | Self::Body { status, .. } => Some(*status),
             _ => None,
         }
+    }
+}
+
+/// What a failed TLS handshake means, in words, with rustls's own name
+/// for it after them.
+pub(super) fn tls_reason(e: &rustls::Error) -> String {
+    use rustls::{CertificateError as C, Error as E};
+    let plain = match e {
+        E::InvalidCertificate(C::UnknownIssuer) => {
+            "the server's certificate is not signed by an authority this machine trusts"
+        }
+        E::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => {
+            "the server's certificate has expired"
+        }
+        E::InvalidCertificate(C::NotValidYet | C::NotValidYetContext { .. }) => {
+            "the server's certificate is not valid yet (or this machine's clock is wrong)"
+        }
+        E::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
+            "the server's certificate is for another host name"
+        }
+        E::InvalidCertificate(C::Revoked) => "the server's certificate has been revoked",
+        E::InvalidCertificate(_) => "the server's certificate is not valid",
+        E::NoCertificatesPresented => "the server presented no certificate",
+        _ => return e.to_string(),
+    };
+    format!("{plain} ({e})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_failures_are_said_in_words_and_keep_rustls_name() {
+        let unknown = tls_reason(&rustls::Error::InvalidCertificate(
+            rustls::CertificateError::UnknownIssuer,
+        ));
+        assert!(unknown.starts_with("the server's certificate is not signed"));
+        assert!(unknown.contains("UnknownIssuer"), "{unknown}");
+        let error = FetchError::Tls {
+            url: "https://news.example/a".into(),
+            reason: unknown,
+        };
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot connect to https://news.example/a: TLS handshake failed: ")
+        );
+        let other = tls_reason(&rustls::Error::HandshakeNotComplete);
+        assert_eq!(other, rustls::Error::HandshakeNotComplete.to_string());
     }
 }

@@ -70,7 +70,7 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 }
 
 /// Why a fetch was refused.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "{host} is on a private or local address ({address}); articles found by discovery may not reach the private network ([discovery] allow_private)"
 )]

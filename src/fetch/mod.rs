@@ -27,11 +27,13 @@ use crate::model::TargetUrl;
 
 mod error;
 mod guard;
+mod redirect;
 mod settings;
 
 pub use error::FetchError;
 
 pub use guard::{PrivateAddress, Reach, is_public};
+pub use redirect::Refusal;
 
 pub use settings::{
     DEFAULT_CONCURRENCY, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_REDIRECTS,
@@ -110,7 +112,7 @@ impl Fetcher {
         let mut builder = reqwest::Client::builder()
             .user_agent(config.user_agent.as_str())
             .default_headers(headers)
-            .redirect(redirect_policy(config.max_redirects, reach))
+            .redirect(redirect::policy(config.max_redirects, reach))
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)));
         if reach == Reach::Public {
@@ -268,23 +270,31 @@ impl Fetcher {
         if response.status().is_redirection()
             && let Some(location) = header(reqwest::header::LOCATION)
         {
-            // The policy stopped here: the next hop is not on the web, or
-            // (for a public-only fetch) it is a private address.
-            if let Ok(next) = response.url().join(&location)
-                && matches!(next.scheme(), "http" | "https")
-            {
-                self.refuse_literal(&next).map_err(|e| match e {
-                    FetchError::Private { reason, .. } => FetchError::Private {
-                        url: u.clone(),
-                        reason: format!("it redirected to {next}: {reason}"),
-                    },
-                    other => other,
-                })?;
-            }
-            return Err(FetchError::Redirect {
-                url: u,
-                location,
-                status,
+            // The policy stopped here: say why.
+            let next = response.url().join(&location).ok();
+            let why = next
+                .as_ref()
+                .and_then(|next| redirect::refusal(response.url(), next, self.reach));
+            return Err(match why {
+                Some(redirect::Refusal::Private(p)) => FetchError::Private {
+                    url: u,
+                    reason: format!(
+                        "it redirected to {}: {p}",
+                        next.map_or(location, String::from)
+                    ),
+                },
+                Some(why) => FetchError::Redirect {
+                    url: u,
+                    location,
+                    why,
+                    status,
+                },
+                // A redirect without a usable address: the server's error.
+                None => FetchError::Status {
+                    url: u,
+                    status,
+                    retry_after: None,
+                },
             });
         }
         if !response.status().is_success() {
@@ -373,7 +383,20 @@ impl Fetcher {
                     reason: p.to_string(),
                 };
             }
-            source = s.source();
+            if let Some(tls) = s.downcast_ref::<rustls::Error>() {
+                return FetchError::Tls {
+                    url,
+                    reason: error::tls_reason(tls),
+                };
+            }
+            // An io::Error's `source` skips the error it wraps: go inside.
+            source = match s
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+            {
+                Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+                None => s.source(),
+            };
         }
         if e.is_timeout() {
             FetchError::Timeout {
@@ -398,24 +421,6 @@ impl Fetcher {
             }
         }
     }
-}
-
-/// Follows up to `max` redirects, and only to http and https addresses; a
-/// redirect elsewhere (a local file, another protocol; for a public-only
-/// fetch, a private address written literally) stops there and is
-/// reported as [`FetchError::Redirect`] or [`FetchError::Private`].
-fn redirect_policy(max: u32, reach: Reach) -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() > max as usize {
-            attempt.error(format!("more than {max} redirects"))
-        } else if !matches!(attempt.url().scheme(), "http" | "https")
-            || (reach == Reach::Public && guard::private_literal(attempt.url()).is_some())
-        {
-            attempt.stop()
-        } else {
-            attempt.follow()
-        }
-    })
 }
 
 /// Reads `Retry-After`: delay seconds, or an HTTP date.

@@ -33,6 +33,8 @@ pub struct Version {
     pub revert_of: Option<u32>,
     /// Whether alerts were held back for it (flapping).
     pub alert_paused: bool,
+    /// Where the page was read from, after redirects.
+    pub final_url: Option<String>,
 }
 
 impl Version {

@@ -196,6 +196,14 @@ impl PoliteClient {
                         }
                         .into());
                     }
+                    // Neither can a TLS connection to it be made.
+                    Err(FetchError::Tls { reason, .. }) => {
+                        return Err(FetchError::Tls {
+                            url: url.to_string(),
+                            reason,
+                        }
+                        .into());
+                    }
                     Err(FetchError::Timeout { after, .. }) => {
                         return Err(FetchError::Timeout {
                             url: url.to_string(),

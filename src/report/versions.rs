@@ -21,6 +21,8 @@ pub struct VersionTextView {
     pub modified: Option<String>,
     pub canonical: Option<String>,
     pub description: Option<String>,
+    /// Where the page was read from, after redirects.
+    pub final_url: Option<String>,
     /// Other dates later checks saw on the same wording.
     pub dates_seen: Option<DatesSeenView>,
 }
@@ -39,6 +41,7 @@ impl VersionTextView {
             modified: v.modified.clone(),
             canonical: v.canonical.clone(),
             description: v.description.clone(),
+            final_url: v.final_url.clone(),
             dates_seen: seen.map(DatesSeenView::from),
         }
     }
@@ -98,6 +101,7 @@ mod tests {
             class: None,
             revert_of: None,
             alert_paused: false,
+            final_url: None,
         }
     }
 
@@ -150,6 +154,7 @@ mod tests {
             "modified",
             "canonical",
             "description",
+            "final_url",
         ] {
             assert!(value.get(key).is_some(), "{key}");
         }

@@ -5,7 +5,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::harness::{PageServer, Receiver, Route, Workspace, article};
+use crate::harness::{PageServer, Receiver, Route, Workspace, article, wait_exit};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -377,7 +377,7 @@ fn a_daemon_killed_while_delivering_loses_no_alert() {
         receiver.started() >= 1
     });
     daemon.kill().unwrap(); // SIGKILL, mid-delivery
-    daemon.wait().unwrap();
+    wait_exit(&mut daemon, Duration::from_secs(20));
     edit(
         &server,
         "/a",
@@ -402,7 +402,10 @@ fn a_daemon_killed_while_delivering_loses_no_alert() {
     });
     // SAFETY: kill(2) on our own child.
     unsafe { libc::kill(daemon.id() as libc::pid_t, libc::SIGTERM) };
-    assert_eq!(daemon.wait().unwrap().code(), Some(0));
+    assert_eq!(
+        wait_exit(&mut daemon, Duration::from_secs(20)).code(),
+        Some(0)
+    );
     let delivered = receiver.delivered();
     let mut by_id: std::collections::HashMap<String, Vec<String>> =
         std::collections::HashMap::new();

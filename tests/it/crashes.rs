@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::harness::{PageServer, Receiver, Route, Workspace, article, wait_for};
+use crate::harness::{PageServer, Receiver, Route, Workspace, article, wait_exit, wait_for};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const TARGETS: usize = 120;
@@ -72,7 +72,7 @@ fn a_daemon_killed_at_random_moments_loses_nothing() {
         });
         std::thread::sleep(Duration::from_millis(40 + next(&mut seed) % 300));
         daemon.kill().unwrap();
-        daemon.wait().unwrap();
+        wait_exit(&mut daemon, Duration::from_secs(20));
         kills += 1;
         let db = rusqlite::Connection::open(ws.db()).unwrap();
         let integrity: String = db

@@ -3,7 +3,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::harness::{PageServer, Route, Workspace, article, sigterm, wait_for};
+use crate::harness::{PageServer, Route, Workspace, article, sigterm, wait_exit, wait_for};
 
 #[test]
 fn sigterm_during_a_check_finishes_it_and_exits_0() {
@@ -196,7 +196,7 @@ fn one_process_fetches_for_a_database_and_the_rest_are_told_which() {
             .is_ok_and(|held| held.contains(&format!("(pid {},", again.id())))
     });
     again.kill().unwrap();
-    again.wait().unwrap();
+    wait_exit(&mut again, Duration::from_secs(20));
     assert!(lock.exists());
     assert_eq!(ws.check(&[&url]).len(), 1);
 }

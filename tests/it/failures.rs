@@ -333,7 +333,7 @@ fn a_full_disk_fails_checks_cleanly_and_the_daemon_recovers() {
         || count_versions() >= when_full + 8,
     );
     crate::harness::sigterm(daemon.id());
-    let status = daemon.wait().unwrap();
+    let status = crate::harness::wait_exit(&mut daemon, Duration::from_secs(20));
     assert_eq!(status.code(), Some(0), "{}", log());
     count_versions();
 }

@@ -341,6 +341,40 @@ pub fn sigterm(pid: u32) {
     assert_eq!(rc, 0, "kill(SIGTERM) failed");
 }
 
+/// Waits up to `limit` for a child to exit, then kills it and fails: a
+/// test never hangs on a process that ignores its signal.
+pub fn wait_exit(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("process {} did not exit within {limit:?}", child.id());
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A GET of `path` on 127.0.0.1:`port` (the metrics endpoint): the whole
+/// response, head and body; `None` while nothing listens there.
+pub fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    Some(out)
+}
+
+/// The value of an unlabelled counter in a Prometheus text exposition.
+pub fn metric(exposition: &str, name: &str) -> Option<u64> {
+    exposition
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
 /// A port on 127.0.0.1 that was free a moment ago.
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -8,8 +8,11 @@ use std::net::TcpStream;
 use std::thread;
 use std::time::Duration;
 
-use crate::harness::{PageServer, Route, Workspace, article, wait_for};
+use crate::harness::{
+    PageServer, Route, Workspace, article, free_port, http_get, metric, wait_for,
+};
 use crate::raw::{RawServer, send};
+use crate::tls::{self, Authority, TlsServer};
 
 const HTML_HEAD: &str =
     "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/html; charset=utf-8\r\n";
@@ -257,6 +260,93 @@ fn redirects_are_followed_to_a_limit_and_only_to_the_web() {
     assert_eq!(results[&moved]["status"], "new", "{}", results[&moved]);
     let shown = &ws.json_lines(&["show", &moved, "--json"])[0];
     assert_eq!(shown["canonical"], pages.url("/new/story-final"));
+    assert_eq!(shown["final_url"], pages.url("/new/story"));
+    let chained = &ws.json_lines(&["show", &pages.url("/chain-1"), "--json"])[0];
+    assert_eq!(chained["final_url"], pages.url("/chain-6"));
+}
+
+/// `check --json` with the test authority trusted.
+fn check_trusting(
+    ws: &Workspace,
+    authority: &Authority,
+    urls: &[&str],
+) -> std::collections::HashMap<String, serde_json::Value> {
+    let pem = ws.path().join("authority.pem");
+    authority.write_pem(&pem);
+    let mut args = vec!["check", "--json"];
+    args.extend_from_slice(urls);
+    let out = ws.cmd(&args).env("SSL_CERT_FILE", &pem).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|v| (v["url"].as_str().unwrap().to_string(), v))
+        .collect()
+}
+
+#[test]
+fn https_is_read_from_trusted_servers_and_never_given_up_for_http() {
+    let plain = PageServer::start();
+    plain.route(
+        "/plain",
+        Route::dynamic(|n| article::render(n, |p| p).into_bytes()),
+    );
+    let authority = Authority::new("Redline test authority");
+    let to_plain = plain.url("/plain");
+    let page = article::render(1, |p| p);
+    let server = TlsServer::start(authority.identity(), move |path| match path {
+        "/article" => tls::ok_html(&page),
+        "/moved" => tls::moved("/article"),
+        "/downgrade" => tls::moved(&to_plain),
+        _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+    });
+    let stranger = TlsServer::start(tls::self_signed(), |_| tls::ok_html("<p>never read</p>"));
+    let ws = Workspace::new();
+    ws.write_config("");
+    let (article, moved, downgrade, untrusted) = (
+        server.url("/article"),
+        server.url("/moved"),
+        server.url("/downgrade"),
+        stranger.url("/article"),
+    );
+    let results = check_trusting(&ws, &authority, &[&article, &moved, &downgrade, &untrusted]);
+    assert_eq!(results[&article]["status"], "new", "{}", results[&article]);
+    assert_eq!(results[&moved]["status"], "new", "{}", results[&moved]);
+    let shown = &ws.json_lines(&["show", &moved, "--json"])[0];
+    assert_eq!(
+        shown["final_url"], article,
+        "read from where the redirect led"
+    );
+
+    let r = &results[&downgrade];
+    assert_eq!(r["status"], "error", "{r}");
+    let error = r["error"].as_str().unwrap();
+    assert!(
+        error.contains(&format!("redirected to {}", plain.url("/plain")))
+            && error.contains("would leave https for plain http"),
+        "{error}"
+    );
+    assert_eq!(
+        plain.hits("/plain"),
+        0,
+        "the plain http page is never asked for"
+    );
+
+    let r = &results[&untrusted];
+    assert_eq!(r["status"], "error", "{r}");
+    let error = r["error"].as_str().unwrap();
+    assert!(
+        error.starts_with(&format!(
+            "cannot connect to {untrusted}: TLS handshake failed: "
+        )) && error.contains("not signed by an authority this machine trusts"),
+        "{error}"
+    );
+    assert_eq!(ws.run(&["show", &untrusted]).status.code(), Some(1));
 }
 
 #[test]
@@ -295,10 +385,25 @@ fn a_feed_cannot_steer_discovery_into_the_private_network() {
     );
     ws.write_config(&source);
     ws.ok(&["sources", "--poll"]);
+    // The daemon refuses them too, and counts the refusals.
+    let port = free_port();
+    ws.write_config(&format!(
+        "[metrics]\nlisten = \"127.0.0.1:{port}\"\n\n{source}"
+    ));
+    let daemon = ws.start_daemon();
+    wait_for("two refusals counted", Duration::from_secs(30), || {
+        http_get(port, "/metrics")
+            .is_some_and(|m| metric(&m, "redline_private_refused_total") == Some(2))
+    });
+    let log = ws.stop_daemon(daemon);
+    assert!(log.contains("private or local address"), "logged: {log}");
+    ws.write_config(&source);
     let results = ws.check(&[]);
     // The source and the target a person added are on 127.0.0.1 too, and
-    // are fetched; the articles the feed listed are refused, unasked.
-    assert_eq!(results[&server.url("/mine")]["status"], "new");
+    // are fetched (the daemon stored the page first); the articles the
+    // feed listed are refused, unasked.
+    assert_eq!(results[&server.url("/mine")]["status"], "unchanged");
+    assert_eq!(server.hits("/mine"), 2);
     for url in &links {
         let r = &results[url];
         assert_eq!(r["status"], "error", "{url}: {r}");

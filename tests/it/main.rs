@@ -36,3 +36,5 @@ mod raw;
 mod scale;
 /// The noise scenario generator: churn, edits, walls and reverts, counted.
 mod scenarios;
+/// An HTTPS server with a certificate from a test authority.
+mod tls;

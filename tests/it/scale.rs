@@ -2,12 +2,13 @@
 //! robots.txt, conditional requests, the article-age schedule, gone pages,
 //! restarts that resume the schedule, and the metrics endpoint.
 
-use std::io::{Read, Write};
 use std::time::Duration;
 
 use redline::model::{CheckStatus, TargetSettings, TargetState, TargetUrl, Timestamp};
 
-use crate::harness::{Driven, PageServer, Route, Workspace, article, free_port, wait_for};
+use crate::harness::{
+    Driven, PageServer, Route, Workspace, article, free_port, http_get, metric, wait_for,
+};
 
 fn page_route() -> Route {
     Route::dynamic(|n| article::render(n, |p| p).into_bytes())
@@ -209,24 +210,13 @@ fn not_modified_and_identical_pages_skip_parsing_and_show_in_metrics() {
     wait_for("repeated checks", Duration::from_secs(30), || {
         server.hits("/etag") >= 3 && server.hits("/static") >= 3
     });
-    let get = |path: &str| {
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-        let mut out = String::new();
-        s.read_to_string(&mut out).unwrap();
-        out
-    };
+    let get = |path: &str| http_get(port, path).expect("the metrics endpoint listens");
     // The counters lag the server by the check's last steps.
     let mut metrics = String::new();
     wait_for("metrics", Duration::from_secs(10), || {
         metrics = get("/metrics");
-        let value = |name: &str| -> u64 {
-            metrics
-                .lines()
-                .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
-                .unwrap_or(0)
-        };
-        value("redline_not_modified_total ") >= 2 && value("redline_identical_pages_total ") >= 2
+        let value = |name: &str| metric(&metrics, name).unwrap_or(0);
+        value("redline_not_modified_total") >= 2 && value("redline_identical_pages_total") >= 2
     });
     assert!(metrics.starts_with("HTTP/1.1 200 OK"), "{metrics}");
     assert!(metrics.contains("redline_checks_total{status=\"unchanged\"}"));

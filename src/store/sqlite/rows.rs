@@ -42,7 +42,7 @@ pub(super) const VERSION_COLUMNS: &str = "v.number, v.captured_at,
     CASE WHEN v.revert_of IS NULL THEN v.text ELSE o.text END,
     CASE WHEN v.revert_of IS NULL THEN v.text_zstd ELSE o.text_zstd END, b.text,
     v.words, v.byline, v.published, v.modified, v.canonical, v.description,
-    v.class, v.revert_of, v.alert_paused";
+    v.class, v.revert_of, v.alert_paused, v.final_url";
 
 /// The versions table with the version a revert returned to.
 pub(super) const VERSION_FROM: &str = "FROM versions v
@@ -79,6 +79,7 @@ pub(super) fn version_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Versi
             .and_then(|c| ChangeClass::parse(&c)),
         revert_of: r.get(at + 13)?,
         alert_paused: r.get(at + 14)?,
+        final_url: r.get(at + 15)?,
     })
 }
 
