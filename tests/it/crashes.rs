@@ -11,8 +11,6 @@ use std::time::{Duration, Instant};
 use crate::harness::{PageServer, Receiver, Route, Workspace, article, wait_exit, wait_for};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const TARGETS: usize = 120;
-const ROUNDS: u64 = 100;
 
 /// A little generator, so the kill times differ from round to round but
 /// each run of the test is the same.
@@ -25,8 +23,43 @@ fn next(state: &mut u64) -> u64 {
 
 #[test]
 fn a_daemon_killed_at_random_moments_loses_nothing() {
+    let figures = kill_loop(120, 100);
+    eprintln!("kill loop: {figures}");
+}
+
+/// What a kill loop did and found.
+pub struct Figures {
+    pub rounds: u64,
+    pub seconds: f64,
+    pub versions: i64,
+    pub changes: i64,
+    pub queued: usize,
+    pub received: usize,
+    pub repeats: usize,
+}
+
+impl std::fmt::Display for Figures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} rounds in {:.1}s; {} versions ({} changes), {} alerts queued, {} received ({} repeats of one id); after every kill: integrity failures 0, version-number gaps 0, versions without a diff 0; alerts lost 0",
+            self.rounds,
+            self.seconds,
+            self.versions,
+            self.changes,
+            self.queued,
+            self.received,
+            self.repeats
+        )
+    }
+}
+
+/// Runs a daemon over `targets` changing articles and kills it `rounds`
+/// times; panics on the first integrity failure, numbering gap, version
+/// without its diff, or lost alert.
+pub fn kill_loop(targets: usize, rounds: u64) -> Figures {
     let server = PageServer::start();
-    for i in 0..TARGETS {
+    for i in 0..targets {
         // Each answer changes one number in the text: every check makes a
         // new version (and an alert).
         server.route(
@@ -41,7 +74,7 @@ fn a_daemon_killed_at_random_moments_loses_nothing() {
     }
     let receiver = Receiver::start(|_| (200, Duration::ZERO));
     let ws = Workspace::new();
-    let targets: String = (0..TARGETS)
+    let config: String = (0..targets)
         .map(|i| {
             format!(
                 "[[target]]\nurl = \"{}\"\ninterval = \"1s\"\n\n",
@@ -50,13 +83,13 @@ fn a_daemon_killed_at_random_moments_loses_nothing() {
         })
         .collect();
     ws.write_config(&format!(
-        "{targets}[[alert]]\nkind = \"webhook\"\nname = \"desk\"\nurl = \"{}\"\nsecret = \"{SECRET}\"\nclasses = [\"cosmetic\", \"minor\", \"substantive\", \"headline\", \"revert\", \"removed\"]\nretry_min = \"100ms\"\nretry_max = \"300ms\"\n",
+        "{config}[[alert]]\nkind = \"webhook\"\nname = \"desk\"\nurl = \"{}\"\nsecret = \"{SECRET}\"\nclasses = [\"cosmetic\", \"minor\", \"substantive\", \"headline\", \"revert\", \"removed\"]\nretry_min = \"100ms\"\nretry_max = \"300ms\"\n",
         receiver.url()
     ));
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
     let started = Instant::now();
     let mut kills = 0;
-    for round in 0..ROUNDS {
+    for round in 0..rounds {
         let mut daemon = ws
             .cmd(&["run"])
             .stdout(Stdio::null())
@@ -156,14 +189,16 @@ fn a_daemon_killed_at_random_moments_loses_nothing() {
     let lost: Vec<&String> = queued.difference(&got).collect();
     let unknown: Vec<&String> = got.difference(&queued).collect();
     let repeats: usize = received.values().map(|n| n - 1).sum();
-    eprintln!(
-        "kill loop: {kills} rounds in {:.1}s; {versions} versions ({changes} changes), {} alerts queued, {} received ({repeats} repeats of one id); after every kill: integrity failures 0, version-number gaps 0, versions without a diff 0; alerts lost {}",
-        started.elapsed().as_secs_f64(),
-        queued.len(),
-        got.len(),
-        lost.len()
-    );
     assert!(changes > 0, "the daemons made changes between kills");
     assert!(lost.is_empty(), "alerts lost: {lost:?}");
     assert!(unknown.is_empty(), "alerts never queued: {unknown:?}");
+    Figures {
+        rounds: kills,
+        seconds: started.elapsed().as_secs_f64(),
+        versions,
+        changes,
+        queued: queued.len(),
+        received: got.len(),
+        repeats,
+    }
 }

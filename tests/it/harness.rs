@@ -389,6 +389,31 @@ pub fn refused_url() -> String {
     format!("http://{addr}/article")
 }
 
+/// The `redline` binary: Cargo's for integration tests; for an example
+/// that borrows this harness (`examples/kill_loop.rs`), `REDLINE_BIN` or
+/// the `redline` built beside it.
+pub fn redline_bin() -> PathBuf {
+    if let Some(bin) = option_env!("CARGO_BIN_EXE_redline") {
+        return PathBuf::from(bin);
+    }
+    if let Some(bin) = std::env::var_os("REDLINE_BIN") {
+        return PathBuf::from(bin);
+    }
+    let exe = std::env::current_exe().expect("the running example's path");
+    // target/<profile>/examples/<name> → target/<profile>/redline
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|dir| dir.join("redline"))
+        .expect("a target directory");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first (cargo build --release --bin redline) or set REDLINE_BIN",
+        bin.display()
+    );
+    bin
+}
+
 /// A temp dir with a config file and a database, and the binary to run.
 pub struct Workspace {
     pub dir: tempfile::TempDir,
@@ -431,7 +456,7 @@ impl Workspace {
 
     /// A `redline` command with this workspace's config, run in its dir.
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_redline"));
+        let mut c = Command::new(redline_bin());
         c.current_dir(self.path())
             .env_remove("REDLINE_CONFIG")
             .env_remove("RUST_LOG")
