@@ -1,4 +1,4 @@
-//! The kill loop: a daemon checking a hundred and twenty changing articles, with a
+//! The kill loop: a daemon checking changing articles (120 in the test), with a
 //! webhook sink, is killed outright (SIGKILL) at random moments again and
 //! again. After every kill the database is sound, every target's versions
 //! are numbered without a gap and each later version has its diff; at the

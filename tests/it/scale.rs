@@ -122,22 +122,26 @@ fn per_host_limit_and_gap_hold_with_many_targets_on_one_host() {
         // robots.txt, then the ten pages.
         assert_eq!(requests.len(), 11, "{requests:?}");
         assert_eq!(requests[0].path, "/robots.txt");
-        // Requests leave Redline at least 100 ms apart; the server reads
-        // them with its own scheduling delays, so single gaps are allowed
-        // some slack while the whole run must span the gaps in full.
-        for pair in requests.windows(2) {
-            let gap = pair[1].at.duration_since(pair[0].at);
-            assert!(
-                gap >= Duration::from_millis(50),
-                "requests {} and {} started {gap:?} apart",
-                pair[0].path,
-                pair[1].path
-            );
-        }
+        // Requests leave Redline at least 100 ms apart. The server notes
+        // each when its thread reads it, which on a loaded machine can be
+        // late by any amount: a late read shortens the gap after it (and
+        // lengthens the one before). So no single gap is held to 100 ms;
+        // instead few gaps may be short (without the gap, two requests
+        // start together every 120 ms: half the gaps are near zero) and
+        // the eleven must span ten gaps, less one for a late first read.
+        let gaps: Vec<Duration> = requests
+            .windows(2)
+            .map(|pair| pair[1].at.duration_since(pair[0].at))
+            .collect();
+        let short = gaps
+            .iter()
+            .filter(|g| **g < Duration::from_millis(50))
+            .count();
+        assert!(short <= 2, "{short} of 10 gaps under 50 ms: {gaps:?}");
         let span = requests[10].at.duration_since(requests[0].at);
         assert!(
-            span >= Duration::from_millis(990),
-            "11 requests in {span:?}"
+            span >= Duration::from_millis(900),
+            "11 requests in {span:?}: {gaps:?}"
         );
         assert!(
             requests
