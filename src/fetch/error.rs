@@ -15,6 +15,11 @@ pub enum FetchError {
     /// DNS, TCP or TLS failed before any response.
     #[error("cannot connect to {url}: {reason}")]
     Connect { url: String, reason: String },
+    /// Connected, but what came back is not an HTTP response that can be
+    /// read (a head too large, malformed, or the connection closed before
+    /// any answer).
+    #[error("{url} did not send a readable HTTP response: {reason}")]
+    Response { url: String, reason: String },
     /// The whole exchange took longer than the configured timeout.
     #[error("{url} did not answer within {}s (fetch.timeout)", .after.as_secs_f64())]
     Timeout { url: String, after: Duration },
@@ -69,6 +74,70 @@ pub enum FetchError {
 }
 
 impl FetchError {
+    /// Whether the server could not be reached or answered nothing
+    /// readable: no connection, no TLS, no HTTP, no answer in time, or an
+    /// address the fetch may not reach. The same holds for every URL on it.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            Self::Connect { .. }
+                | Self::Tls { .. }
+                | Self::Response { .. }
+                | Self::Timeout { .. }
+                | Self::Private { .. }
+        )
+    }
+
+    /// The same failure, told against `url` (another URL on the same
+    /// server, such as the article whose robots.txt could not be reached).
+    pub fn retold_for(self, url: &str) -> Self {
+        let url = url.to_string();
+        match self {
+            Self::Connect { reason, .. } => Self::Connect { url, reason },
+            Self::Tls { reason, .. } => Self::Tls { url, reason },
+            Self::Response { reason, .. } => Self::Response { url, reason },
+            Self::Timeout { after, .. } => Self::Timeout { url, after },
+            Self::Private { reason, .. } => Self::Private { url, reason },
+            Self::TooManyRedirects { limit, .. } => Self::TooManyRedirects { url, limit },
+            Self::Redirect {
+                location,
+                why,
+                status,
+                ..
+            } => Self::Redirect {
+                url,
+                location,
+                why,
+                status,
+            },
+            Self::Status {
+                status,
+                retry_after,
+                ..
+            } => Self::Status {
+                url,
+                status,
+                retry_after,
+            },
+            Self::BodyTooLarge { limit, status, .. } => Self::BodyTooLarge { url, limit, status },
+            Self::NotHtml {
+                content_type,
+                status,
+                ..
+            } => Self::NotHtml {
+                url,
+                content_type,
+                status,
+            },
+            Self::Body { reason, status, .. } => Self::Body {
+                url,
+                reason,
+                status,
+            },
+            Self::Client(reason) => Self::Client(reason),
+        }
+    }
+
     /// The HTTP status, when the server sent one.
     pub fn http_status(&self) -> Option<u16> {
         match self {
@@ -126,6 +195,13 @@ mod tests {
             error
                 .to_string()
                 .starts_with("cannot connect to https://news.example/a: TLS handshake failed: ")
+        );
+        assert!(error.is_unreachable());
+        let retold = error.retold_for("https://news.example/b");
+        assert!(
+            retold
+                .to_string()
+                .starts_with("cannot connect to https://news.example/b: TLS handshake failed: ")
         );
         let other = tls_reason(&rustls::Error::HandshakeNotComplete);
         assert_eq!(other, rustls::Error::HandshakeNotComplete.to_string());

@@ -414,8 +414,13 @@ impl Fetcher {
                 reason: error_chain(e),
                 status,
             }
-        } else {
+        } else if e.is_connect() {
             FetchError::Connect {
+                url,
+                reason: error_chain(e),
+            }
+        } else {
+            FetchError::Response {
                 url,
                 reason: error_chain(e),
             }

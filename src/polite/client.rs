@@ -178,39 +178,10 @@ impl PoliteClient {
                         Rules::unreachable(format!("{robots_url} answered HTTP {status}")),
                         ROBOTS_RETRY,
                     ),
-                    // The site itself cannot be reached: that is the
-                    // check's failure, told against the article's URL.
-                    Err(FetchError::Connect { reason, .. }) => {
-                        return Err(FetchError::Connect {
-                            url: url.to_string(),
-                            reason,
-                        }
-                        .into());
-                    }
-                    // A discovered target on a private address: refused
-                    // before anything is asked of it.
-                    Err(FetchError::Private { reason, .. }) => {
-                        return Err(FetchError::Private {
-                            url: url.to_string(),
-                            reason,
-                        }
-                        .into());
-                    }
-                    // Neither can a TLS connection to it be made.
-                    Err(FetchError::Tls { reason, .. }) => {
-                        return Err(FetchError::Tls {
-                            url: url.to_string(),
-                            reason,
-                        }
-                        .into());
-                    }
-                    Err(FetchError::Timeout { after, .. }) => {
-                        return Err(FetchError::Timeout {
-                            url: url.to_string(),
-                            after,
-                        }
-                        .into());
-                    }
+                    // The site itself cannot be reached (or refused, for
+                    // a discovered target on a private address): that is
+                    // the check's failure, told against the article's URL.
+                    Err(e) if e.is_unreachable() => return Err(e.retold_for(url.as_str()).into()),
                     Err(e) => (Rules::unreachable(e.to_string()), ROBOTS_RETRY),
                 };
                 let rules = Arc::new(rules);
