@@ -155,6 +155,27 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Where a phrase is in the history, or in which versions it was
+    /// removed or added (whole words in order, case aside).
+    Search {
+        /// The words to find, like "crimes against humanity".
+        phrase: String,
+        /// Versions whose edit took the phrase out.
+        #[arg(long, group = "mode")]
+        removed: bool,
+        /// Versions whose edit put the phrase in.
+        #[arg(long, group = "mode")]
+        added: bool,
+        /// Articles whose latest version holds it.
+        #[arg(long, group = "mode")]
+        current: bool,
+        /// Only versions captured this recently, like "24h" or "30d".
+        #[arg(long, value_parser = parse_period)]
+        since: Option<Duration>,
+        /// One JSON object per hit.
+        #[arg(long)]
+        json: bool,
+    },
     /// Webhook deliveries in the outbox: list, retry, or send a test event.
     Alerts {
         #[command(subcommand)]

@@ -18,6 +18,7 @@ mod history;
 mod list;
 mod remove;
 mod run;
+mod search;
 mod show;
 mod sources;
 
@@ -32,6 +33,7 @@ use anyhow::Context as _;
 
 use crate::config::ConfigError;
 use crate::model::{SourceKind, SourceSettings, TargetDefaults, TargetSettings, Timestamp};
+use crate::report::search::SearchMode;
 
 /// Runs the command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -165,6 +167,22 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             tag,
             json,
         } => changes::run(&ctx, since, source.as_ref(), &tag, json),
+        Command::Search {
+            phrase,
+            removed,
+            added,
+            current,
+            since,
+            json,
+        } => {
+            let mode = match (removed, added, current) {
+                (true, _, _) => SearchMode::Removed,
+                (_, true, _) => SearchMode::Added,
+                (_, _, true) => SearchMode::Current,
+                _ => SearchMode::Anywhere,
+            };
+            search::run(&ctx, &phrase, mode, since, json)
+        }
         Command::Alerts {
             action,
             pending,

@@ -11,6 +11,7 @@
 pub mod changes;
 pub mod history;
 pub mod outbox;
+pub mod search;
 pub mod targets;
 pub mod versions;
 

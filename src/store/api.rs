@@ -177,6 +177,13 @@ pub trait History: Send + Sync {
     fn history(&self, target: TargetId) -> StoreFuture<'_, Vec<HistoryRow>>;
     /// One version of a target; `None` asks for the latest.
     fn version(&self, target: TargetId, number: Option<u32>) -> StoreFuture<'_, Option<Version>>;
+    /// Every version of a target with its text, oldest first.
+    fn versions(&self, target: TargetId) -> StoreFuture<'_, Vec<Version>>;
+    /// Targets with a version whose headline or body holds every one of
+    /// `words`, case aside: the search index's candidates for a phrase.
+    /// Never fewer than hold the phrase; whether they hold it in order, in
+    /// which versions, and where it entered or left, the caller reads.
+    fn phrase_targets(&self, words: Vec<String>) -> StoreFuture<'_, Vec<Target>>;
     /// The stored diff that produced version `to`.
     fn stored_changes(&self, target: TargetId, to: u32) -> StoreFuture<'_, Option<Vec<Change>>>;
     /// The page kept with a version, if it was kept.

@@ -28,6 +28,7 @@ pub(crate) async fn run_all(fresh: impl Fn() -> Arc<dyn Storage>) {
     reports_read_back_what_checks_committed(fresh()).await;
     sources_add_poll_and_remove(fresh()).await;
     removing_a_target_keeps_or_purges_its_history(fresh()).await;
+    the_search_index_names_every_article_that_held_a_phrase(fresh()).await;
     host_gates_hold_concurrency_gaps_and_retry_after(fresh()).await;
 }
 
@@ -430,6 +431,84 @@ async fn removing_a_target_keeps_or_purges_its_history(s: Arc<dyn Storage>) {
     assert!(s.active_targets().await.unwrap().is_empty());
     let nobody = TargetUrl::parse("https://news.example/never").unwrap();
     assert!(!s.remove_target(nobody, false).await.unwrap());
+}
+
+async fn the_search_index_names_every_article_that_held_a_phrase(s: Arc<dyn Storage>) {
+    let council = target(&*s, "https://news.example/council", 0).await;
+    let vote = target(&*s, "https://news.example/vote", 0).await;
+    let texts = ["The council met.", "The council met on Monday and voted."];
+    for (i, text) in texts.iter().enumerate() {
+        let recent = s.recent(council.id, 1, None).await.unwrap();
+        let at = 1_000 * (i as i64 + 1);
+        s.commit_check(commit(&council, &recent, at, Some(capture(text))))
+            .await
+            .unwrap();
+    }
+    let recent = s.recent(vote.id, 1, None).await.unwrap();
+    s.commit_check(commit(
+        &vote,
+        &recent,
+        1_000,
+        Some(capture("Voted, on Monday.")),
+    ))
+    .await
+    .unwrap();
+    let ids = |targets: Vec<Target>| -> Vec<crate::model::TargetId> {
+        let mut ids: Vec<_> = targets.into_iter().map(|t| t.id).collect();
+        ids.sort_by_key(|id| id.0);
+        ids
+    };
+    let find = |phrase: &str| {
+        let words = phrase
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        s.phrase_targets(words)
+    };
+    assert_eq!(ids(find("monday and voted").await.unwrap()), [council.id]);
+    assert_eq!(ids(find("MONDAY").await.unwrap()), [council.id, vote.id]);
+    assert_eq!(
+        ids(find("voted on").await.unwrap()),
+        [council.id, vote.id],
+        "every word, in any order (the order is the caller's to read)"
+    );
+    assert_eq!(
+        ids(find("budget passes").await.unwrap()),
+        [council.id, vote.id],
+        "headlines too"
+    );
+    assert_eq!(ids(find("council voted").await.unwrap()), [council.id]);
+    assert!(
+        find("council friday").await.unwrap().is_empty(),
+        "every word"
+    );
+    assert!(find("counc").await.unwrap().is_empty(), "whole words");
+    assert!(
+        find("\"OR\" NOT council").await.unwrap().is_empty(),
+        "no operators"
+    );
+    let versions = s.versions(council.id).await.unwrap();
+    let got: Vec<(u32, &str)> = versions
+        .iter()
+        .map(|v| (v.number, v.text.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [(1, texts[0]), (2, texts[1])],
+        "oldest first, whole texts"
+    );
+    // A purged article leaves the index.
+    assert!(
+        s.remove_target(
+            TargetUrl::parse("https://news.example/council").unwrap(),
+            true
+        )
+        .await
+        .unwrap()
+    );
+    assert_eq!(ids(find("monday").await.unwrap()), [vote.id]);
+    assert!(find("council").await.unwrap().is_empty());
 }
 
 async fn host_gates_hold_concurrency_gaps_and_retry_after(s: Arc<dyn Storage>) {

@@ -179,9 +179,10 @@ pub fn kill_loop(targets: usize, rounds: u64) -> Figures {
     // The receiver notes a delivery just after answering it, so the last
     // few may be noted a moment after the daemon marked them delivered.
     let settle = Instant::now();
-    while settle.elapsed() < Duration::from_secs(5)
-        && !queued.iter().all(|id| tally().contains_key(id))
-    {
+    while settle.elapsed() < Duration::from_secs(5) && {
+        let received = tally();
+        !queued.iter().all(|id| received.contains_key(id))
+    } {
         std::thread::sleep(Duration::from_millis(50));
     }
     let received = tally();
@@ -190,7 +191,39 @@ pub fn kill_loop(targets: usize, rounds: u64) -> Figures {
     let unknown: Vec<&String> = got.difference(&queued).collect();
     let repeats: usize = received.values().map(|n| n - 1).sum();
     assert!(changes > 0, "the daemons made changes between kills");
-    assert!(lost.is_empty(), "alerts lost: {lost:?}");
+    if !lost.is_empty() {
+        // What the database and the receiver know of each, to tell a lost
+        // alert from one the receiver failed to note.
+        let all = receiver.received();
+        let rows: Vec<String> = lost
+            .iter()
+            .map(|id| {
+                let row: String = db
+                    .query_row(
+                        "SELECT printf('seq %d state %s attempts %d created %d delivered %d error %s',
+                                seq, state, attempts, created_at, delivered_at, last_error)
+                         FROM deliveries WHERE id = ?1",
+                        [id],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                let seen: Vec<u16> = all
+                    .iter()
+                    .filter(|r| r.headers["webhook-id"] == id.as_str())
+                    .map(|r| r.status)
+                    .collect();
+                format!("{id}: {row}; receiver saw it answered {seen:?}")
+            })
+            .collect();
+        panic!(
+            "alerts lost: {} of {} (receiver: {} requests started, {} noted)\n{}",
+            lost.len(),
+            queued.len(),
+            receiver.started(),
+            all.len(),
+            rows.join("\n")
+        );
+    }
     assert!(unknown.is_empty(), "alerts never queued: {unknown:?}");
     Figures {
         rounds: kills,

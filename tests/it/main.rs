@@ -36,5 +36,7 @@ mod raw;
 mod scale;
 /// The noise scenario generator: churn, edits, walls and reverts, counted.
 mod scenarios;
+/// Search of history: where a phrase was removed, added or is.
+mod search;
 /// An HTTPS server with a certificate from a test authority.
 mod tls;

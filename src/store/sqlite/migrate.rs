@@ -72,6 +72,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0008_suspect_kind.sql"),
         then: None,
     },
+    Migration {
+        version: 9,
+        name: "search",
+        sql: include_str!("../../../migrations/0009_search.sql"),
+        then: Some(super::search::index_existing),
+    },
 ];
 
 /// Targets a person added (no source) that an earlier Redline retired for

@@ -15,6 +15,7 @@ mod reader;
 mod reads;
 mod record;
 mod rows;
+mod search;
 mod sources;
 mod targets;
 mod traits;

@@ -69,6 +69,14 @@ impl<T: Reads> History for T {
         Box::pin(self.read(move |s| s.version(target, number)))
     }
 
+    fn versions(&self, target: TargetId) -> StoreFuture<'_, Vec<Version>> {
+        Box::pin(self.read(move |s| s.versions(target)))
+    }
+
+    fn phrase_targets(&self, words: Vec<String>) -> StoreFuture<'_, Vec<Target>> {
+        Box::pin(self.read(move |s| s.phrase_targets(&words)))
+    }
+
     fn stored_changes(&self, target: TargetId, to: u32) -> StoreFuture<'_, Option<Vec<Change>>> {
         Box::pin(self.read(move |s| s.stored_changes(target, to)))
     }

@@ -300,6 +300,8 @@ fn insert_version(
     )
     .map_err(&sql)?;
     let version_id = tx.last_insert_rowid();
+    // Indexed whole, reverts too: the index holds no text to share.
+    super::search::index_version(tx, version_id, &capture.title, &capture.text).map_err(&sql)?;
     if !raw.is_empty() {
         tx.run(
             "INSERT INTO pages (version_id, base, zstd) VALUES (?1, ?2, ?3)",
