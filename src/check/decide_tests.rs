@@ -41,22 +41,12 @@ fn nothing(why: &str) -> Prepared {
 }
 
 fn version(number: u32, title: &str, text: &str) -> Version {
-    Version {
+    Version::plain(
         number,
-        captured_at: Timestamp(NOW.0 - i64::from(10 - number) * 3_600_000),
-        title: title.into(),
-        text: text.into(),
-        words: crate::text::word_count(text) as u64,
-        byline: None,
-        published: None,
-        modified: None,
-        canonical: None,
-        description: None,
-        class: None,
-        revert_of: None,
-        alert_paused: false,
-        final_url: None,
-    }
+        Timestamp(NOW.0 - i64::from(10 - number) * 3_600_000),
+        title,
+        text,
+    )
 }
 
 /// What a check read: `versions` newest first.

@@ -38,6 +38,28 @@ pub struct Version {
 }
 
 impl Version {
+    /// A version with only its number, capture time, headline and body
+    /// set (words counted), for tests.
+    #[cfg(test)]
+    pub(crate) fn plain(number: u32, captured_at: Timestamp, title: &str, text: &str) -> Self {
+        Self {
+            number,
+            captured_at,
+            title: title.into(),
+            text: text.into(),
+            words: crate::text::word_count(text) as u64,
+            byline: None,
+            published: None,
+            modified: None,
+            canonical: None,
+            description: None,
+            class: None,
+            revert_of: None,
+            alert_paused: false,
+            final_url: None,
+        }
+    }
+
     /// The versioned fields.
     pub fn fields(&self) -> Fields<'_> {
         Fields {

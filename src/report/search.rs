@@ -291,22 +291,12 @@ mod tests {
     use super::*;
 
     fn version(number: u32, title: &str, text: &str) -> Version {
-        Version {
+        Version::plain(
             number,
-            captured_at: Timestamp(i64::from(number) * 3_600_000),
-            title: title.into(),
-            text: text.into(),
-            words: 0,
-            byline: None,
-            published: None,
-            modified: None,
-            canonical: None,
-            description: None,
-            class: None,
-            revert_of: None,
-            alert_paused: false,
-            final_url: None,
-        }
+            Timestamp(i64::from(number) * 3_600_000),
+            title,
+            text,
+        )
     }
 
     fn phrase(s: &str) -> Phrase {

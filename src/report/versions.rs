@@ -87,22 +87,7 @@ mod tests {
     use crate::model::Timestamp;
 
     fn version(number: u32, title: &str, text: &str) -> Version {
-        Version {
-            number,
-            captured_at: Timestamp(0),
-            title: title.into(),
-            text: text.into(),
-            words: 0,
-            byline: None,
-            published: None,
-            modified: None,
-            canonical: None,
-            description: None,
-            class: None,
-            revert_of: None,
-            alert_paused: false,
-            final_url: None,
-        }
+        Version::plain(number, Timestamp(0), title, text)
     }
 
     #[test]

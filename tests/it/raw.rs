@@ -26,23 +26,12 @@ impl RawServer {
         let addr = listener.local_addr().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let handler: Handler = Arc::new(handler);
-        let stopping = Arc::clone(&stop);
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                if stopping.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(mut stream) = stream else { continue };
-                let handler = Arc::clone(&handler);
-                thread::spawn(move || {
-                    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-                    let Some(path) = read_request(&stream) else {
-                        return;
-                    };
-                    handler(&path, &mut stream);
-                    let _ = stream.flush();
-                });
-            }
+        accept_each(listener, Arc::clone(&stop), move |mut stream| {
+            let Some(path) = read_request(&stream) else {
+                return;
+            };
+            handler(&path, &mut stream);
+            let _ = stream.flush();
         });
         Self { addr, stop }
     }
@@ -51,6 +40,28 @@ impl RawServer {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
+}
+
+/// Serves every connection `listener` accepts on a thread of its own
+/// (reads time out after 10 s), until `stop` is set and a connection
+/// wakes the loop.
+pub fn accept_each(
+    listener: TcpListener,
+    stop: Arc<AtomicBool>,
+    each: impl Fn(TcpStream) + Send + Sync + 'static,
+) {
+    let each = Arc::new(each);
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let Ok(stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let each = Arc::clone(&each);
+            thread::spawn(move || each(stream));
+        }
+    });
 }
 
 impl Drop for RawServer {

@@ -8,9 +8,8 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread;
-use std::time::Duration;
 
+use crate::raw::accept_each;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
@@ -88,28 +87,16 @@ impl TlsServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
-        let stopping = Arc::clone(&stop);
-        let handler = Arc::new(handler);
-        thread::spawn(move || {
-            for tcp in listener.incoming() {
-                if stopping.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(tcp) = tcp else { continue };
-                let (config, handler) = (Arc::clone(&config), Arc::clone(&handler));
-                thread::spawn(move || {
-                    let _ = tcp.set_read_timeout(Some(Duration::from_secs(10)));
-                    let conn = rustls::ServerConnection::new(config).unwrap();
-                    let mut tls = rustls::StreamOwned::new(conn, tcp);
-                    // A client that refuses the certificate ends here.
-                    let Some(path) = read_path(&mut tls) else {
-                        return;
-                    };
-                    let _ = tls.write_all(&handler(&path));
-                    tls.conn.send_close_notify();
-                    let _ = tls.flush();
-                });
-            }
+        accept_each(listener, Arc::clone(&stop), move |tcp| {
+            let conn = rustls::ServerConnection::new(Arc::clone(&config)).unwrap();
+            let mut tls = rustls::StreamOwned::new(conn, tcp);
+            // A client that refuses the certificate ends here.
+            let Some(path) = read_path(&mut tls) else {
+                return;
+            };
+            let _ = tls.write_all(&handler(&path));
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
         });
         Self { addr, stop }
     }

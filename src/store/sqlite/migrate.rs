@@ -290,6 +290,8 @@ mod tests {
              ALTER TABLE checks DROP COLUMN modified;
              ALTER TABLE checks DROP COLUMN content_hash;
              ALTER TABLE checks DROP COLUMN suspect_kind;
+             DROP TRIGGER versions_leave_search;
+             DROP TABLE version_search;
              DELETE FROM schema_migrations WHERE version >= 7;",
         )
         .unwrap();
