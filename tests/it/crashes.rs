@@ -131,26 +131,28 @@ pub fn kill_loop(targets: usize, rounds: u64) -> Figures {
             .unwrap();
         assert_eq!(without_diff, 0, "round {round}: a version without its diff");
     }
-    // One last daemon makes sure there were changes, and delivers what
-    // the outbox still holds.
+    // One last daemon delivers what the outbox still holds. The articles
+    // stop changing first: once every target has been checked since, no
+    // new alert can be queued behind the last one delivered, so the
+    // outbox found empty stays empty until the daemon stops.
+    let still = article::render(0, |p| p).into_bytes();
+    for i in 0..targets {
+        server.route(&format!("/news/{i}"), Route::html(still.clone()));
+    }
+    let settled_at = redline::model::Timestamp::now().millis();
     let daemon = ws.start_daemon();
     let db = rusqlite::Connection::open(ws.db()).unwrap();
-    wait_for("changes", Duration::from_secs(60), || {
-        db.query_row("SELECT COUNT(*) FROM versions WHERE number > 1", [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .unwrap()
-            > 0
-    });
-    wait_for("the outbox to empty", Duration::from_secs(60), || {
-        db.query_row(
-            "SELECT COUNT(*) FROM deliveries WHERE state <> 'delivered'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .unwrap()
-            == 0
-    });
+    let count = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    wait_for(
+        "every target checked on its still page, and the outbox empty",
+        Duration::from_secs(120),
+        || {
+            count(&format!(
+                "SELECT COUNT(DISTINCT target_id) FROM checks WHERE started_at > {settled_at}"
+            )) == targets as i64
+                && count("SELECT COUNT(*) FROM deliveries WHERE state <> 'delivered'") == 0
+        },
+    );
     ws.stop_daemon(daemon);
     let versions: i64 = db
         .query_row("SELECT COUNT(*) FROM versions", [], |r| r.get(0))
