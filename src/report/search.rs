@@ -268,7 +268,11 @@ pub async fn search(
 ) -> Result<Vec<SearchHit>, StoreError> {
     let mut hits = Vec::new();
     for target in store.phrase_targets(phrase.words.clone()).await? {
-        let versions = store.versions(target.id).await?;
+        // Whether the latest version holds it needs the latest alone.
+        let versions = match mode {
+            SearchMode::Current => store.version(target.id, None).await?.into_iter().collect(),
+            _ => store.versions(target.id).await?,
+        };
         hits.extend(find(target.url.as_str(), &versions, phrase, mode, since));
     }
     sort(&mut hits);
