@@ -11,7 +11,7 @@
 //! target/release/examples/kill_loop [--rounds 1000] [--targets 300]
 //! ```
 
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../tests/it/harness.rs"]
 mod harness;
 

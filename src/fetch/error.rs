@@ -2,6 +2,7 @@
 //! a check down, each naming the page and, where one applies, the setting
 //! that drew the line.
 
+use std::error::Error as _;
 use std::time::Duration;
 
 use super::redirect::Refusal;
@@ -148,6 +149,27 @@ impl FetchError {
             | Self::Body { status, .. } => Some(*status),
             _ => None,
         }
+    }
+}
+
+/// The most specific messages of an error's source chain, joined with `: `.
+pub(super) fn error_chain(e: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts
+            .iter()
+            .any(|p| p.contains(&text) || text.contains(p.as_str()))
+        {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    if parts.is_empty() {
+        e.to_string()
+    } else {
+        parts.join(": ")
     }
 }
 

@@ -15,7 +15,6 @@
 //! `tokio::time::timeout` over the whole exchange, so a server that trickles
 //! one byte at a time cannot hold a check open forever.
 
-use std::error::Error as _;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{
@@ -31,6 +30,7 @@ mod redirect;
 mod settings;
 
 pub use error::FetchError;
+use error::error_chain;
 
 pub use guard::{PrivateAddress, Reach, is_public};
 pub use redirect::Refusal;
@@ -489,27 +489,6 @@ fn is_html_like(content_type: &str) -> bool {
         || mime == "text/xml"
         // Misconfigured servers send pages as this; the decoder still copes.
         || mime == "application/octet-stream"
-}
-
-/// The most specific messages of an error's source chain, joined with `: `.
-fn error_chain(e: &reqwest::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts
-            .iter()
-            .any(|p| p.contains(&text) || text.contains(p.as_str()))
-        {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    if parts.is_empty() {
-        e.to_string()
-    } else {
-        parts.join(": ")
-    }
 }
 
 #[cfg(test)]
