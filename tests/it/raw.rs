@@ -71,9 +71,9 @@ impl Drop for RawServer {
     }
 }
 
-/// Reads a request head; returns its path.
-fn read_request(stream: &TcpStream) -> Option<String> {
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
+/// Reads a request head from `stream` (plain or TLS); returns its path.
+pub fn read_request(stream: impl std::io::Read) -> Option<String> {
+    let mut reader = BufReader::new(stream);
     let mut request_line = String::new();
     reader.read_line(&mut request_line).ok()?;
     loop {

@@ -3,13 +3,13 @@
 //! trust it through `SSL_CERT_FILE`, which the system trust store reader
 //! honours; a self-signed stranger's certificate is trusted by no one.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::raw::accept_each;
+use crate::raw::{accept_each, read_request};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
@@ -91,7 +91,7 @@ impl TlsServer {
             let conn = rustls::ServerConnection::new(Arc::clone(&config)).unwrap();
             let mut tls = rustls::StreamOwned::new(conn, tcp);
             // A client that refuses the certificate ends here.
-            let Some(path) = read_path(&mut tls) else {
+            let Some(path) = read_request(&mut tls) else {
                 return;
             };
             let _ = tls.write_all(&handler(&path));
@@ -112,21 +112,6 @@ impl Drop for TlsServer {
         self.stop.store(true, Ordering::SeqCst);
         let _ = TcpStream::connect(self.addr);
     }
-}
-
-fn read_path(stream: &mut impl std::io::Read) -> Option<String> {
-    let mut reader = BufReader::new(stream);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line).ok()?;
-    loop {
-        let mut line = String::new();
-        match reader.read_line(&mut line) {
-            Ok(0) | Err(_) => return None,
-            Ok(_) if line == "\r\n" => break,
-            Ok(_) => {}
-        }
-    }
-    request_line.split_whitespace().nth(1).map(str::to_string)
 }
 
 /// A whole `200 OK` HTML response.
