@@ -75,17 +75,14 @@ pub enum FetchError {
 }
 
 impl FetchError {
-    /// Whether the server could not be reached or answered nothing
-    /// readable: no connection, no TLS, no HTTP, no answer in time, or an
-    /// address the fetch may not reach. The same holds for every URL on it.
+    /// Whether the server itself could not be reached: no connection, no
+    /// TLS, no answer in time, or an address the fetch may not reach. The
+    /// same then holds for every URL on it. (A response that is not HTTP
+    /// may come from one path only, so it is not counted here.)
     pub fn is_unreachable(&self) -> bool {
         matches!(
             self,
-            Self::Connect { .. }
-                | Self::Tls { .. }
-                | Self::Response { .. }
-                | Self::Timeout { .. }
-                | Self::Private { .. }
+            Self::Connect { .. } | Self::Tls { .. } | Self::Timeout { .. } | Self::Private { .. }
         )
     }
 
