@@ -35,8 +35,19 @@ use crate::config::ConfigError;
 use crate::model::{SourceKind, SourceSettings, TargetDefaults, TargetSettings, Timestamp};
 use crate::report::search::SearchMode;
 
-/// Runs the command.
+/// Runs the command, then waits for the database to be closed cleanly (its
+/// write-ahead log folded back into the file) before the process exits.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let result = dispatch(cli);
+    if !crate::store::close_all(std::time::Duration::from_secs(5)) {
+        tracing::warn!(
+            "the database was still in use at exit; its write-ahead log stays beside it"
+        );
+    }
+    result
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let ctx = Context::load(&cli.global)?;
     match cli.command {
         Command::Run => run::run(&ctx),

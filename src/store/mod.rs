@@ -40,6 +40,12 @@ pub use api::{
 pub use gates::MemoryGates;
 pub use sqlite::{InstanceLock, ReadPool, Store, StoreHandle};
 
+/// Waits, up to `limit`, for every database this process opened and no
+/// longer uses to be closed cleanly; says whether all were.
+pub fn close_all(limit: std::time::Duration) -> bool {
+    sqlite::wait_closed(limit)
+}
+
 use std::path::Path;
 use std::sync::Arc;
 

@@ -28,7 +28,7 @@ mod tests_sources;
 
 pub use lock::InstanceLock;
 pub use reader::ReadPool;
-pub use writer::StoreHandle;
+pub use writer::{StoreHandle, wait_closed};
 
 use std::path::Path;
 use std::time::Duration;

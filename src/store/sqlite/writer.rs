@@ -42,10 +42,20 @@ impl StoreHandle {
             .path()
             .filter(|p| !p.is_empty())
             .map(|p| ReadPool::lazy(std::path::Path::new(p)));
+        let (closed, on_close) = std::sync::mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("redline-store".into())
-            .spawn(move || writer(store, queue))
+            .spawn(move || {
+                writer(store, queue);
+                // `store` is dropped by now: its connection closed, the log
+                // checkpointed into the file.
+                let _ = closed.send(());
+            })
             .expect("cannot start the database thread");
+        CLOSING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(on_close);
         Self {
             jobs,
             db,
@@ -99,6 +109,35 @@ impl StoreHandle {
         rx.await
             .map_err(|_| StoreError::Task("a database call panicked".into()))?
     }
+}
+
+/// One receiver per writer thread started in this process, answered when
+/// that thread has closed its connection.
+static CLOSING: std::sync::Mutex<Vec<std::sync::mpsc::Receiver<()>>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Waits (up to `limit` in all) for every writer thread whose handles have
+/// all been dropped to close its connection. A process that exits with a
+/// writer thread still running leaves its write-ahead log beside the file
+/// and may stop in the middle of a checkpoint; the next reader on a disk
+/// that has since become read-only could not read it. Returns whether all
+/// closed in time.
+pub fn wait_closed(limit: std::time::Duration) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    let waiting = std::mem::take(
+        &mut *CLOSING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    let mut all = true;
+    for rx in waiting {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => all = false,
+        }
+    }
+    all
 }
 
 /// The writer thread: takes the first waiting call, opens a transaction,
