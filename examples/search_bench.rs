@@ -83,6 +83,7 @@ fn commit(target: redline::model::TargetId, number: u32, at: i64, text: String) 
                 duration: Duration::from_millis(5),
                 http_status: Some(200),
                 bytes: Some(100_000),
+                exchange: None,
             },
             status,
             version: Some(number),

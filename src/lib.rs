@@ -58,6 +58,7 @@ pub mod detect;
 pub mod diff;
 pub mod discover;
 pub mod eval;
+pub mod export;
 pub mod extract;
 pub mod fetch;
 pub mod metrics;

@@ -65,6 +65,7 @@ fn facts() -> CheckFacts {
         duration: Duration::from_millis(40),
         http_status: Some(200),
         bytes: Some(12_000),
+        exchange: None,
     }
 }
 

@@ -245,6 +245,7 @@ impl Checker {
             duration: Duration::ZERO,
             http_status: None,
             bytes: None,
+            exchange: None,
         };
         let rules_fp = self.rules_fingerprint(target);
         let fetched = self.fetch_politely(target, &permit, rules_fp).await;
@@ -253,8 +254,10 @@ impl Checker {
             Ok(Fetched::NotModified {
                 etag,
                 last_modified,
+                exchange,
             }) => {
                 facts.http_status = Some(304);
+                facts.exchange = Some(exchange);
                 facts.bytes = Some(0);
                 self.metrics.not_modified();
                 let cache = PageCache {
@@ -268,6 +271,7 @@ impl Checker {
             Ok(Fetched::Page(page)) => {
                 facts.http_status = Some(page.status);
                 facts.bytes = Some(page.body.len() as u64);
+                facts.exchange = page.exchange.clone();
                 self.metrics.fetched(page.body.len() as u64);
                 let body_hash = body_hash(rules_fp, &page.body);
                 let cache = PageCache {
@@ -335,6 +339,7 @@ impl Checker {
             duration: Duration::ZERO,
             http_status: Some(page.status),
             bytes: Some(page.body.len() as u64),
+            exchange: page.exchange.clone(),
         };
         let rules_fp = self.rules_fingerprint(target);
         let cache = PageCache {

@@ -44,6 +44,19 @@ pub struct GlobalArgs {
     pub log_format: LogFormat,
 }
 
+/// What `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// WARC/1.1, gzipped record by record.
+    Warc,
+    /// WACZ 1.2.0 (needs -o).
+    Wacz,
+    /// One JSON object per version.
+    Jsonl,
+    /// One CSV row per version, a header row first.
+    Csv,
+}
+
 /// How logs are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -175,6 +188,35 @@ pub enum Command {
         /// One JSON object per hit.
         #[arg(long)]
         json: bool,
+    },
+    /// The history as a web archive (WARC, WACZ) or a table of versions
+    /// (JSON Lines, CSV).
+    Export {
+        /// What to write.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Only captures from this time: "7d" (back from now), a date
+        /// (2026-11-01) or an RFC 3339 time.
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+        /// Only captures before this time (same forms as --since).
+        #[arg(long, value_name = "WHEN")]
+        until: Option<String>,
+        /// Only articles discovered from this source.
+        #[arg(long, value_name = "URL", value_parser = parse_url)]
+        source: Option<TargetUrl>,
+        /// Only articles with this tag (repeatable: any of them).
+        #[arg(long, value_name = "TAG")]
+        tag: Vec<String>,
+        /// Add each version's text to JSON Lines and CSV rows.
+        #[arg(long)]
+        with_text: bool,
+        /// Write here instead of standard output (required for WACZ).
+        #[arg(short = 'o', long = "output", value_name = "PATH")]
+        output: Option<std::path::PathBuf>,
+        /// Only these articles (all when none).
+        #[arg(value_name = "URL", value_parser = parse_url)]
+        urls: Vec<TargetUrl>,
     },
     /// Webhook deliveries in the outbox: list, retry, or send a test event.
     Alerts {

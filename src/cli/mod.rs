@@ -13,6 +13,7 @@ mod changes;
 mod check;
 mod context;
 mod diff;
+mod export;
 mod extract;
 mod history;
 mod list;
@@ -194,6 +195,28 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             };
             search::run(&ctx, &phrase, mode, since, json)
         }
+        Command::Export {
+            format,
+            since,
+            until,
+            source,
+            tag,
+            with_text,
+            output,
+            urls,
+        } => export::run(
+            &ctx,
+            export::Request {
+                format,
+                since,
+                until,
+                source,
+                tags: tag,
+                with_text,
+                output,
+                urls,
+            },
+        ),
         Command::Alerts {
             action,
             pending,

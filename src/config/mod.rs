@@ -67,6 +67,8 @@ pub struct Config {
     pub schedule: ScheduleConfig,
     /// `[metrics]`.
     pub metrics: MetricsConfig,
+    /// `[export]`.
+    pub export: ExportConfig,
     /// `[[source]]`, in file order, without duplicates.
     pub sources: Vec<SourceSpec>,
     /// `[discovery]`.
@@ -112,6 +114,14 @@ impl Default for ScheduleConfig {
             gone_after: DEFAULT_GONE_AFTER,
         }
     }
+}
+
+/// `[export]`: what archives say about who made them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportConfig {
+    /// The `operator` of the WARC `warcinfo` record: who ran the capture
+    /// (a person or an organisation, with a contact).
+    pub operator: Option<String>,
 }
 
 /// `[metrics]`: the optional Prometheus endpoint of `redline run`.
@@ -248,6 +258,7 @@ impl Config {
             hosts: Vec::new(),
             schedule: ScheduleConfig::default(),
             metrics: MetricsConfig::default(),
+            export: ExportConfig::default(),
             sources: Vec::new(),
             discovery: DiscoveryConfig::default(),
         }
@@ -291,6 +302,7 @@ impl Config {
         validate::hosts(&cx, &raw.hosts, &mut config)?;
         validate::schedule(&cx, &raw.schedule, &mut config)?;
         validate::metrics(&cx, &raw.metrics, &mut config)?;
+        validate::export(&cx, &raw.export, &mut config)?;
         config.discovery.allow_private = raw.discovery.allow_private.unwrap_or(false);
         validate::defaults(&cx, &raw.defaults, &mut config)?;
         validate::noise(&cx, &raw.noise, &mut config)?;

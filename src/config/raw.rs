@@ -29,6 +29,14 @@ pub(super) struct RawConfig {
     pub(super) metrics: RawMetrics,
     #[serde(default)]
     pub(super) discovery: RawDiscovery,
+    #[serde(default)]
+    pub(super) export: RawExport,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawExport {
+    pub(super) operator: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -276,6 +276,25 @@ pub(super) fn schedule(
     Ok(())
 }
 
+/// `[export]`.
+pub(super) fn export(
+    cx: &Ctx<'_>,
+    raw: &RawExport,
+    config: &mut Config,
+) -> Result<(), ConfigError> {
+    if let Some(v) = &raw.operator {
+        let op = v.get_ref().trim();
+        if op.is_empty() || op.contains(['\r', '\n']) {
+            return Err(cx.err(
+                Some(v.span()),
+                "`operator` must be one non-empty line, like \"Newsroom archive <archive@example.org>\"".to_string(),
+            ));
+        }
+        config.export.operator = Some(op.to_string());
+    }
+    Ok(())
+}
+
 /// `[metrics]`.
 pub(super) fn metrics(
     cx: &Ctx<'_>,

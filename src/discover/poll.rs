@@ -209,6 +209,7 @@ impl Discoverer {
             Fetched::NotModified {
                 etag,
                 last_modified,
+                ..
             } => {
                 return Ok(Outcome::Unchanged(PageCache {
                     etag,

@@ -22,12 +22,13 @@ use reqwest::header::{
     IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
 };
 
-use crate::model::TargetUrl;
+use crate::model::{Exchange, TargetUrl};
 
 mod error;
 mod guard;
 mod redirect;
 mod settings;
+pub mod wire;
 
 pub use error::FetchError;
 use error::error_chain;
@@ -58,6 +59,9 @@ pub struct FetchedPage {
     pub etag: Option<String>,
     /// `Last-Modified` header, likewise.
     pub last_modified: Option<String>,
+    /// The exchange on the wire (`None` for a page that was not fetched,
+    /// such as one a benchmark generates).
+    pub exchange: Option<Exchange>,
 }
 
 /// What a conditional request brought back.
@@ -70,6 +74,8 @@ pub enum Fetched {
         /// New validators, when the server sent any.
         etag: Option<String>,
         last_modified: Option<String>,
+        /// The exchange on the wire.
+        exchange: Exchange,
     },
 }
 
@@ -90,7 +96,14 @@ pub struct Fetcher {
     max_body_bytes: u64,
     max_redirects: u32,
     reach: Reach,
+    /// Headers every request carries (the client's defaults), in the order
+    /// they go out, for the record of what was sent.
+    defaults: std::sync::Arc<[(&'static str, String)]>,
 }
+
+/// The content codings reqwest asks for with the features Redline builds
+/// it with (gzip, brotli, deflate), as it writes them.
+const ACCEPT_ENCODING_SENT: &str = "gzip, br, deflate";
 
 impl Fetcher {
     /// Builds the client from `[fetch]` settings.
@@ -103,12 +116,15 @@ impl Fetcher {
         // reqwest is built without a bundled crypto provider; install ring once
         // per process (a second install is refused harmlessly).
         let _ = rustls::crypto::ring::default_provider().install_default();
+        const ACCEPT_SENT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
         let mut headers = HeaderMap::new();
-        headers.insert(
-            ACCEPT,
-            HeaderValue::from_static("text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"),
-        );
+        headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_SENT));
         headers.insert(ACCEPT_LANGUAGE, HeaderValue::from_static("*"));
+        let defaults: std::sync::Arc<[(&'static str, String)]> = std::sync::Arc::new([
+            ("user-agent", config.user_agent.as_str().to_string()),
+            ("accept", ACCEPT_SENT.to_string()),
+            ("accept-language", "*".to_string()),
+        ]);
         let mut builder = reqwest::Client::builder()
             .user_agent(config.user_agent.as_str())
             .default_headers(headers)
@@ -127,6 +143,7 @@ impl Fetcher {
             max_body_bytes: config.max_body_bytes,
             max_redirects: config.max_redirects,
             reach,
+            defaults,
         })
     }
 
@@ -242,11 +259,27 @@ impl Fetcher {
         if let Some(lm) = validators.last_modified {
             request = request.header(IF_MODIFIED_SINCE, lm);
         }
-        let mut response = request
-            .send()
+        let request = request.build().map_err(|e| self.classify(&u, &e, None))?;
+        let sent = self.sent_headers(request.headers());
+        let mut response = self
+            .client
+            .execute(request)
             .await
             .map_err(|e| self.classify(&u, &e, None))?;
         let status = response.status().as_u16();
+        // What went over the wire, for the capture's WARC records. Only the
+        // last request of a redirect chain is kept: the one that answered.
+        let exchange = |payload_sha256| Exchange {
+            url: response.url().to_string(),
+            request_head: {
+                let pairs: Vec<(&str, &str)> =
+                    sent.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+                wire::request_head(response.url(), &pairs)
+            },
+            response_head: wire::response_head(response.version(), status, response.headers()),
+            payload_sha256,
+            ip: response.remote_addr().map(|a| a.ip()),
+        };
         let header = |name| {
             response
                 .headers()
@@ -265,6 +298,7 @@ impl Fetcher {
             return Ok(Fetched::NotModified {
                 etag,
                 last_modified,
+                exchange: exchange(None),
             });
         }
         if response.status().is_redirection()
@@ -332,6 +366,7 @@ impl Fetcher {
             return Err(too_large());
         }
         let final_url = response.url().to_string();
+        let head = exchange(None);
         let mut body = Vec::with_capacity(
             response
                 .content_length()
@@ -350,6 +385,10 @@ impl Fetcher {
                 Err(e) => return Err(self.classify(&u, &e, Some(status))),
             }
         }
+        let exchange = Exchange {
+            payload_sha256: Some(Exchange::digest(&body)),
+            ..head
+        };
         Ok(Fetched::Page(FetchedPage {
             final_url,
             status,
@@ -358,7 +397,30 @@ impl Fetcher {
             elapsed: started.elapsed(),
             etag,
             last_modified,
+            exchange: Some(exchange),
         }))
+    }
+
+    /// The headers a request carries, in the order they go out: the
+    /// client's defaults unless the request sets its own, the request's,
+    /// then the content codings reqwest adds.
+    fn sent_headers(&self, own: &HeaderMap) -> Vec<(String, String)> {
+        let mut sent: Vec<(String, String)> = self
+            .defaults
+            .iter()
+            .filter(|(name, _)| !own.contains_key(*name))
+            .map(|(n, v)| ((*n).to_string(), v.clone()))
+            .collect();
+        for (name, value) in own {
+            sent.push((
+                name.as_str().to_string(),
+                value.as_bytes().iter().map(|&b| char::from(b)).collect(),
+            ));
+        }
+        if !own.contains_key(reqwest::header::ACCEPT_ENCODING) {
+            sent.push(("accept-encoding".into(), ACCEPT_ENCODING_SENT.into()));
+        }
+        sent
     }
 
     /// Refuses a URL whose host is a private address written literally,

@@ -50,6 +50,8 @@ pub struct CheckFacts {
     pub http_status: Option<u16>,
     /// Body bytes received.
     pub bytes: Option<u64>,
+    /// The HTTP exchange, when a server answered.
+    pub exchange: Option<super::Exchange>,
 }
 
 /// A captured article, ready to compare and store.

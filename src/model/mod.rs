@@ -10,6 +10,7 @@
 pub mod canon;
 mod check;
 mod delivery;
+mod exchange;
 mod host;
 mod source;
 mod target;
@@ -21,6 +22,7 @@ pub use check::{
     NewVersion, Recent, RecentCheck, Seen, StoreDecision, TargetUpdate,
 };
 pub use delivery::{Delivery, DeliveryState, NewDelivery};
+pub use exchange::{CaptureKind, CaptureRow, Exchange};
 pub use host::{Closed, HostRules};
 pub use source::{
     DEFAULT_MAX_NEW_PER_POLL, DEFAULT_MAX_TARGETS, DEFAULT_POLL_INTERVAL, Discovered, Merged,

@@ -101,6 +101,36 @@ pub struct Target {
     pub source: Option<String>,
 }
 
+#[cfg(test)]
+impl Target {
+    /// An active target at `url` with default settings, for tests.
+    pub fn plain(url: &str) -> Self {
+        let url = TargetUrl::parse(url).expect("a test URL");
+        Self {
+            id: TargetId(1),
+            host: url.as_url().host_str().unwrap_or("").to_string(),
+            url,
+            name: None,
+            interval: None,
+            selector: None,
+            ignore: Vec::new(),
+            exclude: Vec::new(),
+            tags: Vec::new(),
+            state: TargetState::Active,
+            next_check_at: Timestamp(0),
+            created_at: Timestamp(0),
+            published_at: None,
+            robots_txt: None,
+            cache: PageCache::default(),
+            failures: 0,
+            misses: 0,
+            retired_reason: None,
+            track_for: None,
+            source: None,
+        }
+    }
+}
+
 /// What is remembered of the last page that gave (or matched) the latest
 /// version, for conditional requests.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

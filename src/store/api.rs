@@ -22,10 +22,10 @@ use std::time::Duration;
 use super::StoreError;
 use crate::diff::Change;
 use crate::model::{
-    Backlog, Capture, ChangeRow, CheckCommit, Closed, DatesSeen, Delivery, DeliveryState,
-    Discovered, HistoryRow, HostRules, Merged, PageCache, PollReport, Recent, Source, SourceKind,
-    SourceSettings, SourceSummary, SourceSyncReport, SyncReport, Target, TargetId, TargetSettings,
-    TargetSummary, TargetUrl, Timestamp, Version,
+    Backlog, Capture, CaptureRow, ChangeRow, CheckCommit, Closed, DatesSeen, Delivery,
+    DeliveryState, Discovered, HistoryRow, HostRules, Merged, PageCache, PollReport, Recent,
+    Source, SourceKind, SourceSettings, SourceSummary, SourceSyncReport, SyncReport, Target,
+    TargetId, TargetSettings, TargetSummary, TargetUrl, Timestamp, Version,
 };
 
 /// What a store method returns: a boxed future, so the traits can be used
@@ -188,6 +188,15 @@ pub trait History: Send + Sync {
     fn stored_changes(&self, target: TargetId, to: u32) -> StoreFuture<'_, Option<Vec<Change>>>;
     /// The page kept with a version, if it was kept.
     fn raw_html(&self, target: TargetId, number: u32) -> StoreFuture<'_, Option<Vec<u8>>>;
+    /// A target's captures from `since` to `until` (exclusive), oldest
+    /// first: its versions and its unchanged checks, with the HTTP
+    /// exchanges kept for them (for archives).
+    fn captures(
+        &self,
+        target: TargetId,
+        since: Option<Timestamp>,
+        until: Option<Timestamp>,
+    ) -> StoreFuture<'_, Vec<CaptureRow>>;
     /// Later checks that found version `version`'s wording with other
     /// dates than `published` and `modified`.
     fn dates_seen(

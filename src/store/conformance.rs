@@ -71,6 +71,7 @@ fn commit(t: &Target, recent: &Recent, at: i64, version: Option<Capture>) -> Che
                 duration: Duration::from_millis(30),
                 http_status: Some(200),
                 bytes: Some(100),
+                exchange: None,
             },
             status,
             version: version

@@ -593,6 +593,7 @@ fn page_response(url: &str, html: String) -> FetchedPage {
         content_type: Some("text/html; charset=utf-8".into()),
         body: html.into_bytes(),
         elapsed: std::time::Duration::ZERO,
+        exchange: None,
     }
 }
 

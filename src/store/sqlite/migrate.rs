@@ -78,6 +78,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0009_search.sql"),
         then: Some(super::search::index_existing),
     },
+    Migration {
+        version: 10,
+        name: "exchanges",
+        sql: include_str!("../../../migrations/0010_exchanges.sql"),
+        then: None,
+    },
 ];
 
 /// Targets a person added (no source) that an earlier Redline retired for

@@ -6,6 +6,7 @@
 //! deliveries), `sources` (discovery sources) and `writer` (the thread
 //! that batches every write).
 
+mod archive;
 mod file;
 mod history;
 mod lock;

@@ -8,8 +8,8 @@ use std::future::Future;
 use super::{ReadPool, Store, StoreHandle};
 use crate::diff::Change;
 use crate::model::{
-    ChangeRow, DatesSeen, Delivery, DeliveryState, HistoryRow, Source, SourceSummary, Target,
-    TargetId, TargetSummary, TargetUrl, Timestamp, Version,
+    CaptureRow, ChangeRow, DatesSeen, Delivery, DeliveryState, HistoryRow, Source, SourceSummary,
+    Target, TargetId, TargetSummary, TargetUrl, Timestamp, Version,
 };
 use crate::store::StoreError;
 use crate::store::api::{History, StoreFuture};
@@ -83,6 +83,15 @@ impl<T: Reads> History for T {
 
     fn raw_html(&self, target: TargetId, number: u32) -> StoreFuture<'_, Option<Vec<u8>>> {
         Box::pin(self.read(move |s| s.raw_html(target, number)))
+    }
+
+    fn captures(
+        &self,
+        target: TargetId,
+        since: Option<Timestamp>,
+        until: Option<Timestamp>,
+    ) -> StoreFuture<'_, Vec<CaptureRow>> {
+        Box::pin(self.read(move |s| s.captures(target, since, until)))
     }
 
     fn dates_seen(

@@ -332,10 +332,12 @@ fn insert_version(
 
 fn insert_check(tx: &Connection, target: TargetId, c: &CheckRow) -> rusqlite::Result<()> {
     let facts = &c.facts;
+    let x = facts.exchange.as_ref();
     tx.run(
         "INSERT INTO checks (target_id, started_at, duration_ms, http_status, bytes, outcome, version, error,
-                             published, modified, content_hash, suspect_kind)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                             published, modified, content_hash, suspect_kind,
+                             url, request_head, response_head, payload_sha256, ip)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         params![
             target.0,
             facts.started_at.millis(),
@@ -349,6 +351,11 @@ fn insert_check(tx: &Connection, target: TargetId, c: &CheckRow) -> rusqlite::Re
             c.seen.as_ref().and_then(|s| s.modified.as_deref()),
             c.seen.as_ref().map(|s| s.hash.0.to_vec()),
             c.suspect.map(SuspectKind::tag),
+            x.map(|x| x.url.as_str()),
+            x.map(|x| x.request_head.as_str()),
+            x.map(|x| x.response_head.as_str()),
+            x.and_then(|x| x.payload_sha256.map(|d| d.to_vec())),
+            x.and_then(|x| x.ip.map(|ip| ip.to_string())),
         ],
     )?;
     Ok(())

@@ -36,6 +36,7 @@ fn facts(t: i64) -> CheckFacts {
         duration: Duration::from_millis(5),
         http_status: Some(200),
         bytes: Some(10),
+        exchange: None,
     }
 }
 

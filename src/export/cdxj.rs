@@ -1,0 +1,149 @@
+//! CDXJ index lines for a WARC file, as WACZ readers look them up: the
+//! URL's SURT key, the 14-digit capture time and a JSON block with where
+//! the record sits in the file. Lines sort by key, then time.
+
+use crate::model::Timestamp;
+
+/// The SURT form of `url` as web archives sort it (the canonicalisation
+/// of the `surt` library for ordinary URLs): scheme and fragment dropped,
+/// lower case, a leading `www.` (or `www2.` …) dropped, the default port
+/// dropped, host labels reversed and joined by commas, `)` before the
+/// path, query arguments sorted, an empty query dropped.
+pub fn surt(url: &str) -> String {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return url.to_ascii_lowercase();
+    };
+    let host = parsed.host_str().unwrap_or("").to_ascii_lowercase();
+    let host = host.trim_end_matches('.');
+    let host = strip_www(host);
+    let mut key: String = host.split('.').rev().collect::<Vec<_>>().join(",");
+    if let Some(port) = parsed.port() {
+        key.push(':');
+        key.push_str(&port.to_string());
+    }
+    key.push(')');
+    key.push_str(&parsed.path().to_ascii_lowercase());
+    if let Some(query) = parsed.query().filter(|q| !q.is_empty()) {
+        let mut args: Vec<String> = query.split('&').map(str::to_ascii_lowercase).collect();
+        args.sort();
+        key.push('?');
+        key.push_str(&args.join("&"));
+    }
+    key
+}
+
+/// `www.`, `www2.` and the like name the same site: dropped.
+fn strip_www(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix("www")
+        && let Some(dot) = rest.find('.')
+        && rest[..dot].bytes().all(|b| b.is_ascii_digit())
+        && dot + 1 < rest.len()
+    {
+        return &rest[dot + 1..];
+    }
+    host
+}
+
+/// The 14-digit UTC time of a capture, `YYYYMMDDhhmmss`.
+pub fn timestamp14(at: Timestamp) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(at.millis().div_euclid(1000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// One index entry.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub url: String,
+    pub at: Timestamp,
+    pub mime: String,
+    pub status: Option<u16>,
+    pub digest: String,
+    pub length: u64,
+    pub offset: u64,
+    pub filename: String,
+}
+
+impl Entry {
+    /// The sort key and the line. The JSON block is written as
+    /// `cdxj-indexer` writes it (`", "` and `": "` between items), so the
+    /// same WARC gives the same bytes.
+    pub fn line(&self) -> (String, String) {
+        let key = surt(&self.url);
+        let mut items: Vec<(&str, String)> =
+            vec![("url", self.url.clone()), ("mime", self.mime.clone())];
+        if let Some(status) = self.status {
+            items.push(("status", status.to_string()));
+        }
+        items.push(("digest", self.digest.clone()));
+        items.push(("length", self.length.to_string()));
+        items.push(("offset", self.offset.to_string()));
+        items.push(("filename", self.filename.clone()));
+        let json = items
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}: {}",
+                    serde_json::Value::from(*k),
+                    serde_json::Value::from(v.as_str())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let ts = timestamp14(self.at);
+        let line = format!("{key} {ts} {{{json}}}");
+        (format!("{key} {ts}"), line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn surt_keys_as_web_archives_write_them() {
+        // Expected values as the `surt` Python library (0.3) writes them.
+        for (url, want) in [
+            (
+                "http://127.0.0.1:8080/a/B?b=2&a=1#x",
+                "1,0,0,127:8080)/a/b?a=1&b=2",
+            ),
+            (
+                "https://www.Example.com/News/Story.html",
+                "com,example)/news/story.html",
+            ),
+            ("https://www2.example.co.uk:443/x?", "uk,co,example)/x"),
+            ("http://example.com", "com,example)/"),
+        ] {
+            assert_eq!(surt(url), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn a_line_is_key_time_and_json() {
+        let e = Entry {
+            url: "https://e.example/a".into(),
+            at: Timestamp(1_700_000_000_999),
+            mime: "text/html".into(),
+            status: Some(200),
+            digest: "sha256:X".into(),
+            length: 10,
+            offset: 20,
+            filename: "data.warc.gz".into(),
+        };
+        let (key, line) = e.line();
+        assert_eq!(key, "example,e)/a 20231114221320");
+        assert_eq!(
+            line,
+            r#"example,e)/a 20231114221320 {"url": "https://e.example/a", "mime": "text/html", "status": "200", "digest": "sha256:X", "length": "10", "offset": "20", "filename": "data.warc.gz"}"#
+        );
+    }
+}

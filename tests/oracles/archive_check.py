@@ -1,0 +1,163 @@
+"""Checks a Redline export with the web-archiving world's own tools.
+
+Used by tests/it/export.rs; every check here is an independent
+implementation, not Redline's code:
+
+- warcio (Webrecorder) reads, digest-checks and indexes the WARC;
+- the bodies of the response records are byte-identical to what the test
+  server sent (their SHA-256 are given by the test);
+- py-wacz validates the WACZ (manifest, hashes, layout);
+- the WACZ's CDXJ lines equal what cdxj-indexer writes for the same WARC
+  (for the records a replay looks up: response, revisit, resource);
+- pywb replays the WACZ's WARC through its index: each captured URL at each
+  capture time returns the body captured then.
+
+Usage: archive_check.py WARC WACZ EXPECT_JSON
+EXPECT_JSON: {"records": {type: count}, "captures": [{"url", "ts", "sha256", "kind"}],
+              "versions": N}
+Prints one line per check; exits 1 on the first failure.
+"""
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+from warcio.archiveiterator import ArchiveIterator
+
+BIN = os.path.dirname(sys.executable)
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def ok(msg):
+    print("ok: " + msg)
+
+
+def tool(name, *args):
+    run = subprocess.run([os.path.join(BIN, name), *args], capture_output=True, text=True)
+    return run.returncode, run.stdout + run.stderr
+
+
+def records(path):
+    out = []
+    with open(path, "rb") as fh:
+        it = ArchiveIterator(fh)
+        for rec in it:
+            body = rec.content_stream().read()
+            out.append((it.get_record_offset(), rec, body))
+    return out
+
+
+def main():
+    warc_path, wacz_path, expect_path = sys.argv[1:4]
+    expect = json.load(open(expect_path))
+
+    rc, out = tool("warcio", "check", "-v", warc_path)
+    if rc != 0:
+        fail("warcio check refused the WARC:\n" + out)
+    ok("warcio check accepts the WARC")
+
+    rc, out = tool("warcio", "index", "-f", "warc-type,warc-target-uri,offset", warc_path)
+    if rc != 0:
+        fail("warcio index failed:\n" + out)
+    counts = {}
+    for line in out.splitlines():
+        t = json.loads(line)["warc-type"]
+        counts[t] = counts.get(t, 0) + 1
+    if counts != expect["records"]:
+        fail("warcio index found %s, expected %s" % (counts, expect["records"]))
+    ok("warcio index finds every record: %s" % counts)
+
+    recs = records(warc_path)
+    by_id = {r.rec_headers.get_header("WARC-Record-ID"): r for _, r, _ in recs}
+    served = [c for c in expect["captures"] if c["kind"] == "response"]
+    responses = [(r, b) for _, r, b in recs if r.rec_type == "response"]
+    if len(responses) != len(served):
+        fail("%d response records for %d pages served" % (len(responses), len(served)))
+    for (rec, body), cap in zip(responses, served):
+        got = hashlib.sha256(body).hexdigest()
+        if got != cap["sha256"]:
+            fail("the response for %s at %s is not the bytes the server sent" % (cap["url"], cap["ts"]))
+        if rec.http_headers.get_statuscode() != "200":
+            fail("response status %s" % rec.http_headers.get_statuscode())
+    ok("%d response records hold the bytes the server sent" % len(responses))
+    for _, rec, _ in recs:
+        if rec.rec_type == "revisit":
+            prof = rec.rec_headers.get_header("WARC-Profile")
+            ref = rec.rec_headers.get_header("WARC-Refers-To")
+            if ref not in by_id or by_id[ref].rec_type != "response":
+                fail("a revisit refers to %s, not a response in the file" % ref)
+            if prof.endswith("identical-payload-digest"):
+                want = by_id[ref].rec_headers.get_header("WARC-Payload-Digest")
+                if rec.rec_headers.get_header("WARC-Payload-Digest") != want:
+                    fail("a revisit's digest differs from its original's")
+        if rec.rec_type in ("conversion", "metadata"):
+            ref = rec.rec_headers.get_header("WARC-Refers-To")
+            if ref is not None and ref not in by_id:
+                fail("a %s record refers to a record not in the file" % rec.rec_type)
+    ok("revisits, conversions and metadata refer to records in the file")
+
+    rc, out = tool("wacz", "validate", "-f", wacz_path)
+    if rc != 0 or "Validation succeeded" not in out:
+        fail("wacz validate refused the WACZ:\n" + out)
+    ok("wacz validate accepts the WACZ")
+
+    tmp = tempfile.mkdtemp()
+    with zipfile.ZipFile(wacz_path) as z:
+        info = z.getinfo("archive/data.warc.gz")
+        if info.compress_type != zipfile.ZIP_STORED:
+            fail("the WARC is recompressed in the ZIP")
+        z.extractall(tmp)
+    data = os.path.join(tmp, "archive", "data.warc.gz")
+    replayed = {off for off, r, _ in records(data) if r.rec_type in ("response", "revisit", "resource")}
+    rc, out = tool("cdxj-indexer", data)
+    if rc != 0:
+        fail("cdxj-indexer failed:\n" + out)
+    theirs = sorted(l for l in out.splitlines() if l and int(json.loads(l.split(" ", 2)[2])["offset"]) in replayed)
+    ours = sorted(l for l in open(os.path.join(tmp, "indexes", "index.cdx")).read().splitlines() if l)
+    if theirs != ours:
+        fail("index.cdx differs from cdxj-indexer:\nours:\n%s\ntheirs:\n%s" % ("\n".join(ours), "\n".join(theirs)))
+    ok("index.cdx equals cdxj-indexer's lines for the %d replayable records" % len(ours))
+
+    pages = [json.loads(l) for l in open(os.path.join(tmp, "pages", "pages.jsonl"))]
+    if pages[0].get("format") != "json-pages-1.0" or len(pages) - 1 != expect["versions"]:
+        fail("pages.jsonl: header %s, %d pages for %d versions" % (pages[0], len(pages) - 1, expect["versions"]))
+    if not all(p.get("url") and p.get("ts") and p.get("text") for p in pages[1:]):
+        fail("a page line lacks url, ts or text")
+    ok("pages.jsonl has a line with text per version")
+
+    replay(tmp, expect["captures"])
+
+
+def replay(tmp, captures):
+    from pywb.apps.frontendapp import FrontEndApp
+    from werkzeug.test import Client
+
+    cfg = os.path.join(tmp, "config.yaml")
+    with open(cfg, "w") as fh:
+        fh.write(
+            "collections:\n  redline:\n    index_paths: %s\n    archive_paths: %s/\n"
+            % (os.path.join(tmp, "indexes", "index.cdx"), os.path.join(tmp, "archive"))
+        )
+    os.chdir(tmp)
+    client = Client(FrontEndApp(config_file=cfg))
+    for cap in captures:
+        resp = client.get("/redline/%sid_/%s" % (cap["ts"], cap["url"]))
+        body = resp.get_data()
+        if resp.status_code != 200:
+            fail("pywb answered %s for %s at %s" % (resp.status_code, cap["url"], cap["ts"]))
+        if hashlib.sha256(body).hexdigest() != cap["sha256"]:
+            fail("pywb replayed other bytes for %s at %s (%s)" % (cap["url"], cap["ts"], cap["kind"]))
+    ok("pywb replays each of %d captures with the bytes captured then" % len(captures))
+
+
+if __name__ == "__main__":
+    main()
