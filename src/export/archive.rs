@@ -23,6 +23,9 @@ use crate::model::{CaptureKind, CaptureRow, Exchange, Target, Timestamp, Version
 use crate::report::versions::DiffView;
 use crate::store::{History, StoreError};
 
+/// CDXJ lines with their sort keys.
+pub type IndexLines = Vec<(String, String)>;
+
 /// Who wrote the file, for the `warcinfo` record.
 #[derive(Debug, Clone)]
 pub struct Info {
@@ -43,13 +46,16 @@ struct Written {
 }
 
 /// Writes WARC records to `out`, counting offsets; collects index entries
-/// and page lines when asked (for a WACZ).
+/// and page lines when asked (for a WACZ). The index lists the records a
+/// replay serves: responses, resources and identical-payload revisits (a
+/// `304` revisit has no page of its own; replay finds the capture it
+/// confirmed).
 pub struct WarcWriter<W: Write> {
     out: W,
     offset: u64,
     filename: String,
     /// Index entries of response, revisit and resource records.
-    pub index: Option<Vec<(String, String)>>,
+    pub index: Option<IndexLines>,
     /// `pages.jsonl` lines (one per version), written as they come.
     pub pages: Option<Box<dyn Write>>,
     pub tally: Tally,
@@ -372,14 +378,17 @@ impl<W: Write> WarcWriter<W> {
                 ],
                 block: &[&head, b"\r\n\r\n"],
             },
-            Some(("warc/revisit", capture.status, warc::labelled(&digest))),
+            // A 304 has no page to show: replay is left to find the
+            // capture it confirmed, so it is not in the index.
+            (profile == warc::IDENTICAL_PAYLOAD)
+                .then(|| ("warc/revisit", capture.status, warc::labelled(&digest))),
         )?;
         self.tally.revisits += 1;
         Ok(())
     }
 
     /// Flushes and hands back the output.
-    pub fn finish(mut self) -> std::io::Result<(W, Option<Vec<(String, String)>>, Tally)> {
+    pub fn finish(mut self) -> std::io::Result<(W, Option<IndexLines>, Tally)> {
         self.out.flush()?;
         if let Some(p) = self.pages.as_mut() {
             p.flush()?;

@@ -210,21 +210,26 @@ pub fn head_bytes(head: &str) -> Vec<u8> {
 /// dropped `Content-Encoding` and `Content-Length`), so a
 /// `Transfer-Encoding` or a `Content-Length` that no longer holds is kept
 /// under the `X-Archive-Orig-` prefix that replay tools know, and the true
-/// `Content-Length` is added.
+/// `Content-Length` is added when the head has no true one.
 pub fn head_for_kept_body(head: &str, body_len: usize) -> String {
     let mut lines = head.split("\r\n");
     let mut out = lines.next().unwrap_or("").to_string();
+    let mut has_length = false;
     for line in lines {
-        let name = line.split(':').next().unwrap_or("").trim();
+        let (name, value) = line.split_once(':').unwrap_or((line, ""));
+        let name = name.trim();
+        let length = name.eq_ignore_ascii_case("content-length");
+        let true_length = length && value.trim() == body_len.to_string();
+        has_length |= true_length;
         out.push_str("\r\n");
-        if name.eq_ignore_ascii_case("transfer-encoding")
-            || name.eq_ignore_ascii_case("content-length")
-        {
+        if name.eq_ignore_ascii_case("transfer-encoding") || (length && !true_length) {
             out.push_str("X-Archive-Orig-");
         }
         out.push_str(line);
     }
-    out.push_str(&format!("\r\ncontent-length: {body_len}"));
+    if !has_length {
+        out.push_str(&format!("\r\ncontent-length: {body_len}"));
+    }
     out
 }
 
@@ -335,6 +340,12 @@ mod tests {
         assert_eq!(
             head_for_kept_body(head, 12),
             "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\nX-Archive-Orig-transfer-encoding: chunked\r\ncontent-length: 12"
+        );
+        let exact = "HTTP/1.1 200 OK\r\nContent-Length: 12";
+        assert_eq!(head_for_kept_body(exact, 12), exact);
+        assert_eq!(
+            head_for_kept_body(exact, 9),
+            "HTTP/1.1 200 OK\r\nX-Archive-Orig-Content-Length: 12\r\ncontent-length: 9"
         );
         assert_eq!(head_bytes("x: caf\u{e9}"), b"x: caf\xe9");
     }

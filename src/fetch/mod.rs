@@ -101,9 +101,11 @@ pub struct Fetcher {
     defaults: std::sync::Arc<[(&'static str, String)]>,
 }
 
-/// The content codings reqwest asks for with the features Redline builds
-/// it with (gzip, brotli, deflate), as it writes them.
-const ACCEPT_ENCODING_SENT: &str = "gzip, br, deflate";
+/// The content codings asked for: the ones reqwest decodes with the
+/// features Redline builds it with. Sent by Redline itself (reqwest
+/// decodes by its features, not by who wrote the header), so the record of
+/// the request says exactly what went out.
+const ACCEPT_ENCODING_SENT: &str = "gzip, deflate, br";
 
 impl Fetcher {
     /// Builds the client from `[fetch]` settings.
@@ -120,10 +122,15 @@ impl Fetcher {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_SENT));
         headers.insert(ACCEPT_LANGUAGE, HeaderValue::from_static("*"));
+        headers.insert(
+            reqwest::header::ACCEPT_ENCODING,
+            HeaderValue::from_static(ACCEPT_ENCODING_SENT),
+        );
         let defaults: std::sync::Arc<[(&'static str, String)]> = std::sync::Arc::new([
             ("user-agent", config.user_agent.as_str().to_string()),
             ("accept", ACCEPT_SENT.to_string()),
             ("accept-language", "*".to_string()),
+            ("accept-encoding", ACCEPT_ENCODING_SENT.to_string()),
         ]);
         let mut builder = reqwest::Client::builder()
             .user_agent(config.user_agent.as_str())
@@ -401,9 +408,8 @@ impl Fetcher {
         }))
     }
 
-    /// The headers a request carries, in the order they go out: the
-    /// client's defaults unless the request sets its own, the request's,
-    /// then the content codings reqwest adds.
+    /// The headers a request carries: the client's defaults unless the
+    /// request sets its own, then the request's.
     fn sent_headers(&self, own: &HeaderMap) -> Vec<(String, String)> {
         let mut sent: Vec<(String, String)> = self
             .defaults
@@ -416,9 +422,6 @@ impl Fetcher {
                 name.as_str().to_string(),
                 value.as_bytes().iter().map(|&b| char::from(b)).collect(),
             ));
-        }
-        if !own.contains_key(reqwest::header::ACCEPT_ENCODING) {
-            sent.push(("accept-encoding".into(), ACCEPT_ENCODING_SENT.into()));
         }
         sent
     }

@@ -16,6 +16,9 @@ mod crashes;
 mod daemon;
 /// Discovery: feeds, sitemaps and section pages becoming targets once.
 mod discovery;
+/// Archives and exports: WARC, WACZ, JSON Lines and CSV checked by the
+/// archiving world's own tools.
+mod export;
 /// Failing targets: HTTP errors, refused connections, timeouts, huge bodies.
 mod failures;
 /// Change fidelity: validators that never hide an edit, hand-added targets

@@ -8,13 +8,22 @@ implementation, not Redline's code:
   server sent (their SHA-256 are given by the test);
 - py-wacz validates the WACZ (manifest, hashes, layout);
 - the WACZ's CDXJ lines equal what cdxj-indexer writes for the same WARC
-  (for the records a replay looks up: response, revisit, resource);
+  (for the records a replay serves: response, resource, and revisits of an
+  identical payload; a 304 revisit has no page of its own);
 - pywb replays the WACZ's WARC through its index: each captured URL at each
   capture time returns the body captured then.
 
+- each capture's WARC-Date lies in the interval the test saw it happen in,
+  and its request record carries every header the test server received;
+- (table mode) the CSV, read by Python's csv module, holds the same rows
+  as the JSON Lines.
+
 Usage: archive_check.py WARC WACZ EXPECT_JSON
-EXPECT_JSON: {"records": {type: count}, "captures": [{"url", "ts", "sha256", "kind"}],
-              "versions": N}
+       archive_check.py table CSV JSONL
+       archive_check.py older WARC EXPECT_JSON
+EXPECT_JSON: {"records": {type: count}, "versions": N, "captures": [{"url",
+              "kind" (response or revisit), "sha256" (of the body sent),
+              "after_ms", "before_ms", "request_headers"}]} in capture order
 Prints one line per check; exits 1 on the first failure.
 """
 
@@ -46,6 +55,14 @@ def tool(name, *args):
     return run.returncode, run.stdout + run.stderr
 
 
+def iso_ms(date):
+    import datetime
+
+    d = datetime.datetime.strptime(date[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+    frac = date[19:].rstrip("Z").lstrip(".")
+    return int(d.timestamp() * 1000) + (int((frac + "000")[:3]) if frac else 0)
+
+
 def records(path):
     out = []
     with open(path, "rb") as fh:
@@ -56,7 +73,48 @@ def records(path):
     return out
 
 
+def table(csv_path, jsonl_path):
+    import csv
+
+    rows = [json.loads(l) for l in open(jsonl_path, encoding="utf-8") if l.strip()]
+    with open(csv_path, newline="", encoding="utf-8") as fh:
+        read = list(csv.DictReader(fh))
+    if len(read) != len(rows):
+        fail("%d CSV rows for %d JSON lines" % (len(read), len(rows)))
+    for c, j in zip(read, rows):
+        if list(c.keys()) != list(j.keys()):
+            fail("CSV columns %s, JSON keys %s" % (list(c.keys()), list(j.keys())))
+        for k, v in j.items():
+            want = ";".join(v) if isinstance(v, list) else "" if v is None else str(v)
+            if c[k] != want:
+                fail("CSV %s = %r, JSON %r" % (k, c[k], v))
+    ok("the CSV holds the JSON Lines' %d rows, quoting and all" % len(rows))
+
+
+def older(warc_path, expect_path):
+    """A WARC from a database that kept no exchanges: resource records."""
+    expect = json.load(open(expect_path))
+    rc, out = tool("warcio", "check", "-v", warc_path)
+    if rc != 0:
+        fail("warcio check refused the WARC:\n" + out)
+    counts = {}
+    bodies = []
+    for _, rec, body in records(warc_path):
+        counts[rec.rec_type] = counts.get(rec.rec_type, 0) + 1
+        if rec.rec_type == "resource":
+            bodies.append(hashlib.sha256(body).hexdigest())
+    if counts != expect["records"]:
+        fail("records %s, expected %s" % (counts, expect["records"]))
+    if bodies != expect["sha256"]:
+        fail("the resource records do not hold the pages as sent")
+    ok("warcio accepts the WARC; %d resource records hold the pages as sent" % len(bodies))
+
+
 def main():
+    if sys.argv[1] == "table":
+        return table(sys.argv[2], sys.argv[3])
+    if sys.argv[1] == "older":
+        return older(sys.argv[2], sys.argv[3])
     warc_path, wacz_path, expect_path = sys.argv[1:4]
     expect = json.load(open(expect_path))
 
@@ -78,17 +136,29 @@ def main():
 
     recs = records(warc_path)
     by_id = {r.rec_headers.get_header("WARC-Record-ID"): r for _, r, _ in recs}
-    served = [c for c in expect["captures"] if c["kind"] == "response"]
-    responses = [(r, b) for _, r, b in recs if r.rec_type == "response"]
-    if len(responses) != len(served):
-        fail("%d response records for %d pages served" % (len(responses), len(served)))
-    for (rec, body), cap in zip(responses, served):
-        got = hashlib.sha256(body).hexdigest()
-        if got != cap["sha256"]:
-            fail("the response for %s at %s is not the bytes the server sent" % (cap["url"], cap["ts"]))
-        if rec.http_headers.get_statuscode() != "200":
-            fail("response status %s" % rec.http_headers.get_statuscode())
-    ok("%d response records hold the bytes the server sent" % len(responses))
+    captured = [(r, b) for _, r, b in recs if r.rec_type in ("response", "revisit")]
+    caps = expect["captures"]
+    if [r.rec_type for r, _ in captured] != [c["kind"] for c in caps]:
+        fail("records %s for captures %s" % ([r.rec_type for r, _ in captured], [c["kind"] for c in caps]))
+    requests = {r.rec_headers.get_header("WARC-Concurrent-To"): r for _, r, _ in recs if r.rec_type == "request"}
+    for (rec, body), cap in zip(captured, caps):
+        date = rec.rec_headers.get_header("WARC-Date")
+        ms = iso_ms(date)
+        if not cap["after_ms"] <= ms <= cap["before_ms"]:
+            fail("WARC-Date %s is outside the capture's interval" % date)
+        cap["ts"] = date[:19].replace("-", "").replace("T", "").replace(":", "")
+        if rec.rec_type == "response":
+            if hashlib.sha256(body).hexdigest() != cap["sha256"]:
+                fail("the response at %s is not the bytes the server sent" % date)
+            if rec.http_headers.get_statuscode() != "200":
+                fail("response status %s" % rec.http_headers.get_statuscode())
+        req = requests.get(rec.rec_headers.get_header("WARC-Record-ID"))
+        if req is None:
+            fail("no request record for the capture at %s" % date)
+        for name, value in cap["request_headers"].items():
+            if req.http_headers.get_header(name) != value:
+                fail("the request record says %s: %r, the server got %r" % (name, req.http_headers.get_header(name), value))
+    ok("%d captures: dated when they happened, bodies as sent, requests as received" % len(caps))
     for _, rec, _ in recs:
         if rec.rec_type == "revisit":
             prof = rec.rec_headers.get_header("WARC-Profile")
@@ -117,7 +187,14 @@ def main():
             fail("the WARC is recompressed in the ZIP")
         z.extractall(tmp)
     data = os.path.join(tmp, "archive", "data.warc.gz")
-    replayed = {off for off, r, _ in records(data) if r.rec_type in ("response", "revisit", "resource")}
+    # What a replay serves: responses, resources and identical-payload
+    # revisits (a 304 revisit has no page of its own).
+    replayed = {
+        off
+        for off, r, _ in records(data)
+        if r.rec_type in ("response", "resource")
+        or (r.rec_type == "revisit" and r.rec_headers.get_header("WARC-Profile").endswith("identical-payload-digest"))
+    }
     rc, out = tool("cdxj-indexer", data)
     if rc != 0:
         fail("cdxj-indexer failed:\n" + out)
