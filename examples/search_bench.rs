@@ -13,123 +13,18 @@
 //! times, and the median CPU time (this process, all threads) is printed.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use redline::model::{
-    CacheUpdate, Capture, CheckCommit, CheckFacts, CheckRow, CheckStatus, ContentHash, NewVersion,
-    Next, PageCache, RawHtmlPolicy, Seen, TargetSettings, TargetUpdate, TargetUrl, Timestamp,
-};
+use redline::model::{TargetSettings, TargetUrl, Timestamp};
 use redline::report::search::{self, Phrase, SearchMode};
 use redline::store::Store;
 
-const TEXT: &str = include_str!("../tests/fixtures/un-xinjiang-report.txt");
-const RARE: &str = "the ministry later withdrew the statement";
+#[path = "common/history.rs"]
+mod history;
 
-fn cpu() -> Duration {
-    // SAFETY: getrusage writes into the struct we pass and nothing else.
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
-    let t = |tv: libc::timeval| Duration::new(tv.tv_sec as u64, tv.tv_usec as u32 * 1000);
-    t(u.ru_utime) + t(u.ru_stime)
-}
-
-fn body(target: usize, version: usize) -> String {
-    let mut text: String = TEXT
-        .lines()
-        .skip(1)
-        .take_while(|l| *l != "Leave a Reply")
-        .collect::<Vec<_>>()
-        .join("\n");
-    text = text.replace("40 people", &format!("{} people", 40 + target % 500));
-    // Each version edits one sentence: the figure in it goes up.
-    text.push_str(&format!(
-        "\nBy version {version}, {} detainees had been counted.",
-        1000 + version * 7 + target
-    ));
-    if target.is_multiple_of(100) && (3..6).contains(&version) {
-        text.push_str(&format!("\nA spokesman said {RARE} on Friday."));
-    }
-    text
-}
-
-fn commit(target: redline::model::TargetId, number: u32, at: i64, text: String) -> CheckCommit {
-    let mut capture = Capture {
-        title: format!(
-            "Xinjiang report: UN says China may have committed crimes (update {number})"
-        ),
-        text,
-        byline: None,
-        published: None,
-        modified: None,
-        canonical: None,
-        description: None,
-        hash: ContentHash([0; 32]),
-        final_url: String::new(),
-        raw_html: Vec::new(),
-    };
-    capture.hash = ContentHash(capture.fields().hash());
-    let status = if number == 1 {
-        CheckStatus::New
-    } else {
-        CheckStatus::Changed
-    };
-    CheckCommit {
-        target,
-        lease: None,
-        based_on: (number > 1).then_some(number - 1),
-        check: CheckRow {
-            facts: CheckFacts {
-                started_at: Timestamp(at),
-                duration: Duration::from_millis(5),
-                http_status: Some(200),
-                bytes: Some(100_000),
-                exchange: None,
-            },
-            status,
-            version: Some(number),
-            error: None,
-            suspect: None,
-            seen: Some(Seen {
-                published: None,
-                modified: None,
-                hash: capture.hash,
-            }),
-        },
-        version: Some(NewVersion {
-            capture,
-            class: None,
-            revert_of: None,
-            alert_paused: false,
-            diff: None,
-            raw_html: RawHtmlPolicy::All,
-        }),
-        deliveries: Vec::new(),
-        update: TargetUpdate {
-            last_error: None,
-            changed: number > 1,
-            failures: 0,
-            misses: 0,
-            failing_alerted: false,
-            cache: CacheUpdate::Replace(PageCache::default()),
-            published_at: None,
-            full_fetch_at: None,
-        },
-        next: Next::At(Timestamp(at + 3_600_000)),
-    }
-}
+use history::{RARE, body, commit, cpu};
 
 fn main() -> anyhow::Result<()> {
-    let mut targets = 10_000;
-    let mut versions = 10;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let n: usize = args.next().and_then(|v| v.parse().ok()).unwrap_or(0);
-        match a.as_str() {
-            "--targets" if n > 0 => targets = n,
-            "--versions" if n > 0 => versions = n,
-            _ => anyhow::bail!("usage: search_bench [--targets N] [--versions N]"),
-        }
-    }
+    let (targets, versions) = history::size_from_args("search_bench")?;
     let dir = tempfile::tempdir()?;
     let db: PathBuf = dir.path().join("search.db");
     let started = std::time::Instant::now();
@@ -141,7 +36,14 @@ fn main() -> anyhow::Result<()> {
             let (target, _) = store.add_target(&TargetSettings::new(url), Timestamp(now))?;
             for v in 1..=versions {
                 let at = now - ((versions - v) as i64) * 3_600_000;
-                store.commit_check(&commit(target.id, v as u32, at, body(t, v)))?;
+                store.commit_check(&commit(
+                    target.id,
+                    v as u32,
+                    at,
+                    body(t, v),
+                    Vec::new(),
+                    None,
+                ))?;
             }
         }
     }

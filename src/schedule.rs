@@ -370,25 +370,11 @@ mod tests {
     fn target(created_at: Timestamp, source: Option<&str>, track_for: Option<Duration>) -> Target {
         Target {
             id: TargetId(3),
-            url: crate::model::TargetUrl::parse("https://news.example/a").unwrap(),
-            name: None,
-            interval: None,
-            selector: None,
-            ignore: Vec::new(),
-            exclude: Vec::new(),
-            tags: Vec::new(),
-            state: TargetState::Active,
             next_check_at: created_at,
-            host: "news.example".into(),
             created_at,
-            published_at: None,
-            robots_txt: None,
-            cache: crate::model::PageCache::default(),
-            failures: 0,
-            misses: 0,
-            retired_reason: None,
             track_for,
             source: source.map(str::to_string),
+            ..Target::plain("https://news.example/a")
         }
     }
 

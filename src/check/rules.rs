@@ -120,7 +120,6 @@ impl Checker {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::model::{PageCache, TargetId, TargetState, Timestamp};
     use crate::store::{Store, StoreHandle};
 
     fn checker() -> Checker {
@@ -130,26 +129,10 @@ mod tests {
 
     fn target(ignore: &[&str]) -> Target {
         Target {
-            id: TargetId(1),
-            url: TargetUrl::parse("https://news.example/a").unwrap(),
-            name: None,
-            interval: None,
             selector: Some("article".into()),
             ignore: ignore.iter().map(|s| s.to_string()).collect(),
             exclude: vec![".share".into()],
-            tags: Vec::new(),
-            state: TargetState::Active,
-            next_check_at: Timestamp(0),
-            host: "news.example".into(),
-            created_at: Timestamp(0),
-            published_at: None,
-            robots_txt: None,
-            cache: PageCache::default(),
-            failures: 0,
-            misses: 0,
-            retired_reason: None,
-            track_for: None,
-            source: None,
+            ..Target::plain("https://news.example/a")
         }
     }
 

@@ -404,3 +404,15 @@ fn line_column_counts_characters() {
     assert_eq!(line_column("ab\ncé d", 7), (2, 4));
     assert_eq!(line_column("", 0), (1, 1));
 }
+
+#[test]
+fn the_export_operator_is_one_line_and_optional() {
+    assert_eq!(parse("").unwrap().export.operator, None);
+    let c = parse("[export]\noperator = \"  Desk <a@example.org> \"\n").unwrap();
+    assert_eq!(c.export.operator.as_deref(), Some("Desk <a@example.org>"));
+    let (line, _, message) = error_at("[export]\noperator = \"a\\nb\"\n");
+    assert_eq!(line, 2);
+    assert!(message.contains("one non-empty line"), "{message}");
+    let (line, _, message) = error_at("[export]\noprator = \"x\"\n");
+    assert_eq!(line, 2, "{message}");
+}

@@ -23,9 +23,6 @@ use crate::model::{CaptureKind, CaptureRow, Exchange, Target, Timestamp, Version
 use crate::report::versions::DiffView;
 use crate::store::{History, StoreError};
 
-/// CDXJ lines with their sort keys.
-pub type IndexLines = Vec<(String, String)>;
-
 /// Who wrote the file, for the `warcinfo` record.
 #[derive(Debug, Clone)]
 pub struct Info {
@@ -55,7 +52,7 @@ pub struct WarcWriter<W: Write> {
     offset: u64,
     filename: String,
     /// Index entries of response, revisit and resource records.
-    pub index: Option<IndexLines>,
+    pub index: Option<super::cdxj::SortedLines>,
     /// `pages.jsonl` lines (one per version), written as they come.
     pub pages: Option<Box<dyn Write>>,
     pub tally: Tally,
@@ -122,7 +119,7 @@ impl<W: Write> WarcWriter<W> {
                     filename: self.filename.clone(),
                 }
                 .line(),
-            );
+            )?;
         }
         self.offset += length;
         self.tally.records += 1;
@@ -152,13 +149,7 @@ impl<W: Write> WarcWriter<W> {
                     let Some(version) = store.version(target.id, Some(n)).await? else {
                         continue;
                     };
-                    let before = if n == 1 {
-                        None
-                    } else if previous.as_ref().is_some_and(|p| p.number + 1 == n) {
-                        previous.take()
-                    } else {
-                        store.version(target.id, Some(n - 1)).await?
-                    };
+                    let before = super::version_before(store, target, n, &mut previous).await?;
                     let page = store.raw_html(target.id, n).await?;
                     let written =
                         self.version(target, capture, &version, before.as_ref(), page.as_deref())?;
@@ -388,7 +379,7 @@ impl<W: Write> WarcWriter<W> {
     }
 
     /// Flushes and hands back the output.
-    pub fn finish(mut self) -> std::io::Result<(W, Option<IndexLines>, Tally)> {
+    pub fn finish(mut self) -> std::io::Result<(W, Option<super::cdxj::SortedLines>, Tally)> {
         self.out.flush()?;
         if let Some(p) = self.pages.as_mut() {
             p.flush()?;

@@ -2,6 +2,11 @@
 //! URL's SURT key, the 14-digit capture time and a JSON block with where
 //! the record sits in the file. Lines sort by key, then time.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::PathBuf;
+
 use crate::model::Timestamp;
 
 /// The SURT form of `url` as web archives sort it (the canonicalisation
@@ -46,8 +51,7 @@ fn strip_www(host: &str) -> &str {
 
 /// The 14-digit UTC time of a capture, `YYYYMMDDhhmmss`.
 pub fn timestamp14(at: Timestamp) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(at.millis().div_euclid(1000))
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t = super::warc::utc(at);
     format!(
         "{:04}{:02}{:02}{:02}{:02}{:02}",
         t.year(),
@@ -73,10 +77,10 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The sort key and the line. The JSON block is written as
+    /// The line. The JSON block is written as
     /// `cdxj-indexer` writes it (`", "` and `": "` between items), so the
     /// same WARC gives the same bytes.
-    pub fn line(&self) -> (String, String) {
+    pub fn line(&self) -> String {
         let key = surt(&self.url);
         let mut items: Vec<(&str, String)> =
             vec![("url", self.url.clone()), ("mime", self.mime.clone())];
@@ -99,8 +103,92 @@ impl Entry {
             .collect::<Vec<_>>()
             .join(", ");
         let ts = timestamp14(self.at);
-        let line = format!("{key} {ts} {{{json}}}");
-        (format!("{key} {ts}"), line)
+        format!("{key} {ts} {{{json}}}")
+    }
+}
+
+/// Index lines sorted in bounded memory: lines are held up to `limit`
+/// bytes, then sorted and spilled to a run file in `dir`; the runs are
+/// merged at the end. Lines sort as byte strings, which orders them by
+/// SURT key, then time, as CDXJ readers search them.
+pub struct SortedLines {
+    dir: PathBuf,
+    buf: Vec<String>,
+    bytes: usize,
+    limit: usize,
+    runs: Vec<PathBuf>,
+}
+
+impl SortedLines {
+    /// Sorts in `dir` (which must exist), holding up to `limit` bytes.
+    pub fn new(dir: PathBuf, limit: usize) -> Self {
+        Self {
+            dir,
+            buf: Vec::new(),
+            bytes: 0,
+            limit,
+            runs: Vec::new(),
+        }
+    }
+
+    /// Adds a line (without its newline).
+    pub fn push(&mut self, line: String) -> io::Result<()> {
+        self.bytes += line.len() + std::mem::size_of::<String>();
+        self.buf.push(line);
+        if self.bytes >= self.limit {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    fn spill(&mut self) -> io::Result<()> {
+        self.buf.sort_unstable();
+        let path = self.dir.join(format!("index-run-{}.cdx", self.runs.len()));
+        let mut out = BufWriter::new(std::fs::File::create(&path)?);
+        for line in self.buf.drain(..) {
+            out.write_all(line.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        self.bytes = 0;
+        self.runs.push(path);
+        Ok(())
+    }
+
+    /// Writes every line, sorted, each ending in a newline.
+    pub fn finish(mut self, out: &mut impl Write) -> io::Result<()> {
+        if self.runs.is_empty() {
+            self.buf.sort_unstable();
+            for line in &self.buf {
+                out.write_all(line.as_bytes())?;
+                out.write_all(b"\n")?;
+            }
+            return Ok(());
+        }
+        if !self.buf.is_empty() {
+            self.spill()?;
+        }
+        let mut readers = Vec::new();
+        let mut heap = BinaryHeap::new();
+        for (i, path) in self.runs.iter().enumerate() {
+            let mut r = BufReader::new(std::fs::File::open(path)?);
+            let mut line = String::new();
+            if r.read_line(&mut line)? > 0 {
+                heap.push(Reverse((line, i)));
+            }
+            readers.push(r);
+        }
+        while let Some(Reverse((line, i))) = heap.pop() {
+            out.write_all(line.as_bytes())?;
+            let mut next = String::new();
+            if readers[i].read_line(&mut next)? > 0 {
+                heap.push(Reverse((next, i)));
+            }
+        }
+        for path in &self.runs {
+            let _ = std::fs::remove_file(path);
+        }
+        Ok(())
     }
 }
 
@@ -128,6 +216,31 @@ mod tests {
     }
 
     #[test]
+    fn lines_sort_the_same_in_memory_and_through_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let lines: Vec<String> = (0..500_u32)
+            .map(|i| format!("key{} {:06}", (i * 7919) % 97, i))
+            .collect();
+        let mut want = lines.clone();
+        want.sort();
+        let want: String = want.iter().map(|l| format!("{l}\n")).collect();
+        for limit in [usize::MAX, 1_000, 1] {
+            let mut sorter = SortedLines::new(dir.path().to_path_buf(), limit);
+            for l in &lines {
+                sorter.push(l.clone()).unwrap();
+            }
+            let mut out = Vec::new();
+            sorter.finish(&mut out).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), want, "limit {limit}");
+        }
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "runs removed"
+        );
+    }
+
+    #[test]
     fn a_line_is_key_time_and_json() {
         let e = Entry {
             url: "https://e.example/a".into(),
@@ -139,8 +252,7 @@ mod tests {
             offset: 20,
             filename: "data.warc.gz".into(),
         };
-        let (key, line) = e.line();
-        assert_eq!(key, "example,e)/a 20231114221320");
+        let line = e.line();
         assert_eq!(
             line,
             r#"example,e)/a 20231114221320 {"url": "https://e.example/a", "mime": "text/html", "status": "200", "digest": "sha256:X", "length": "10", "offset": "20", "filename": "data.warc.gz"}"#

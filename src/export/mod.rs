@@ -5,9 +5,9 @@
 //! records (`warc`) and index lines (`cdxj`), `wacz` packages them, and
 //! `table` writes one row per version.
 //!
-//! Everything streams: one version (and its page) is in memory at a time.
-//! The WACZ index is the exception: its lines must be sorted, so they are
-//! held until the end (about 300 bytes per capture).
+//! Everything streams: one version (and its page) is in memory at a time;
+//! the WACZ index, whose lines must be sorted, is sorted in bounded runs on
+//! disk and merged.
 
 pub mod archive;
 pub mod cdxj;
@@ -111,6 +111,23 @@ pub async fn select(store: &dyn History, sel: &Selection) -> Result<Vec<Target>,
     targets.sort_by(|a, b| a.url.as_str().cmp(b.url.as_str()));
     targets.dedup_by_key(|t| t.id);
     Ok(targets)
+}
+
+/// The version before `n`: `previous` when it is that one (the walk's
+/// last), else read.
+pub(crate) async fn version_before(
+    store: &dyn History,
+    target: &Target,
+    n: u32,
+    previous: &mut Option<crate::model::Version>,
+) -> Result<Option<crate::model::Version>, StoreError> {
+    if n <= 1 {
+        return Ok(None);
+    }
+    if previous.as_ref().is_some_and(|p| p.number + 1 == n) {
+        return Ok(previous.take());
+    }
+    store.version(target.id, Some(n - 1)).await
 }
 
 /// Two spellings of one URL (as parsed) are the same source.

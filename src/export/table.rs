@@ -159,13 +159,7 @@ pub async fn write(
             let Some(v) = store.version(target.id, Some(n)).await? else {
                 continue;
             };
-            let before = if n == 1 {
-                None
-            } else if previous.as_ref().is_some_and(|p| p.number + 1 == n) {
-                previous.take()
-            } else {
-                store.version(target.id, Some(n - 1)).await?
-            };
+            let before = super::version_before(store, target, n, &mut previous).await?;
             let row = Row::new(target, &v, before.as_ref(), with_text);
             if csv {
                 out.write_all(csv_record(&row.csv_fields(with_text)).as_bytes())?;

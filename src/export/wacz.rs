@@ -1,6 +1,7 @@
 //! WACZ 1.2.0: a ZIP that ReplayWeb.page and pywb open as a web archive.
 //! `archive/data.warc.gz` stored without recompression (so the index's
-//! offsets reach records by HTTP range requests), `indexes/index.cdx`
+//! offsets reach records by HTTP range requests; the other files are
+//! deflated), `indexes/index.cdx`
 //! (CDXJ, sorted), `pages/pages.jsonl` (one line per version, with its text
 //! for full-text search), `datapackage.json` (every file's path, size and
 //! SHA-256) and `datapackage-digest.json` (the SHA-256 of the manifest).
@@ -14,6 +15,7 @@ use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::archive::{ExportError, Info, WarcWriter};
+use super::cdxj::SortedLines;
 use super::{Selection, Tally};
 use crate::model::Target;
 use crate::store::History;
@@ -55,29 +57,30 @@ async fn write_parts(
         ..info.clone()
     };
     let mut warc = WarcWriter::start(BufWriter::new(File::create(&warc_path)?), &info)?;
-    warc.index = Some(Vec::new());
+    // Index lines are sorted in runs of 16 MB at most.
+    warc.index = Some(SortedLines::new(parts.dir.clone(), 16 << 20));
     warc.pages = Some(Box::new(pages));
     for target in targets {
         warc.target(store, target, sel).await?;
     }
     let (out, index, tally) = warc.finish()?;
     out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    let mut index = index.unwrap_or_default();
-    index.sort();
+    let index_path = parts.dir.join("index.cdx");
+    {
+        let mut out = BufWriter::new(File::create(&index_path)?);
+        if let Some(index) = index {
+            index.finish(&mut out)?;
+        }
+        out.flush()?;
+    }
     let partial = parts.partial.clone();
     let zip_file = File::create(&partial)?;
     let mut zip = zip::ZipWriter::new(BufWriter::new(zip_file));
-    let mut resources = Vec::new();
-    resources.push(add_file(&mut zip, "archive/data.warc.gz", &warc_path)?);
-    let mut cdx = Vec::new();
-    for (_, line) in &index {
-        cdx.extend_from_slice(line.as_bytes());
-        cdx.push(b'\n');
-    }
-    drop(index);
-    resources.push(add_bytes(&mut zip, "indexes/index.cdx", &cdx)?);
-    drop(cdx);
-    resources.push(add_file(&mut zip, "pages/pages.jsonl", &pages_path)?);
+    let resources = [
+        add_file(&mut zip, "archive/data.warc.gz", &warc_path)?,
+        add_file(&mut zip, "indexes/index.cdx", &index_path)?,
+        add_file(&mut zip, "pages/pages.jsonl", &pages_path)?,
+    ];
     let package = serde_json::json!({
         // WACZ 1.2.0 names the profile `wacz`, but the reference validator
         // (py-wacz, through frictionless) reads an unknown profile as a
@@ -124,9 +127,16 @@ struct Resource {
     bytes: u64,
 }
 
-fn options(len: u64) -> zip::write::SimpleFileOptions {
+/// The WARC is stored as it is (its gzip members are what the index's
+/// offsets address); the text files are deflated, as the spec allows.
+fn options(name: &str, len: u64) -> zip::write::SimpleFileOptions {
+    let method = if name.starts_with("archive/") {
+        zip::CompressionMethod::Stored
+    } else {
+        zip::CompressionMethod::Deflated
+    };
     zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored)
+        .compression_method(method)
         .large_file(len >= u64::from(u32::MAX))
 }
 
@@ -144,7 +154,7 @@ fn add_file<W: Write + std::io::Seek>(
     from: &Path,
 ) -> std::io::Result<Resource> {
     let len = std::fs::metadata(from)?.len();
-    zip.start_file(name, options(len)).map_err(zip_err)?;
+    zip.start_file(name, options(name, len)).map_err(zip_err)?;
     let mut file = File::open(from)?;
     let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
     let mut buf = vec![0_u8; 1 << 16];
@@ -167,7 +177,7 @@ fn add_bytes<W: Write + std::io::Seek>(
     name: &str,
     data: &[u8],
 ) -> std::io::Result<Resource> {
-    zip.start_file(name, options(data.len() as u64))
+    zip.start_file(name, options(name, data.len() as u64))
         .map_err(zip_err)?;
     zip.write_all(data)?;
     let mut hasher = <sha2::Sha256 as sha2::Digest>::new();

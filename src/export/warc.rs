@@ -127,11 +127,8 @@ pub fn base32(bytes: &[u8]) -> String {
 /// `WARC-Date`: UTC, to the millisecond (WARC 1.1 allows fractions of a
 /// second; two captures in one second stay in order).
 pub fn warc_date(at: Timestamp) -> String {
-    let millis = at.millis();
-    let secs = millis.div_euclid(1000);
-    let frac = millis.rem_euclid(1000);
-    let t =
-        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let frac = at.millis().rem_euclid(1000);
+    let t = utc(at);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{frac:03}Z",
         t.year(),
@@ -141,6 +138,12 @@ pub fn warc_date(at: Timestamp) -> String {
         t.minute(),
         t.second()
     )
+}
+
+/// The UTC time of `at`, to the second.
+pub fn utc(at: Timestamp) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(at.millis().div_euclid(1000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
 /// The record's bytes before compression: header, blank line, block, and

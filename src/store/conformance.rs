@@ -29,6 +29,7 @@ pub(crate) async fn run_all(fresh: impl Fn() -> Arc<dyn Storage>) {
     sources_add_poll_and_remove(fresh()).await;
     removing_a_target_keeps_or_purges_its_history(fresh()).await;
     the_search_index_names_every_article_that_held_a_phrase(fresh()).await;
+    captures_come_back_with_their_exchanges(fresh()).await;
     host_gates_hold_concurrency_gaps_and_retry_after(fresh()).await;
 }
 
@@ -110,6 +111,56 @@ fn commit(t: &Target, recent: &Recent, at: i64, version: Option<Capture>) -> Che
         },
         next: Next::At(Timestamp(at + 60_000)),
     }
+}
+
+async fn captures_come_back_with_their_exchanges(s: Arc<dyn Storage>) {
+    use crate::model::{CaptureKind, Exchange};
+    let t = target(&*s, "https://news.example/x", 0).await;
+    let exchange = |at: i64| Exchange {
+        url: "https://news.example/x".into(),
+        request_head: format!("GET /x HTTP/1.1\r\nhost: news.example\r\nx-at: {at}"),
+        response_head: "HTTP/1.1 200 OK\r\ncontent-type: text/html".into(),
+        payload_sha256: Some([at as u8; 32]),
+        ip: Some(std::net::Ipv4Addr::LOCALHOST.into()),
+    };
+    for (at, text) in [
+        (1_000, Some("First.")),
+        (2_000, None),
+        (3_000, Some("Second.")),
+    ] {
+        let recent = s.recent(t.id, 1, None).await.unwrap();
+        let mut c = commit(&t, &recent, at, text.map(capture));
+        c.check.facts.exchange = Some(exchange(at));
+        s.commit_check(c).await.unwrap();
+    }
+    let all = s.captures(t.id, None, None).await.unwrap();
+    let kinds: Vec<CaptureKind> = all.iter().map(|c| c.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            CaptureKind::Version(1),
+            CaptureKind::Unchanged(1),
+            CaptureKind::Version(2)
+        ]
+    );
+    assert_eq!(
+        all[1].at,
+        Timestamp(2_000),
+        "an unchanged capture is dated by its check"
+    );
+    assert_eq!(all[1].exchange, Some(exchange(2_000)));
+    assert_eq!(
+        all[2].exchange,
+        Some(exchange(3_000)),
+        "a version has its own check's"
+    );
+    assert_eq!(all[0].status, Some(200));
+    let window = s
+        .captures(t.id, Some(Timestamp(1_500)), Some(Timestamp(2_500)))
+        .await
+        .unwrap();
+    assert_eq!(window.len(), 1, "from inclusive, until exclusive");
+    assert_eq!(window[0].kind, CaptureKind::Unchanged(1));
 }
 
 async fn claims_lease_each_target_once(s: Arc<dyn Storage>) {

@@ -298,6 +298,11 @@ mod tests {
              ALTER TABLE checks DROP COLUMN suspect_kind;
              DROP TRIGGER versions_leave_search;
              DROP TABLE version_search;
+             ALTER TABLE checks DROP COLUMN url;
+             ALTER TABLE checks DROP COLUMN request_head;
+             ALTER TABLE checks DROP COLUMN response_head;
+             ALTER TABLE checks DROP COLUMN payload_sha256;
+             ALTER TABLE checks DROP COLUMN ip;
              DELETE FROM schema_migrations WHERE version >= 7;",
         )
         .unwrap();
