@@ -9,35 +9,46 @@ use serde_json::json;
 
 use super::{Context, json_line, runtime};
 use crate::check::{CheckReport, Checker};
-use crate::model::{CheckStatus, Target, TargetSettings, TargetUrl, Timestamp};
+use crate::model::{CheckStatus, Target, TargetId, TargetSettings, TargetUrl, Timestamp};
 use crate::store::Storage;
 
 pub(super) fn run(ctx: &Context, urls: Vec<TargetUrl>, json: bool) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         let store = ctx.fetching_storage("check").await?;
-        let targets = targets_to_check(&*store, urls).await?;
-        if targets.is_empty() {
+        let mut targets = Targets::new(&*store, urls).await?;
+        if targets.total == 0 {
             eprintln!(
                 "redline: no targets to check (add one with `redline add URL` or in the config)"
             );
             return Ok(());
         }
         let progress =
-            ProgressBar::with_draw_target(Some(targets.len() as u64), ProgressDrawTarget::stderr());
+            ProgressBar::with_draw_target(Some(targets.total), ProgressDrawTarget::stderr());
         progress.set_style(
             ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} checked {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
-        let checker =
-            Arc::new(Checker::new(&ctx.config, store).context("setting up the HTTP client")?);
+        let checker = Arc::new(
+            Checker::new(&ctx.config, Arc::clone(&store)).context("setting up the HTTP client")?,
+        );
+        // Checks in flight at once: enough to keep every request slot busy
+        // while others parse or wait for the database, and no more, so
+        // memory follows the checks in flight, not the number of targets.
+        let in_flight = 2 * ctx.config.fetch.concurrency.max(1) as usize;
         let mut tasks = tokio::task::JoinSet::new();
-        for target in targets {
-            let checker = Arc::clone(&checker);
-            tasks.spawn(async move { checker.check(&target).await });
-        }
         let stdout = std::io::stdout();
-        while let Some(joined) = tasks.join_next().await {
+        loop {
+            while tasks.len() < in_flight {
+                let Some(target) = targets.next(&*store).await? else {
+                    break;
+                };
+                let checker = Arc::clone(&checker);
+                tasks.spawn(async move { checker.check(&target).await });
+            }
+            let Some(joined) = tasks.join_next().await else {
+                break;
+            };
             let report = joined.context("a check task failed")?;
             progress.inc(1);
             progress.suspend(|| -> anyhow::Result<()> {
@@ -72,31 +83,73 @@ pub(super) fn run(ctx: &Context, urls: Vec<TargetUrl>, json: bool) -> anyhow::Re
     })
 }
 
-/// Every active target, or the URLs given (added first when not watched),
-/// each once.
-async fn targets_to_check(
-    store: &dyn Storage,
-    urls: Vec<TargetUrl>,
-) -> anyhow::Result<Vec<Target>> {
-    if urls.is_empty() {
-        return Ok(store.active_targets().await?);
-    }
-    let mut targets: Vec<Target> = Vec::new();
-    for url in urls {
-        let target = match store.target_by_url(url.clone()).await? {
-            Some(t) => t,
-            None => {
-                let settings = TargetSettings::new(url.clone());
-                let (t, _) = store.add_target(settings, Timestamp::now()).await?;
-                tracing::info!(url = %url, "added");
-                t
-            }
-        };
-        if !targets.iter().any(|t| t.id == target.id) {
-            targets.push(target);
+/// The targets of one `check`: every active target, read from the store a
+/// page at a time, or the URLs given (added first when not watched), each
+/// once.
+struct Targets {
+    /// How many there are (for the progress bar).
+    total: u64,
+    /// The URLs given, still to check.
+    given: std::vec::IntoIter<Target>,
+    /// Walking the store: the page in hand and the last id read.
+    page: std::vec::IntoIter<Target>,
+    after: Option<TargetId>,
+    walking: bool,
+}
+
+/// Targets read from the store at once.
+const PAGE: usize = 256;
+
+impl Targets {
+    async fn new(store: &dyn Storage, urls: Vec<TargetUrl>) -> anyhow::Result<Self> {
+        if urls.is_empty() {
+            let total = store.backlog(Timestamp::now()).await?.active;
+            return Ok(Self {
+                total,
+                given: Vec::new().into_iter(),
+                page: Vec::new().into_iter(),
+                after: None,
+                walking: true,
+            });
         }
+        let mut targets: Vec<Target> = Vec::new();
+        for url in urls {
+            let target = match store.target_by_url(url.clone()).await? {
+                Some(t) => t,
+                None => {
+                    let settings = TargetSettings::new(url.clone());
+                    let (t, _) = store.add_target(settings, Timestamp::now()).await?;
+                    tracing::info!(url = %url, "added");
+                    t
+                }
+            };
+            if !targets.iter().any(|t| t.id == target.id) {
+                targets.push(target);
+            }
+        }
+        Ok(Self {
+            total: targets.len() as u64,
+            given: targets.into_iter(),
+            page: Vec::new().into_iter(),
+            after: None,
+            walking: false,
+        })
     }
-    Ok(targets)
+
+    /// The next target to check, if any.
+    async fn next(&mut self, store: &dyn Storage) -> anyhow::Result<Option<Target>> {
+        if let Some(t) = self.page.next() {
+            return Ok(Some(t));
+        }
+        if !self.walking {
+            return Ok(self.given.next());
+        }
+        let page = store.active_targets_after(self.after, PAGE).await?;
+        self.walking = page.len() == PAGE;
+        self.after = page.last().map(|t| t.id).or(self.after);
+        self.page = page.into_iter();
+        Ok(self.page.next())
+    }
 }
 
 fn report_json(r: &CheckReport) -> serde_json::Value {

@@ -170,6 +170,13 @@ pub trait History: Send + Sync {
     fn target_by_url(&self, url: TargetUrl) -> StoreFuture<'_, Option<Target>>;
     /// Active targets.
     fn active_targets(&self) -> StoreFuture<'_, Vec<Target>>;
+    /// Up to `limit` active targets with ids above `after`, in id order:
+    /// a walk over all of them one page at a time.
+    fn active_targets_after(
+        &self,
+        after: Option<TargetId>,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<Target>>;
     /// Every target with its figures.
     fn list_targets(&self) -> StoreFuture<'_, Vec<TargetSummary>>;
     /// Every version of a target with its counts against the previous one,

@@ -396,6 +396,17 @@ async fn reports_read_back_what_checks_committed(s: Arc<dyn Storage>) {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].versions, 2);
     assert_eq!(s.active_targets().await.unwrap().len(), 1);
+    let second = target(&*s, "https://news.example/i", 0).await;
+    let first = s.active_targets_after(None, 1).await.unwrap();
+    assert_eq!(first.iter().map(|t| t.id).collect::<Vec<_>>(), [t.id]);
+    let next = s.active_targets_after(Some(t.id), 10).await.unwrap();
+    assert_eq!(next.iter().map(|t| t.id).collect::<Vec<_>>(), [second.id]);
+    assert!(
+        s.active_targets_after(Some(second.id), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn sources_add_poll_and_remove(s: Arc<dyn Storage>) {

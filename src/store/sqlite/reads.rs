@@ -57,6 +57,14 @@ impl<T: Reads> History for T {
         Box::pin(self.read(|s| s.active_targets()))
     }
 
+    fn active_targets_after(
+        &self,
+        after: Option<TargetId>,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<Target>> {
+        Box::pin(self.read(move |s| s.active_targets_after(after, limit)))
+    }
+
     fn list_targets(&self) -> StoreFuture<'_, Vec<TargetSummary>> {
         Box::pin(self.read(|s| s.list_targets()))
     }

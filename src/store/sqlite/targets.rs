@@ -207,6 +207,20 @@ impl Store {
         self.query_targets(&sql, [])
     }
 
+    /// Up to `limit` active targets with ids above `after`, in id order:
+    /// the next page of a walk over all of them.
+    pub fn active_targets_after(
+        &self,
+        after: Option<TargetId>,
+        limit: usize,
+    ) -> Result<Vec<Target>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM targets WHERE state = 'active' AND id > ?1 ORDER BY id LIMIT ?2",
+            Self::TARGET_COLUMNS
+        );
+        self.query_targets(&sql, params![after.map_or(i64::MIN, |t| t.0), limit as i64])
+    }
+
     /// Active targets due at `now`, most overdue first, at most `limit`.
     pub fn due_targets(&self, now: Timestamp, limit: usize) -> Result<Vec<Target>, StoreError> {
         let sql = format!(
