@@ -12,7 +12,8 @@ use crate::daemon::{self, DaemonOptions, shutdown_signal};
 pub(super) fn run(ctx: &Context) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         let store = ctx.fetching_storage("run").await?;
-        let active = store.active_targets().await?.len();
+        // Counted, not read: a large database's targets never sit in memory.
+        let active = store.backlog(crate::model::Timestamp::now()).await?.active;
         tracing::info!(
             database = %ctx.db_path.display(),
             targets = active,

@@ -151,8 +151,24 @@ impl<W: Write> WarcWriter<W> {
                     };
                     let before = super::version_before(store, target, n, &mut previous).await?;
                     let page = store.raw_html(target.id, n).await?;
-                    let written =
-                        self.version(target, capture, &version, before.as_ref(), page.as_deref())?;
+                    // A version whose page was not kept (a revert shares
+                    // the page of the version it returned to) is still a
+                    // capture: a revisit when its bytes were those of a
+                    // page written before.
+                    let revisit = match (&page, revisit_of(capture, &by_digest, None)) {
+                        (None, Some((profile, original, digest))) => {
+                            Some(self.revisit(capture, profile, &original, digest)?)
+                        }
+                        _ => None,
+                    };
+                    let written = self.version(
+                        target,
+                        capture,
+                        &version,
+                        before.as_ref(),
+                        page.as_deref(),
+                        revisit,
+                    )?;
                     if let Some((w, digest)) = written {
                         by_digest.insert(digest, w.clone());
                         latest = Some((w, digest));
@@ -160,7 +176,12 @@ impl<W: Write> WarcWriter<W> {
                     previous = Some(version);
                 }
                 CaptureKind::Unchanged(_) => {
-                    self.unchanged(capture, &by_digest, latest.as_ref())?;
+                    match revisit_of(capture, &by_digest, latest.as_ref()) {
+                        Some((profile, original, digest)) => {
+                            self.revisit(capture, profile, &original, digest)?;
+                        }
+                        None => self.tally.unkept += 1,
+                    }
                 }
             }
         }
@@ -175,6 +196,7 @@ impl<W: Write> WarcWriter<W> {
         v: &Version,
         before: Option<&Version>,
         page: Option<&[u8]>,
+        revisit: Option<RecordId>,
     ) -> Result<Option<(Written, [u8; 32])>, ExportError> {
         self.tally.versions += 1;
         let at = capture.at;
@@ -245,7 +267,10 @@ impl<W: Write> WarcWriter<W> {
             }
             (None, _) => self.tally.without_page += 1,
         }
-        let refers = written.as_ref().map(|(w, _)| w.id.as_str().to_string());
+        let refers = written
+            .as_ref()
+            .map(|(w, _)| w.id.as_str().to_string())
+            .or_else(|| revisit.map(|r| r.as_str().to_string()));
         let text = format!("{}\n\n{}\n", v.title, v.text);
         let conversion = RecordId::derive(&format!("conversion {seed}"));
         let mut fields = Vec::new();
@@ -317,42 +342,22 @@ impl<W: Write> WarcWriter<W> {
         )
     }
 
-    /// An unchanged capture as a revisit, when one can be said truly.
-    fn unchanged(
+    /// Writes a capture as a revisit of `original` (with its request);
+    /// returns the revisit's ID.
+    fn revisit(
         &mut self,
         capture: &CaptureRow,
-        by_digest: &HashMap<[u8; 32], Written>,
-        latest: Option<&(Written, [u8; 32])>,
-    ) -> std::io::Result<()> {
+        profile: &'static str,
+        original: &Written,
+        digest: [u8; 32],
+    ) -> std::io::Result<RecordId> {
         let Some(x) = &capture.exchange else {
-            self.tally.unkept += 1;
-            return Ok(());
+            return Err(std::io::Error::other("a revisit needs its exchange"));
         };
-        let (profile, original, digest) = match (capture.status, x.payload_sha256) {
-            (Some(304), _) => match latest {
-                Some((w, d)) => (warc::SERVER_NOT_MODIFIED, w, *d),
-                None => {
-                    self.tally.unkept += 1;
-                    return Ok(());
-                }
-            },
-            (_, Some(d)) => match by_digest.get(&d) {
-                Some(w) => (warc::IDENTICAL_PAYLOAD, w, d),
-                None => {
-                    self.tally.unkept += 1;
-                    return Ok(());
-                }
-            },
-            _ => {
-                self.tally.unkept += 1;
-                return Ok(());
-            }
-        };
-        let seed = format!("{} unchanged {}", x.url, capture.at.millis());
+        let seed = format!("{} capture {}", x.url, capture.at.millis());
         let id = RecordId::derive(&format!("revisit {seed}"));
         self.request(x, &x.url, capture.at, &seed, &id)?;
         let head = warc::head_bytes(&x.response_head);
-        let original = original.clone();
         self.write(
             &Record {
                 kind: RecordType::Revisit,
@@ -375,7 +380,7 @@ impl<W: Write> WarcWriter<W> {
                 .then(|| ("warc/revisit", capture.status, warc::labelled(&digest))),
         )?;
         self.tally.revisits += 1;
-        Ok(())
+        Ok(id)
     }
 
     /// Flushes and hands back the output.
@@ -386,6 +391,26 @@ impl<W: Write> WarcWriter<W> {
         }
         Ok((self.out, self.index, self.tally))
     }
+}
+
+/// What a capture whose page was not kept can be archived as: a revisit
+/// of the page written before with the same bytes (by payload digest), or,
+/// for a `304`, of the `latest` page. `None`: its bytes are not in the
+/// archive.
+fn revisit_of(
+    capture: &CaptureRow,
+    by_digest: &HashMap<[u8; 32], Written>,
+    latest: Option<&(Written, [u8; 32])>,
+) -> Option<(&'static str, Written, [u8; 32])> {
+    let x = capture.exchange.as_ref()?;
+    if capture.status == Some(304) {
+        let (w, d) = latest?;
+        return Some((warc::SERVER_NOT_MODIFIED, w.clone(), *d));
+    }
+    let d = x.payload_sha256?;
+    by_digest
+        .get(&d)
+        .map(|w| (warc::IDENTICAL_PAYLOAD, w.clone(), d))
 }
 
 /// The `Content-Type` of a response head, without parameters.

@@ -113,6 +113,12 @@ fn an_export_is_a_web_archive_that_standard_tools_accept_and_replay() {
         304,
         "the last capture was answered Not Modified"
     );
+    // The edit is taken back: version 4 is a revert to version 2, whose
+    // page it shares (a revisit of version 2's response).
+    server.route("/article", Route::html(v2.clone()));
+    seen.push(capture(&ws, &server, &url, "revisit", &v2, "changed"));
+    let history = ws.json_lines(&["history", &url, "--json"]);
+    assert_eq!(history[3]["revert_of"], 2, "{}", history[3]);
 
     let dir = ws.path().to_path_buf();
     let warc = dir.join("out.warc.gz");
@@ -129,7 +135,7 @@ fn an_export_is_a_web_archive_that_standard_tools_accept_and_replay() {
 
     // JSON Lines: one row per version with the contract's keys.
     let rows = ws.json_lines(&["export", "--format", "jsonl"]);
-    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.len(), 4);
     let keys: Vec<&str> = rows[0]
         .as_object()
         .unwrap()
@@ -180,7 +186,7 @@ fn an_export_is_a_web_archive_that_standard_tools_accept_and_replay() {
     // The period: from version 3's capture on, one row.
     let since = rows[2]["captured_at"].as_str().unwrap();
     let late = ws.json_lines(&["export", "--format", "jsonl", "--since", since]);
-    assert_eq!(late.len(), 1);
+    assert_eq!(late.len(), 2);
     assert_eq!(late[0]["version"], 3);
     let csv = dir.join("out.csv");
     let jsonl = dir.join("out.jsonl");
@@ -269,10 +275,10 @@ fn expect_path_for(dir: &Path, seen: &[Seen], url: &str) -> PathBuf {
         .collect();
     let expect = serde_json::json!({
         "records": {
-            "warcinfo": 1, "request": 5, "response": 3, "revisit": 2,
-            "conversion": 3, "metadata": 3,
+            "warcinfo": 1, "request": 6, "response": 3, "revisit": 3,
+            "conversion": 4, "metadata": 4,
         },
-        "versions": 3,
+        "versions": 4,
         "captures": captures,
     });
     let path = dir.join("expect.json");

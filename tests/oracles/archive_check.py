@@ -231,8 +231,13 @@ def replay(tmp, captures):
         body = resp.get_data()
         if resp.status_code != 200:
             fail("pywb answered %s for %s at %s" % (resp.status_code, cap["url"], cap["ts"]))
-        if hashlib.sha256(body).hexdigest() != cap["sha256"]:
-            fail("pywb replayed other bytes for %s at %s (%s)" % (cap["url"], cap["ts"], cap["kind"]))
+        got = hashlib.sha256(body).hexdigest()
+        if got != cap["sha256"]:
+            which = [c["ts"] for c in captures if c["sha256"] == got]
+            fail(
+                "pywb replayed other bytes for %s at %s (%s): %s, %d bytes, status %s"
+                % (cap["url"], cap["ts"], cap["kind"], "those of " + ", ".join(which) if which else "bytes never sent", len(body), resp.status_code)
+            )
     ok("pywb replays each of %d captures with the bytes captured then" % len(captures))
 
 
