@@ -107,7 +107,14 @@ fn an_export_is_a_web_archive_that_standard_tools_accept_and_replay() {
     server.route("/article", Route::html(v3.clone()).etag("\"v3\""));
     seen.push(capture(&ws, &server, &url, "response", &v3, "changed"));
     // The next check sends the validator back: a 304.
-    seen.push(capture(&ws, &server, &url, "revisit", &v3, "unchanged"));
+    seen.push(capture(
+        &ws,
+        &server,
+        &url,
+        "not-modified",
+        &v3,
+        "unchanged",
+    ));
     assert_eq!(
         server.requests().last().unwrap().status,
         304,
