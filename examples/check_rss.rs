@@ -1,10 +1,10 @@
 //! Peak memory of `redline check` over many targets, as a new user would
 //! run it: the real binary as a child process over a database of N
-//! targets, against the page server of `cycle_bench` (its `--serve` mode:
+//! targets, against the benchmarks' page server (`common/page_server.rs`:
 //! ~150 KB generated pages whose furniture changes on every request, on
 //! `--hosts` ports).
 //!
-//!     cargo build --release --bin redline --example cycle_bench --example check_rss
+//!     cargo build --release --bin redline --example check_rss
 //!     target/release/examples/check_rss --targets 10000
 //!
 //! Two passes: the first stores every first version, the second finds every
@@ -12,12 +12,15 @@
 //! wall time, CPU time and peak RSS of the `redline check` process (from
 //! `wait4`).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use redline::model::{TargetSettings, TargetUrl, Timestamp};
 use redline::store::Store;
+
+#[path = "common/page_server.rs"]
+mod page_server;
 
 /// The sibling binary `name` in this example's target directory.
 fn sibling(name: &str, up: usize) -> anyhow::Result<PathBuf> {
@@ -31,7 +34,7 @@ fn sibling(name: &str, up: usize) -> anyhow::Result<PathBuf> {
     let path = dir.join(name);
     anyhow::ensure!(
         path.is_file(),
-        "{} is missing: cargo build --release --bin redline --example cycle_bench first",
+        "{} is missing: cargo build --release --bin redline first",
         path.display()
     );
     Ok(path)
@@ -71,6 +74,10 @@ fn main() -> anyhow::Result<()> {
     let mut hosts = 100_usize;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
+        if a == "--serve" {
+            page_server::serve_pages(&args.collect::<Vec<_>>());
+            return Ok(());
+        }
         let n: usize = args.next().and_then(|v| v.parse().ok()).unwrap_or(0);
         match a.as_str() {
             "--targets" if n > 0 => targets = n,
@@ -79,21 +86,8 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let redline = sibling("redline", 1)?;
-    let server_bin = sibling("examples/cycle_bench", 1)?;
-    let mut server = std::process::Command::new(&server_bin)
-        .arg("--serve")
-        .arg(hosts.to_string())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()?;
-    let mut control = server.stdin.take().expect("piped");
-    let mut replies = BufReader::new(server.stdout.take().expect("piped"));
-    let mut line = String::new();
-    replies.read_line(&mut line)?;
-    let ports: Vec<u16> = line
-        .split_whitespace()
-        .map(str::parse)
-        .collect::<Result<_, _>>()?;
+    let mut server = page_server::Server::start(hosts, false)?;
+    let ports = server.ports.clone();
 
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("check.db");
@@ -123,10 +117,7 @@ fn main() -> anyhow::Result<()> {
     );
     for pass in ["new", "unchanged"] {
         // No body is edited in this round: only the furniture changes.
-        writeln!(control, "round 0")?;
-        control.flush()?;
-        line.clear();
-        replies.read_line(&mut line)?;
+        server.ask("round 0")?;
         let (cpu, rss, wall, lines) = measure(
             &redline,
             &[
@@ -151,7 +142,6 @@ fn main() -> anyhow::Result<()> {
             rss as f64 / 1e6
         );
     }
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     Ok(())
 }
