@@ -12,13 +12,13 @@
 //! wall time, CPU time and peak RSS of the `redline check` process (from
 //! `wait4`).
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
 use redline::model::{TargetSettings, TargetUrl, Timestamp};
 use redline::store::Store;
 
+#[path = "common/child.rs"]
+mod child;
 #[path = "common/page_server.rs"]
 mod page_server;
 
@@ -38,35 +38,6 @@ fn sibling(name: &str, up: usize) -> anyhow::Result<PathBuf> {
         path.display()
     );
     Ok(path)
-}
-
-/// Runs `bin` with `args`; returns CPU time, peak RSS in bytes, wall time
-/// and the lines it printed.
-fn measure(bin: &Path, args: &[&str]) -> anyhow::Result<(Duration, u64, Duration, usize)> {
-    use std::os::unix::process::ExitStatusExt;
-    let wall = Instant::now();
-    let mut child = std::process::Command::new(bin)
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .spawn()?;
-    let out = child.stdout.take().expect("piped");
-    let lines = std::thread::spawn(move || BufReader::new(out).lines().count());
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: wait4 writes the status and usage of our own child into the
-    // values we pass.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    anyhow::ensure!(r == pid, "wait4 failed");
-    let status = std::process::ExitStatus::from_raw(status);
-    anyhow::ensure!(status.success(), "redline {args:?} failed: {status}");
-    let t = |tv: libc::timeval| Duration::new(tv.tv_sec as u64, tv.tv_usec as u32 * 1000);
-    Ok((
-        t(usage.ru_utime) + t(usage.ru_stime),
-        usage.ru_maxrss as u64 * 1024,
-        wall.elapsed(),
-        lines.join().unwrap_or(0),
-    ))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -118,7 +89,12 @@ fn main() -> anyhow::Result<()> {
     for pass in ["new", "unchanged"] {
         // No body is edited in this round: only the furniture changes.
         server.ask("round 0")?;
-        let (cpu, rss, wall, lines) = measure(
+        let child::Run {
+            cpu,
+            rss,
+            wall,
+            lines,
+        } = child::measure(
             &redline,
             &[
                 "--config",

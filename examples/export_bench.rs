@@ -13,11 +13,13 @@
 //! one version at a time; WACZ also holds its sorted index lines (about
 //! 300 bytes per capture).
 
+#[path = "common/child.rs"]
+mod child;
 #[path = "common/history.rs"]
 mod history;
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Instant;
 
 use history::{body, commit, unchanged};
 use redline::model::{Exchange, TargetSettings, TargetUrl, Timestamp};
@@ -53,32 +55,6 @@ fn exchange(url: &str, page: &[u8]) -> Exchange {
         payload_sha256: Some(Exchange::digest(page)),
         ip: Some(std::net::Ipv4Addr::new(192, 0, 2, 1).into()),
     }
-}
-
-/// Runs `redline` with `args`; returns its CPU time and peak RSS.
-fn measure(bin: &Path, args: &[&str]) -> anyhow::Result<(Duration, u64, Duration)> {
-    use std::os::unix::process::ExitStatusExt;
-    let wall = Instant::now();
-    let child = std::process::Command::new(bin)
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()?;
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: wait4 writes the status and usage of our own child into the
-    // values we pass.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    anyhow::ensure!(r == pid, "wait4 failed");
-    let status = std::process::ExitStatus::from_raw(status);
-    anyhow::ensure!(status.success(), "redline {args:?} failed: {status}");
-    let t = |tv: libc::timeval| Duration::new(tv.tv_sec as u64, tv.tv_usec as u32 * 1000);
-    Ok((
-        t(usage.ru_utime) + t(usage.ru_stime),
-        usage.ru_maxrss as u64 * 1024,
-        wall.elapsed(),
-    ))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -153,7 +129,7 @@ fn main() -> anyhow::Result<()> {
     ] {
         let out = dir.path().join(name);
         let out_arg = out.to_string_lossy().into_owned();
-        let (cpu, rss, wall) = measure(
+        let child::Run { cpu, rss, wall, .. } = child::measure(
             &bin,
             &[
                 "--db", &db_arg, "-q", "export", "--format", format, "-o", &out_arg,

@@ -112,9 +112,12 @@ pub(super) fn run(ctx: &Context, req: Request) -> anyhow::Result<()> {
         };
         Ok::<_, anyhow::Error>(what)
     })?;
-    match &output {
-        Some(path) => eprintln!("exported {summary} to {}", path.display()),
-        None => eprintln!("exported {summary}"),
+    // The summary says what was left out; `-q` (errors only) silences it.
+    if tracing::enabled!(tracing::Level::WARN) {
+        match &output {
+            Some(path) => eprintln!("exported {summary} to {}", path.display()),
+            None => eprintln!("exported {summary}"),
+        }
     }
     Ok(())
 }

@@ -51,16 +51,12 @@ fn strip_www(host: &str) -> &str {
 
 /// The 14-digit UTC time of a capture, `YYYYMMDDhhmmss`.
 pub fn timestamp14(at: Timestamp) -> String {
-    let t = super::warc::utc(at);
-    format!(
-        "{:04}{:02}{:02}{:02}{:02}{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    // The digits of the WARC-Date, to the second.
+    super::warc::warc_date(at)
+        .chars()
+        .take(19)
+        .filter(char::is_ascii_digit)
+        .collect()
 }
 
 /// One index entry.
