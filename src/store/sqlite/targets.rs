@@ -215,7 +215,9 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Target>, StoreError> {
         let sql = format!(
-            "SELECT {} FROM targets WHERE state = 'active' AND id > ?1 ORDER BY id LIMIT ?2",
+            // `+state`: walk the primary key from `after` on, in order,
+            // instead of sorting every active target for each page.
+            "SELECT {} FROM targets WHERE +state = 'active' AND id > ?1 ORDER BY id LIMIT ?2",
             Self::TARGET_COLUMNS
         );
         self.query_targets(&sql, params![after.map_or(i64::MIN, |t| t.0), limit as i64])
