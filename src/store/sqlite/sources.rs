@@ -486,12 +486,22 @@ impl Store {
         .map_err(&sql)?;
         let other: Option<OtherTarget> = tx
             .row(
+                // The first other target by either key, each found through
+                // its own index in id order: with `OR`, SQLite would gather
+                // and sort every target sharing the key, and a site whose
+                // pages all carry one canonical URL would make every check
+                // cost as much as the site has targets.
                 "SELECT t.id, t.url, t.url_key, t.source_id IS NOT NULL,
                         (SELECT v.title FROM versions v WHERE v.target_id = t.id ORDER BY v.number DESC LIMIT 1)
                  FROM targets t
-                 WHERE t.id <> ?1 AND t.state <> 'removed'
-                   AND (t.url_key = ?2 OR t.canonical_key = ?2)
-                 ORDER BY t.id LIMIT 1",
+                 WHERE t.id = (SELECT MIN(id) FROM (
+                     SELECT * FROM (SELECT id FROM targets
+                                    WHERE url_key = ?2 AND id <> ?1 AND state <> 'removed'
+                                    ORDER BY id LIMIT 1)
+                     UNION ALL
+                     SELECT * FROM (SELECT id FROM targets
+                                    WHERE canonical_key = ?2 AND id <> ?1 AND state <> 'removed'
+                                    ORDER BY id LIMIT 1)))",
                 params![target.0, canonical_key],
                 |r| {
                     Ok(OtherTarget {
