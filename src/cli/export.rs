@@ -143,8 +143,13 @@ where
         name.to_string_lossy(),
         std::process::id()
     ));
-    let file = std::fs::File::create(&partial)
-        .with_context(|| format!("cannot create {}", partial.display()))?;
+    let file = std::fs::File::create(&partial).with_context(|| {
+        format!(
+            "cannot write {} (it is written as {} first, then renamed)",
+            path.display(),
+            partial.display()
+        )
+    })?;
     let shared = std::sync::Arc::new(file);
     let out: Box<dyn Write> = Box::new(BufWriter::new(SharedFile(shared.clone())));
     let result = write(out).await;

@@ -480,9 +480,10 @@ impl VersionMeta {
 pub enum ExportError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("cannot write the export: {0}")]
+    // The cause is the error's source: `{:#}` prints it after the colon.
+    #[error("cannot write the export")]
     Io(#[from] std::io::Error),
-    #[error("cannot write the export: {0}")]
+    #[error("cannot write the export")]
     Json(#[from] serde_json::Error),
 }
 

@@ -217,7 +217,9 @@ impl Parts {
             dir: beside(".parts"),
             partial: beside(".partial"),
         };
-        std::fs::create_dir_all(&parts.dir)?;
+        // Not `create_dir_all`: a folder that does not exist is the
+        // user's mistake to hear about, not one to make.
+        std::fs::create_dir(&parts.dir)?;
         Ok(parts)
     }
 

@@ -229,6 +229,17 @@ fn an_export_is_a_web_archive_that_standard_tools_accept_and_replay() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not watched"));
+    // A destination in a folder that does not exist is named, and the
+    // folder is not made.
+    let missing = dir.join("missing");
+    for (format, name) in [("wacz", "x.wacz"), ("warc", "x.warc.gz")] {
+        let to = missing.join(name);
+        let out = ws.run(&["export", "--format", format, "-o", to.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(to.to_str().unwrap()), "{stderr}");
+        assert!(!missing.exists(), "{format}: the folder was made");
+    }
 
     let Some(python) = oracle_python() else {
         return;
