@@ -89,12 +89,10 @@ pub(super) fn run(ctx: &Context, urls: Vec<TargetUrl>, json: bool) -> anyhow::Re
 struct Targets {
     /// How many there are (for the progress bar).
     total: u64,
-    /// The URLs given, still to check.
-    given: std::vec::IntoIter<Target>,
-    /// Walking the store: the page in hand and the last id read.
+    /// The targets in hand: the URLs given, or the page last read.
     page: std::vec::IntoIter<Target>,
-    after: Option<TargetId>,
-    walking: bool,
+    /// Walking the store: the last id read, while pages may follow.
+    walk: Option<Option<TargetId>>,
 }
 
 /// Targets read from the store at once.
@@ -103,13 +101,10 @@ const PAGE: usize = 256;
 impl Targets {
     async fn new(store: &dyn Storage, urls: Vec<TargetUrl>) -> anyhow::Result<Self> {
         if urls.is_empty() {
-            let total = store.backlog(Timestamp::now()).await?.active;
             return Ok(Self {
-                total,
-                given: Vec::new().into_iter(),
+                total: store.backlog(Timestamp::now()).await?.active,
                 page: Vec::new().into_iter(),
-                after: None,
-                walking: true,
+                walk: Some(None),
             });
         }
         let mut targets: Vec<Target> = Vec::new();
@@ -129,10 +124,8 @@ impl Targets {
         }
         Ok(Self {
             total: targets.len() as u64,
-            given: targets.into_iter(),
-            page: Vec::new().into_iter(),
-            after: None,
-            walking: false,
+            page: targets.into_iter(),
+            walk: None,
         })
     }
 
@@ -141,12 +134,11 @@ impl Targets {
         if let Some(t) = self.page.next() {
             return Ok(Some(t));
         }
-        if !self.walking {
-            return Ok(self.given.next());
-        }
-        let page = store.active_targets_after(self.after, PAGE).await?;
-        self.walking = page.len() == PAGE;
-        self.after = page.last().map(|t| t.id).or(self.after);
+        let Some(after) = self.walk else {
+            return Ok(None);
+        };
+        let page = store.active_targets_after(after, PAGE).await?;
+        self.walk = (page.len() == PAGE).then(|| page.last().map(|t| t.id));
         self.page = page.into_iter();
         Ok(self.page.next())
     }

@@ -36,7 +36,7 @@ pub(super) fn run(ctx: &Context, req: Request) -> anyhow::Result<()> {
     let sel = Selection {
         since: bound(&req.since)?,
         until: bound(&req.until)?,
-        source: req.source.as_ref().map(ToString::to_string),
+        source: req.source.clone(),
         tags: req
             .tags
             .iter()
@@ -150,32 +150,17 @@ where
             partial.display()
         )
     })?;
-    let shared = std::sync::Arc::new(file);
-    let out: Box<dyn Write> = Box::new(BufWriter::new(SharedFile(shared.clone())));
-    let result = write(out).await;
-    let done = result
-        .map_err(anyhow::Error::from)
-        .and_then(|v| shared.sync_all().map(|()| v).map_err(anyhow::Error::from))
-        .and_then(|v| {
-            std::fs::rename(&partial, path)
-                .map(|()| v)
-                .map_err(anyhow::Error::from)
-        });
+    // A second handle to the same file, to sync it once the writer is done.
+    let sync = file.try_clone()?;
+    let done: anyhow::Result<T> = async {
+        let value = write(Box::new(BufWriter::new(file))).await?;
+        sync.sync_all()?;
+        std::fs::rename(&partial, path)?;
+        Ok(value)
+    }
+    .await;
     if done.is_err() {
         let _ = std::fs::remove_file(&partial);
     }
     done.with_context(|| format!("writing {}", path.display()))
-}
-
-/// A file written through a shared handle, so it can be synced after the
-/// writer that owned it is gone.
-struct SharedFile(std::sync::Arc<std::fs::File>);
-
-impl Write for SharedFile {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        (&*self.0).write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        (&*self.0).flush()
-    }
 }

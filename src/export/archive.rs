@@ -11,7 +11,10 @@
 //!   `304`, `identical-payload-digest` when its body is byte-identical to
 //!   a page written before it. An unchanged capture whose page differs
 //!   from every kept page (furniture churned) cannot be archived: its bytes
-//!   were not kept. It is counted, not invented.
+//!   were not kept. It is counted, not invented;
+//! - a version whose page was not kept (a revert shares the page of the
+//!   version it returned to): a `revisit` when its bytes were those of a
+//!   page written before, besides its conversion and metadata records.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -45,8 +48,8 @@ struct Written {
 /// Writes WARC records to `out`, counting offsets; collects index entries
 /// and page lines when asked (for a WACZ). The index lists the records a
 /// replay serves: responses, resources and identical-payload revisits (a
-/// `304` revisit has no page of its own; replay finds the capture it
-/// confirmed).
+/// `304` revisit has no page of its own; a replay at its time finds the
+/// nearest capture in the index).
 pub struct WarcWriter<W: Write> {
     out: W,
     offset: u64,
@@ -122,7 +125,6 @@ impl<W: Write> WarcWriter<W> {
             )?;
         }
         self.offset += length;
-        self.tally.records += 1;
         Ok(())
     }
 

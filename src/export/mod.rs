@@ -35,7 +35,7 @@ pub struct Selection {
     /// Until this time (exclusive).
     pub until: Option<Timestamp>,
     /// Only articles discovered from this source.
-    pub source: Option<String>,
+    pub source: Option<TargetUrl>,
     /// Only articles with any of these tags (all when empty).
     pub tags: Vec<String>,
     /// Only these articles (all when empty).
@@ -93,19 +93,14 @@ pub async fn select(store: &dyn History, sel: &Selection) -> Result<Vec<Target>,
         named
     };
     if let Some(source) = &sel.source
-        && store
-            .source_by_url(
-                TargetUrl::parse(source).map_err(|e| SelectError::BadSource(e.to_string()))?,
-            )
-            .await?
-            .is_none()
+        && store.source_by_url(source.clone()).await?.is_none()
     {
-        return Err(SelectError::NotASource(source.clone()));
+        return Err(SelectError::NotASource(source.to_string()));
     }
     targets.retain(|t| {
         sel.source
-            .as_deref()
-            .is_none_or(|s| t.source.as_deref().is_some_and(|ts| same_url(ts, s)))
+            .as_ref()
+            .is_none_or(|s| t.source.as_deref() == Some(s.as_str()))
             && (sel.tags.is_empty() || sel.tags.iter().any(|tag| t.tags.contains(tag)))
     });
     targets.sort_by(|a, b| a.url.as_str().cmp(b.url.as_str()));
@@ -130,14 +125,6 @@ pub(crate) async fn version_before(
     store.version(target.id, Some(n - 1)).await
 }
 
-/// Two spellings of one URL (as parsed) are the same source.
-fn same_url(a: &str, b: &str) -> bool {
-    match (TargetUrl::parse(a), TargetUrl::parse(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
-}
-
 /// Why the selection could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum SelectError {
@@ -145,8 +132,6 @@ pub enum SelectError {
     NotWatched(String),
     #[error("{0} is not a source (see `redline sources`)")]
     NotASource(String),
-    #[error("the source is not a URL: {0}")]
-    BadSource(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -166,8 +151,6 @@ pub struct Tally {
     /// Versions whose page was not kept (a revert, or the
     /// `first_and_latest` policy): text only.
     pub without_page: u64,
-    /// WARC records written.
-    pub records: u64,
 }
 
 impl Tally {

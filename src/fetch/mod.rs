@@ -1,5 +1,7 @@
 //! Fetching pages: one shared HTTP client with a user agent, a redirect limit,
-//! a total time budget and a cap on body size.
+//! a total time budget and a cap on body size. Each answer comes with the
+//! exchange as it went over the wire (`wire`: request and response heads),
+//! kept with the check for archives.
 //!
 //! Requests are conditional when the caller has validators from the last
 //! page (`If-None-Match`, `If-Modified-Since`): a `304` comes back as
@@ -418,10 +420,7 @@ impl Fetcher {
             .map(|(n, v)| ((*n).to_string(), v.clone()))
             .collect();
         for (name, value) in own {
-            sent.push((
-                name.as_str().to_string(),
-                value.as_bytes().iter().map(|&b| char::from(b)).collect(),
-            ));
+            sent.push((name.as_str().to_string(), wire::latin1(value.as_bytes())));
         }
         sent
     }

@@ -11,6 +11,13 @@
 
 use reqwest::header::HeaderMap;
 
+/// A header value's bytes as text, each byte one character (Latin-1, the
+/// HTTP/1.1 reading of octets that are not ASCII), so nothing is dropped
+/// and the bytes come back exactly (`export::warc::head_bytes`).
+pub fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
 /// The request head: `GET /path?query HTTP/1.1`, `host`, then `headers` in
 /// order. No trailing blank line.
 pub fn request_head(url: &url::Url, headers: &[(&str, &str)]) -> String {
@@ -34,9 +41,8 @@ pub fn request_head(url: &url::Url, headers: &[(&str, &str)]) -> String {
     head
 }
 
-/// The response head: status line, then each header as received. Values
-/// that are not visible ASCII are kept as their bytes read as Latin-1 (the
-/// HTTP/1.1 reading of obsolete octets), so nothing is dropped.
+/// The response head: status line, then each header as received, values
+/// read as [`latin1`].
 pub fn response_head(version: reqwest::Version, status: u16, headers: &HeaderMap) -> String {
     let version = match version {
         reqwest::Version::HTTP_09 => "HTTP/0.9",
@@ -56,7 +62,7 @@ pub fn response_head(version: reqwest::Version, status: u16, headers: &HeaderMap
         head.push_str("\r\n");
         head.push_str(name.as_str());
         head.push_str(": ");
-        head.extend(value.as_bytes().iter().map(|&b| char::from(b)));
+        head.push_str(&latin1(value.as_bytes()));
     }
     head
 }

@@ -1,5 +1,5 @@
-//! The records every layer passes around: targets, checks, versions,
-//! sources and alert deliveries, and the values they are made of (URLs and
+//! The records every layer passes around: targets, checks (and the HTTP
+//! exchanges behind them), versions, sources and alert deliveries, and the values they are made of (URLs and
 //! their identity, ids, hashes, timestamps, durations).
 //!
 //! Records are plain data with no behaviour that needs a database, a

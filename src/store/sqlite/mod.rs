@@ -2,9 +2,10 @@
 //! a busy timeout, the embedded migrations in `migrate`, and one file per
 //! concern — `rows` (rows to records), `targets` (targets and
 //! scheduling), `record` (a check's read and its one-transaction
-//! commit), `history` (versions, diffs and reports), `outbox` (alert
-//! deliveries), `sources` (discovery sources) and `writer` (the thread
-//! that batches every write).
+//! commit), `history` (versions, diffs and reports), `archive` (captures
+//! with their HTTP exchanges, for exports), `search` (the full-text index),
+//! `outbox` (alert deliveries), `sources` (discovery sources) and `writer`
+//! (the thread that batches every write, and waits for its close at exit).
 
 mod archive;
 mod file;
