@@ -69,3 +69,4 @@ pub mod robots;
 pub mod schedule;
 pub mod store;
 pub mod text;
+pub mod web;

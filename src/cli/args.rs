@@ -168,6 +168,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the web pages, Atom feeds and read API alone, read-only (for a
+    /// machine that holds a copy of the database).
+    Serve {
+        /// Address to listen on [default: `[web] listen`, else 127.0.0.1:8080].
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+    },
     /// Where a phrase is in the history, or in which versions it was
     /// removed or added (whole words in order, case aside).
     Search {

@@ -20,6 +20,7 @@ mod list;
 mod remove;
 mod run;
 mod search;
+mod serve;
 mod show;
 mod sources;
 
@@ -179,6 +180,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             tag,
             json,
         } => changes::run(&ctx, since, source.as_ref(), &tag, json),
+        Command::Serve { listen } => serve::run(&ctx, listen),
         Command::Search {
             phrase,
             removed,

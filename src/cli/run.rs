@@ -12,6 +12,9 @@ use crate::daemon::{self, DaemonOptions, shutdown_signal};
 pub(super) fn run(ctx: &Context) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         let store = ctx.fetching_storage("run").await?;
+        // The web front binds before checking starts, so a taken address
+        // is reported at once.
+        let web = super::serve::web_front(ctx, store.clone()).await?;
         // Counted, not read: a large database's targets never sit in memory.
         let active = store.backlog(crate::model::Timestamp::now()).await?.active;
         tracing::info!(
@@ -38,6 +41,9 @@ pub(super) fn run(ctx: &Context) -> anyhow::Result<()> {
             ),
             None => None,
         };
+        let web = web.map(|(web, listener)| {
+            tokio::spawn(crate::web::serve_on(web, listener, cancel.clone()))
+        });
         let options = DaemonOptions {
             // Fetching and processing overlap: twice the request cap keeps
             // the network busy while pages are parsed.
@@ -46,7 +52,12 @@ pub(super) fn run(ctx: &Context) -> anyhow::Result<()> {
             summary_every: std::time::Duration::from_secs(60),
             metrics,
         };
-        let result = daemon::run(checker, options, cancel).await;
+        let result = daemon::run(checker, options, cancel.clone()).await;
+        cancel.cancel();
+        if let Some(web) = web {
+            // Pages in flight finish; the listener closes.
+            let _ = web.await;
+        }
         watcher.abort();
         result.context("the scheduler stopped")
     })

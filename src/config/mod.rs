@@ -69,6 +69,8 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// `[export]`.
     pub export: ExportConfig,
+    /// `[web]`.
+    pub web: WebConfig,
     /// `[[source]]`, in file order, without duplicates.
     pub sources: Vec<SourceSpec>,
     /// `[discovery]`.
@@ -122,6 +124,17 @@ pub struct ExportConfig {
     /// The `operator` of the WARC `warcinfo` record: who ran the capture
     /// (a person or an organisation, with a contact).
     pub operator: Option<String>,
+}
+
+/// `[web]`: the web pages, feeds and read API (`redline run` serves them
+/// when `listen` is set; `redline serve` always does).
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Address to serve on.
+    pub listen: Option<std::net::SocketAddr>,
+    /// The bearer token every request must carry; required (checked where
+    /// the address is known) when the address is not a loopback one.
+    pub token: Option<crate::alert::Secret>,
 }
 
 /// `[metrics]`: the optional Prometheus endpoint of `redline run`.
@@ -259,6 +272,7 @@ impl Config {
             schedule: ScheduleConfig::default(),
             metrics: MetricsConfig::default(),
             export: ExportConfig::default(),
+            web: WebConfig::default(),
             sources: Vec::new(),
             discovery: DiscoveryConfig::default(),
         }
@@ -303,6 +317,7 @@ impl Config {
         validate::schedule(&cx, &raw.schedule, &mut config)?;
         validate::metrics(&cx, &raw.metrics, &mut config)?;
         validate::export(&cx, &raw.export, &mut config)?;
+        validate::web(&cx, &raw.web, &mut config)?;
         config.discovery.allow_private = raw.discovery.allow_private.unwrap_or(false);
         validate::defaults(&cx, &raw.defaults, &mut config)?;
         validate::noise(&cx, &raw.noise, &mut config)?;

@@ -28,6 +28,8 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub(super) metrics: RawMetrics,
     #[serde(default)]
+    pub(super) web: RawWeb,
+    #[serde(default)]
     pub(super) discovery: RawDiscovery,
     #[serde(default)]
     pub(super) export: RawExport,
@@ -74,6 +76,13 @@ pub(super) struct RawTier {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawMetrics {
     pub(super) listen: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWeb {
+    pub(super) listen: Option<Spanned<String>>,
+    pub(super) token: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

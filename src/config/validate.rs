@@ -316,6 +316,51 @@ pub(super) fn metrics(
     Ok(())
 }
 
+/// `[web]`: the address, and the token (a secret, `env:` or `file:`, at
+/// least 16 bytes). Whether a token is needed is [`crate::web::require_token`]'s
+/// call, made here for the configured address.
+pub(super) fn web(cx: &Ctx<'_>, raw: &RawWeb, config: &mut Config) -> Result<(), ConfigError> {
+    if let Some(v) = &raw.listen {
+        let addr: std::net::SocketAddr = v.get_ref().parse().map_err(|_| {
+            cx.err(
+                Some(v.span()),
+                format!(
+                    "`listen` must be an address with a port, like \"127.0.0.1:8080\", not `{}`",
+                    v.get_ref()
+                ),
+            )
+        })?;
+        config.web.listen = Some(addr);
+    }
+    if let Some(v) = &raw.token {
+        let raw_token = v.get_ref();
+        if !(raw_token.starts_with("env:") || raw_token.starts_with("file:")) {
+            return Err(cx.err(
+                Some(v.span()),
+                "`token` must be \"env:NAME\" or \"file:PATH\", so the token itself is not in the config file (the value is not shown)".into(),
+            ));
+        }
+        let secret = crate::alert::Secret::resolve(raw_token)
+            .map_err(|m| cx.err(Some(v.span()), format!("`token`: {m}")))?;
+        if secret.expose().len() < crate::web::MIN_TOKEN_BYTES {
+            return Err(cx.err(
+                Some(v.span()),
+                format!(
+                    "`token` must be at least {} bytes long (the value is not shown)",
+                    crate::web::MIN_TOKEN_BYTES
+                ),
+            ));
+        }
+        config.web.token = Some(secret);
+    }
+    if let Some(addr) = config.web.listen
+        && let Err(e) = crate::web::require_token(addr, config.web.token.is_some())
+    {
+        return Err(cx.err(raw.listen.as_ref().map(|v| v.span()), e.to_string()));
+    }
+    Ok(())
+}
+
 /// `[defaults]`.
 pub(super) fn defaults(
     cx: &Ctx<'_>,

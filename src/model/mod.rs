@@ -37,4 +37,4 @@ pub use value::{
     ContentHash, DurationError, TargetId, TargetUrl, Timestamp, UrlError, format_duration,
     parse_duration,
 };
-pub use version::{ChangeRow, DatesSeen, HistoryRow, Version};
+pub use version::{ChangeKey, ChangeQuery, ChangeRow, DatesSeen, HistoryRow, Version};

@@ -1,6 +1,6 @@
 //! Versions as kept and the rows of the history and change reports.
 
-use super::{TargetUrl, Timestamp};
+use super::{TargetId, TargetUrl, Timestamp};
 use crate::detect::ChangeClass;
 use crate::diff::{Field, Fields};
 
@@ -121,9 +121,46 @@ pub struct DatesSeen {
     pub modified: Option<String>,
 }
 
+/// Which changes a list asks for, newest first (`redline changes`, the
+/// web's recent changes and its feeds). Empty filters match everything.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeQuery {
+    /// Captured at or after this time.
+    pub since: Option<Timestamp>,
+    /// Strictly older than this key (the cursor of the previous page).
+    pub before: Option<ChangeKey>,
+    /// Of this target only.
+    pub target: Option<TargetId>,
+    /// Of targets discovered from the source at this URL.
+    pub source: Option<String>,
+    /// Of targets with this tag.
+    pub tag: Option<String>,
+    /// Of this class.
+    pub class: Option<ChangeClass>,
+    /// Whose headline or URL holds this text, case aside.
+    pub text: Option<String>,
+    /// At most this many (all without).
+    pub limit: Option<usize>,
+}
+
+/// The place of a change in the newest-first list: its capture time, then
+/// the stored version's sequence number, both descending. Unique, and
+/// served by the index on capture time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ChangeKey {
+    /// Capture time of the new version.
+    pub captured_at: Timestamp,
+    /// The new version's row in the store.
+    pub seq: i64,
+}
+
 /// One row of `redline changes`.
 #[derive(Debug, Clone)]
 pub struct ChangeRow {
+    /// The target.
+    pub target: TargetId,
+    /// Where the row sits in the newest-first list.
+    pub key: ChangeKey,
     /// Article URL.
     pub url: TargetUrl,
     /// Target label.

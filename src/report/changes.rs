@@ -61,6 +61,11 @@ mod tests {
     #[test]
     fn a_change_has_the_keys_of_the_contract_in_its_order() {
         let row = ChangeRow {
+            target: crate::model::TargetId(1),
+            key: crate::model::ChangeKey {
+                captured_at: Timestamp(1_800_000_000_000),
+                seq: 1,
+            },
             url: TargetUrl::parse("https://news.example/a").unwrap(),
             name: None,
             from: 1,

@@ -22,7 +22,7 @@ use std::time::Duration;
 use super::StoreError;
 use crate::diff::Change;
 use crate::model::{
-    Backlog, Capture, CaptureRow, ChangeRow, CheckCommit, Closed, DatesSeen, Delivery,
+    Backlog, Capture, CaptureRow, ChangeQuery, ChangeRow, CheckCommit, Closed, DatesSeen, Delivery,
     DeliveryState, Discovered, HistoryRow, HostRules, Merged, PageCache, PollReport, Recent,
     Source, SourceKind, SourceSettings, SourceSummary, SourceSyncReport, SyncReport, Target,
     TargetId, TargetSettings, TargetSummary, TargetUrl, Timestamp, Version,
@@ -213,8 +213,20 @@ pub trait History: Send + Sync {
         published: Option<String>,
         modified: Option<String>,
     ) -> StoreFuture<'_, Option<DatesSeen>>;
+    /// The changes `query` asks for, newest first.
+    fn changes(&self, query: ChangeQuery) -> StoreFuture<'_, Vec<ChangeRow>>;
     /// Every change captured since `since`, newest first.
-    fn changes_since(&self, since: Timestamp) -> StoreFuture<'_, Vec<ChangeRow>>;
+    fn changes_since(&self, since: Timestamp) -> StoreFuture<'_, Vec<ChangeRow>> {
+        self.changes(ChangeQuery {
+            since: Some(since),
+            ..ChangeQuery::default()
+        })
+    }
+    /// The target `url` names under discovery's identity rules (the same
+    /// URL, or the same identity key as its URL or canonical URL).
+    fn target_by_identity(&self, url: TargetUrl) -> StoreFuture<'_, Option<Target>>;
+    /// The target with this id, in any state.
+    fn target_by_id(&self, id: TargetId) -> StoreFuture<'_, Option<Target>>;
     /// The source at `url`, in any state.
     fn source_by_url(&self, url: TargetUrl) -> StoreFuture<'_, Option<Source>>;
     /// Every source with its figures.

@@ -43,3 +43,5 @@ mod scenarios;
 mod search;
 /// An HTTPS server with a certificate from a test authority.
 mod tls;
+/// The web front: pages, feeds, the read API, tokens and escaping.
+mod web;

@@ -7,7 +7,10 @@ use super::rows::{VERSION_COLUMNS, VERSION_FROM, version_from_row};
 use super::{Cached, Store};
 use crate::detect::ChangeClass;
 use crate::diff::Change;
-use crate::model::{ChangeRow, DatesSeen, HistoryRow, TargetId, TargetUrl, Timestamp, Version};
+use crate::model::{
+    ChangeKey, ChangeQuery, ChangeRow, DatesSeen, HistoryRow, TargetId, TargetUrl, Timestamp,
+    Version,
+};
 use crate::store::StoreError;
 use crate::store::codec::decompress_page;
 
@@ -209,57 +212,98 @@ impl Store {
         }))
     }
 
-    /// Every change (version after the first) captured since `since`,
-    /// newest first.
-    pub fn changes_since(&self, since: Timestamp) -> Result<Vec<ChangeRow>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT t.url, t.name, f.number, v.number, v.captured_at, d.added, d.removed,
-                        CASE WHEN v.revert_of IS NULL THEN v.title ELSE o.title END, d.title_changed, v.class,
-                        t.tags_json, (SELECT s.url FROM sources s WHERE s.id = t.source_id)
-                 FROM diffs d
-                 JOIN versions v ON v.id = d.to_version_id
-                 LEFT JOIN versions o ON o.target_id = v.target_id AND o.number = v.revert_of
-                 JOIN versions f ON f.id = d.from_version_id
-                 JOIN targets t ON t.id = d.target_id
-                 WHERE v.captured_at >= ?1
-                 ORDER BY v.captured_at DESC, v.id DESC",
-            )
-            .map_err(self.sql())?;
+    /// The changes (versions after the first) that `q` asks for, newest
+    /// first. The order is the index on capture time (with the version's
+    /// row id as the tie-break), so a page after a cursor is a range scan,
+    /// never an offset.
+    pub fn changes(&self, q: &ChangeQuery) -> Result<Vec<ChangeRow>, StoreError> {
+        let mut sql = String::from(
+            "SELECT t.url, t.name, f.number, v.number, v.captured_at, d.added, d.removed,
+                    CASE WHEN v.revert_of IS NULL THEN v.title ELSE o.title END, d.title_changed, v.class,
+                    t.tags_json, (SELECT s.url FROM sources s WHERE s.id = t.source_id), t.id, v.id
+             FROM versions v
+             JOIN diffs d ON d.to_version_id = v.id
+             LEFT JOIN versions o ON o.target_id = v.target_id AND o.number = v.revert_of
+             JOIN versions f ON f.id = d.from_version_id
+             JOIN targets t ON t.id = d.target_id
+             WHERE 1",
+        );
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let mut bind = |v: rusqlite::types::Value| {
+            args.push(v);
+            format!("?{}", args.len())
+        };
+        if let Some(since) = q.since {
+            sql += &format!(" AND v.captured_at >= {}", bind(since.millis().into()));
+        }
+        if let Some(k) = q.before {
+            let at = bind(k.captured_at.millis().into());
+            let seq = bind(k.seq.into());
+            sql +=
+                &format!(" AND (v.captured_at < {at} OR (v.captured_at = {at} AND v.id < {seq}))");
+        }
+        if let Some(t) = q.target {
+            sql += &format!(" AND v.target_id = {}", bind(t.0.into()));
+        }
+        if let Some(src) = &q.source {
+            sql += &format!(
+                " AND t.source_id = (SELECT s.id FROM sources s WHERE s.url = {})",
+                bind(src.clone().into())
+            );
+        }
+        if let Some(tag) = &q.tag {
+            sql += &format!(
+                " AND EXISTS (SELECT 1 FROM json_each(t.tags_json) j WHERE j.value = {})",
+                bind(tag.clone().into())
+            );
+        }
+        if let Some(class) = q.class {
+            sql += &format!(" AND v.class = {}", bind(class.as_str().to_string().into()));
+        }
+        if let Some(text) = &q.text {
+            let t = bind(text.to_lowercase().into());
+            sql += &format!(
+                " AND (instr(lower(CASE WHEN v.revert_of IS NULL THEN v.title ELSE o.title END), {t}) > 0
+                       OR instr(lower(t.url), {t}) > 0)"
+            );
+        }
+        sql += " ORDER BY v.captured_at DESC, v.id DESC";
+        if let Some(limit) = q.limit {
+            sql += &format!(
+                " LIMIT {}",
+                bind((limit.min(i64::MAX as usize) as i64).into())
+            );
+        }
+        let mut stmt = self.conn.prepare(&sql).map_err(self.sql())?;
         let rows = stmt
-            .query_map([since.millis()], |r| {
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, u32>(2)?,
-                    r.get::<_, u32>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, i64>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, bool>(8)?,
-                    r.get::<_, Option<String>>(9)?,
-                    r.get::<_, Option<String>>(10)?,
-                    r.get::<_, Option<String>>(11)?,
+                    (
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, u32>(2)?,
+                        r.get::<_, u32>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, i64>(5)?,
+                        r.get::<_, i64>(6)?,
+                    ),
+                    (
+                        r.get::<_, String>(7)?,
+                        r.get::<_, bool>(8)?,
+                        r.get::<_, Option<String>>(9)?,
+                        r.get::<_, Option<String>>(10)?,
+                        r.get::<_, Option<String>>(11)?,
+                        r.get::<_, i64>(12)?,
+                        r.get::<_, i64>(13)?,
+                    ),
                 ))
             })
             .map_err(self.sql())?;
         let mut out = Vec::new();
         for row in rows {
             let (
-                url,
-                name,
-                from,
-                to,
-                captured_at,
-                added,
-                removed,
-                title,
-                title_changed,
-                class,
-                tags,
-                source,
+                (url, name, from, to, captured_at, added, removed),
+                (title, title_changed, class, tags, source, target, seq),
             ) = row.map_err(self.sql())?;
             let tags: Vec<String> = match tags {
                 Some(j) => serde_json::from_str(&j)
@@ -267,6 +311,11 @@ impl Store {
                 None => Vec::new(),
             };
             out.push(ChangeRow {
+                target: TargetId(target),
+                key: ChangeKey {
+                    captured_at: Timestamp(captured_at),
+                    seq,
+                },
                 url: TargetUrl::parse(&url)
                     .map_err(|e| self.corrupt(format!("target url: {e}")))?,
                 name,

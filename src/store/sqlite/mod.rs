@@ -26,6 +26,8 @@ mod writer;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_changes;
+#[cfg(test)]
 mod tests_sources;
 
 pub use lock::InstanceLock;

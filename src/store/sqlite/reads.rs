@@ -8,8 +8,8 @@ use std::future::Future;
 use super::{ReadPool, Store, StoreHandle};
 use crate::diff::Change;
 use crate::model::{
-    CaptureRow, ChangeRow, DatesSeen, Delivery, DeliveryState, HistoryRow, Source, SourceSummary,
-    Target, TargetId, TargetSummary, TargetUrl, Timestamp, Version,
+    CaptureRow, ChangeQuery, ChangeRow, DatesSeen, Delivery, DeliveryState, HistoryRow, Source,
+    SourceSummary, Target, TargetId, TargetSummary, TargetUrl, Timestamp, Version,
 };
 use crate::store::StoreError;
 use crate::store::api::{History, StoreFuture};
@@ -114,8 +114,16 @@ impl<T: Reads> History for T {
         }))
     }
 
-    fn changes_since(&self, since: Timestamp) -> StoreFuture<'_, Vec<ChangeRow>> {
-        Box::pin(self.read(move |s| s.changes_since(since)))
+    fn changes(&self, query: ChangeQuery) -> StoreFuture<'_, Vec<ChangeRow>> {
+        Box::pin(self.read(move |s| s.changes(&query)))
+    }
+
+    fn target_by_identity(&self, url: TargetUrl) -> StoreFuture<'_, Option<Target>> {
+        Box::pin(self.read(move |s| s.target_by_identity(&url)))
+    }
+
+    fn target_by_id(&self, id: TargetId) -> StoreFuture<'_, Option<Target>> {
+        Box::pin(self.read(move |s| s.target_by_id(id)))
     }
 
     fn source_by_url(&self, url: TargetUrl) -> StoreFuture<'_, Option<Source>> {

@@ -198,6 +198,28 @@ impl Store {
         Ok(self.query_targets(&sql, [url.as_str()])?.into_iter().next())
     }
 
+    /// A target by id, in any state.
+    pub fn target_by_id(&self, id: TargetId) -> Result<Option<Target>, StoreError> {
+        let sql = format!("SELECT {} FROM targets WHERE id = ?1", Self::TARGET_COLUMNS);
+        Ok(self.query_targets(&sql, [id.0])?.into_iter().next())
+    }
+
+    /// The target `url` names under the identity rules of discovery: the
+    /// same URL, or the same identity key as its URL or its canonical URL.
+    /// The exact URL wins, then the oldest target.
+    pub fn target_by_identity(&self, url: &TargetUrl) -> Result<Option<Target>, StoreError> {
+        let key = crate::model::canon::key(url.as_url());
+        let sql = format!(
+            "SELECT {} FROM targets WHERE url = ?1 OR url_key = ?2 OR canonical_key = ?2
+             ORDER BY url = ?1 DESC, id LIMIT 1",
+            Self::TARGET_COLUMNS
+        );
+        Ok(self
+            .query_targets(&sql, rusqlite::params![url.as_str(), key])?
+            .into_iter()
+            .next())
+    }
+
     /// Every active target, oldest first.
     pub fn active_targets(&self) -> Result<Vec<Target>, StoreError> {
         let sql = format!(

@@ -5,9 +5,9 @@ use crate::detect::ChangeClass;
 use std::time::Duration;
 
 use crate::model::{
-    CacheUpdate, Capture, CaptureOutcome, CheckCommit, CheckFacts, CheckRow, CheckStatus,
-    NewVersion, Next, PageCache, RawHtmlPolicy, Recent, TargetId, TargetSettings, TargetState,
-    TargetUpdate, TargetUrl, Timestamp,
+    CacheUpdate, Capture, CaptureOutcome, ChangeQuery, CheckCommit, CheckFacts, CheckRow,
+    CheckStatus, NewVersion, Next, PageCache, RawHtmlPolicy, Recent, TargetId, TargetSettings,
+    TargetState, TargetUpdate, TargetUrl, Timestamp,
 };
 use crate::store::StoreError;
 
@@ -181,8 +181,12 @@ fn versions_are_stored_only_on_change() {
     let changes = store.stored_changes(t.id, 2).unwrap().unwrap();
     assert_eq!(changes[0].new, "x");
     assert_eq!(store.raw_html(t.id, 2).unwrap().unwrap(), b"<p>x</p>");
-    assert_eq!(store.changes_since(Timestamp(0)).unwrap().len(), 1);
-    assert_eq!(store.changes_since(Timestamp(4)).unwrap().len(), 0);
+    let since = |t| ChangeQuery {
+        since: Some(Timestamp(t)),
+        ..ChangeQuery::default()
+    };
+    assert_eq!(store.changes(&since(0)).unwrap().len(), 1);
+    assert_eq!(store.changes(&since(4)).unwrap().len(), 0);
     let list = store.list_targets().unwrap();
     assert_eq!(list[0].versions, 2);
     assert_eq!(list[0].last_change, Some(Timestamp(3)));

@@ -1,0 +1,612 @@
+//! The web front in process: every route through the Router with
+//! `tower::ServiceExt::oneshot` (no socket), over a database the real
+//! binary filled with the tour's edits, plus an article whose text holds
+//! markup. Feeds are parsed back with feed-rs; the OpenAPI document is held
+//! to the live routes.
+
+use std::path::Path;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use redline::web::Web;
+use tower::ServiceExt;
+
+use crate::harness::{Route, Workspace, article, article_site};
+
+/// Text an attacker could put in an article: markup and template syntax.
+pub const HOSTILE: &str = "<script>alert(\"x\")</script> {{ 7*7 }} {% if %}";
+/// The tour's new headline (without "crimes against humanity").
+pub const NEW_TITLE: &str =
+    "Xinjiang report: UN says China committed ‘serious human rights violations’";
+
+/// Three versions of the tour article: the headline edit (2), then a
+/// sentence cut and a hostile sentence added (3). Returns the server (keep
+/// it alive), the workspace and the URL.
+pub fn seeded() -> (crate::harness::PageServer, Workspace, String) {
+    let (server, ws, url) = article_site();
+    ws.check_one(&url);
+    let old = article::title();
+    server.route(
+        "/article",
+        Route::dynamic(move |n| article::render(n, |p| p.replace(old, NEW_TITLE)).into_bytes()),
+    );
+    assert_eq!(ws.check_one(&url)["status"], "changed");
+    let sentence = article::paragraphs()
+        .into_iter()
+        .find(|p| p.contains("crimes against humanity"))
+        .unwrap();
+    let cut = sentence.replace(", in particular crimes against humanity", "");
+    let escaped = HOSTILE
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let edited = format!("{cut} Officials added: {escaped}");
+    server.route(
+        "/article",
+        Route::dynamic(move |n| {
+            article::render(n, |p| p.replace(old, NEW_TITLE).replace(sentence, &edited))
+                .into_bytes()
+        }),
+    );
+    assert_eq!(ws.check_one(&url)["status"], "changed");
+    // A source, for the sources page (never polled here).
+    ws.ok(&["add", "--feed", &server.url("/feed.xml")]);
+    (server, ws, url)
+}
+
+/// The web front over `db`, with `token` required when given.
+pub fn web(db: &Path, token: Option<&str>) -> Web {
+    let store = redline::store::open_reports(db).expect("the database opens for reading");
+    Web::new(
+        store,
+        redline::config::Config::builtin().scheduler(),
+        Some(db.to_path_buf()),
+        token.map(|t| redline::alert::Secret::resolve(t).unwrap()),
+    )
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+pub async fn call(web: &Web, request: Request<Body>) -> Answer {
+    let response = web.clone().router().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 64 << 20)
+        .await
+        .unwrap();
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+pub async fn get(web: &Web, path: &str) -> Answer {
+    call(web, Request::get(path).body(Body::empty()).unwrap()).await
+}
+
+fn target_id(ws: &Workspace, url: &str) -> i64 {
+    let conn = rusqlite::Connection::open(ws.db()).unwrap();
+    conn.query_row("SELECT id FROM targets WHERE url = ?1", [url], |r| r.get(0))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_answers_and_article_text_stays_text() {
+    let (_server, ws, url) = tokio::task::spawn_blocking(seeded).await.unwrap();
+    let web = web(&ws.db(), None);
+    let id = target_id(&ws, &url);
+    let ok_html = [
+        "/".to_string(),
+        "/?class=headline&since=30d".into(),
+        format!("/?q={}", "xinjiang"),
+        "/articles".into(),
+        "/articles?sort=url&state=active&q=article".into(),
+        format!("/articles/{id}"),
+        format!("/articles/{id}/versions/1"),
+        format!("/articles/{id}/versions/3"),
+        format!("/articles/{id}/diff/1..2"),
+        format!("/articles/{id}/diff/previous..latest"),
+        format!("/articles/{id}/diff/first..latest?view=split&context=all"),
+        format!("/articles/{id}/diff/2..3?context=3"),
+        "/sources".into(),
+        "/status".into(),
+        "/search".into(),
+        "/search?q=crimes+against+humanity&mode=removed".into(),
+        "/login".into(),
+        "/articles/lookup".into(),
+    ];
+    for path in &ok_html {
+        let a = get(&web, path).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}: {}", a.body);
+        assert!(
+            a.headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        assert_eq!(
+            a.headers[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next(),
+            Some("default-src 'self'"),
+            "{path}"
+        );
+        assert_eq!(a.headers["x-content-type-options"], "nosniff");
+        assert_eq!(a.headers["referrer-policy"], "no-referrer");
+        assert!(
+            a.headers["x-robots-tag"]
+                .to_str()
+                .unwrap()
+                .contains("noindex")
+        );
+        assert!(
+            !a.body.contains("<script>alert"),
+            "{path}: article text became markup"
+        );
+    }
+    // The hostile sentence shows as text wherever the body is shown.
+    for path in [
+        format!("/articles/{id}/versions/3"),
+        format!("/articles/{id}/diff/2..3"),
+        format!("/articles/{id}/diff/2..3?view=split"),
+    ] {
+        let a = get(&web, &path).await;
+        let at = a.body.find("Officials added").unwrap_or(0);
+        assert!(
+            unescape(&a.body).contains(HOSTILE) && !a.body.contains("<script>alert"),
+            "{path} shows the markup as text: {}",
+            &a.body[at..(at + 300).min(a.body.len())]
+        );
+        assert!(
+            a.body.contains("{{ 7*7 }}"),
+            "{path}: template syntax kept as text"
+        );
+    }
+    // The headline diff is marked; the phrase is what left.
+    let d = get(&web, &format!("/articles/{id}/diff/1..2")).await;
+    assert!(d.body.contains("headline-changed"));
+    assert!(d.body.contains("<del>"), "{}", d.body);
+    let removed = get(&web, "/search?q=crimes+against+humanity&mode=removed").await;
+    assert!(removed.body.contains(NEW_TITLE) || removed.body.contains("removed from the headline"));
+
+    // Renditions are the CLI's formats.
+    let json = get(&web, &format!("/articles/{id}/diff/1..2.json")).await;
+    assert_eq!(json.status, StatusCode::OK);
+    let v = json.json();
+    assert_eq!((v["from"].as_u64(), v["to"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(v["title_to"], NEW_TITLE);
+    let cli = ws.ok(&["diff", &url, "--from", "1", "--to", "2", "--format", "json"]);
+    let cli: serde_json::Value = serde_json::from_str(&cli).unwrap();
+    assert_eq!(v, cli, "the .json rendition is `diff --format json`");
+    let patch = get(&web, &format!("/articles/{id}/diff/2..3.patch")).await;
+    assert!(
+        patch.body.contains("\n-") && patch.body.contains("\n+"),
+        "{}",
+        patch.body
+    );
+    let txt = get(&web, &format!("/articles/{id}/diff/2..3.txt")).await;
+    assert!(
+        txt.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    assert!(
+        !txt.body.contains('\x1b'),
+        "no colour codes in the text rendition"
+    );
+    let html = get(&web, &format!("/articles/{id}/diff/2..3.html")).await;
+    assert!(html.body.starts_with("<!DOCTYPE html>") && !html.body.contains("<script>alert"));
+
+    // Errors name the thing at fault.
+    for (path, status) in [
+        ("/articles/999999".to_string(), StatusCode::NOT_FOUND),
+        (format!("/articles/{id}/versions/9"), StatusCode::NOT_FOUND),
+        (format!("/articles/{id}/diff/1..9"), StatusCode::NOT_FOUND),
+        (format!("/articles/{id}/diff/2..2"), StatusCode::NOT_FOUND),
+        (format!("/articles/{id}/diff/1-2"), StatusCode::BAD_REQUEST),
+        (
+            format!("/articles/{id}/diff/1..2?view=table"),
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/?class=huge".to_string(), StatusCode::BAD_REQUEST),
+        ("/?after=junk".to_string(), StatusCode::BAD_REQUEST),
+        ("/no/such/page".to_string(), StatusCode::NOT_FOUND),
+        ("/api/v1/articles/999999".to_string(), StatusCode::NOT_FOUND),
+        ("/api/v1/search".to_string(), StatusCode::BAD_REQUEST),
+    ] {
+        let a = get(&web, &path).await;
+        assert_eq!(a.status, status, "{path}: {}", a.body);
+    }
+    let bad = get(&web, "/?class=huge").await;
+    assert!(bad.body.contains("huge"), "the message names the value");
+    let api_bad = get(&web, "/api/v1/changes?limit=0").await;
+    assert_eq!(api_bad.status, StatusCode::BAD_REQUEST);
+    assert!(api_bad.json()["error"].as_str().unwrap().contains("limit"));
+
+    // Lookup: the URL identity rules of discovery.
+    let tracked = format!("{url}?utm_source=newsletter");
+    let a = get(
+        &web,
+        &format!("/articles/lookup?url={}", urlencode(&tracked)),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert_eq!(
+        a.headers[header::LOCATION],
+        format!("/articles/{id}").as_str()
+    );
+    let a = get(
+        &web,
+        "/articles/lookup?url=https%3A%2F%2Fnot.tracked.example%2Fx",
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert!(a.body.contains("not tracked"));
+
+    // Plain resources.
+    let robots = get(&web, "/robots.txt").await;
+    assert_eq!(robots.body, "User-agent: *\nDisallow: /\n");
+    let css = get(&web, "/assets/style.css").await;
+    assert!(
+        css.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert!(
+        css.body.contains("line-through"),
+        "deletions are struck through"
+    );
+}
+
+/// HTML text with its character references resolved (the few an escaper
+/// writes), to compare with the text that went in.
+fn unescape(html: &str) -> String {
+    html.replace("&#60;", "<")
+        .replace("&lt;", "<")
+        .replace("&#62;", ">")
+        .replace("&gt;", ">")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_page_by_cursor_and_compress() {
+    let (_server, ws, url) = tokio::task::spawn_blocking(seeded).await.unwrap();
+    let web = web(&ws.db(), None);
+    // Two changes, one a page: the cursor walks them newest first, once each.
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/changes?limit=1".to_string();
+    loop {
+        let page = get(&web, &path).await.json();
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 1);
+        seen.extend(items.iter().map(|c| c["to"].as_u64().unwrap()));
+        match page["next"].as_str() {
+            Some(next) => path = format!("/api/v1/changes?limit=1&after={}", urlencode(next)),
+            None => break,
+        }
+    }
+    assert_eq!(seen, [3, 2]);
+    // The same items as `changes --json`, key for key.
+    let all = get(&web, "/api/v1/changes").await.json();
+    let cli = ws.json_lines(&["changes", "--json"]);
+    assert_eq!(all["items"].as_array().unwrap(), &cli);
+    // The HTML list pages the same way.
+    let first = get(&web, "/?limit=1").await;
+    assert!(first.body.contains("rel=\"next\""));
+    let next_link = first
+        .body
+        .split("rel=\"next\" href=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&");
+    let second = get(&web, &next_link).await;
+    assert!(second.body.contains("1..2") && !second.body.contains("2..3"));
+    // NDJSON when asked.
+    let nd = call(
+        &web,
+        Request::get("/api/v1/changes?limit=1")
+            .header(header::ACCEPT, "application/x-ndjson")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(nd.headers[header::CONTENT_TYPE], "application/x-ndjson");
+    assert_eq!(nd.body.lines().count(), 1);
+    assert!(
+        nd.headers[header::LINK]
+            .to_str()
+            .unwrap()
+            .contains("rel=\"next\"")
+    );
+    let line: serde_json::Value = serde_json::from_str(nd.body.lines().next().unwrap()).unwrap();
+    assert_eq!(line["to"], 3);
+    // The versions list is `history --json`.
+    let id = target_id(&ws, &url);
+    let versions = get(&web, &format!("/api/v1/articles/{id}/versions"))
+        .await
+        .json();
+    assert_eq!(
+        versions["items"].as_array().unwrap(),
+        &ws.json_lines(&["history", &url, "--json"])
+    );
+    // Compressed when the client accepts it.
+    let gz = call(
+        &web,
+        Request::get(format!("/articles/{id}/versions/1"))
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(gz.headers[header::CONTENT_ENCODING], "gzip");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feeds_parse_back_with_one_entry_per_change_and_honour_etags() {
+    let (_server, ws, url) = tokio::task::spawn_blocking(seeded).await.unwrap();
+    let web = web(&ws.db(), None);
+    let id = target_id(&ws, &url);
+    for path in [
+        "/feed.atom".to_string(),
+        format!("/articles/{id}/feed.atom"),
+        "/feed.atom?class=headline".to_string(),
+    ] {
+        let a = get(&web, &path).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+        assert!(
+            a.headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("application/atom+xml")
+        );
+        let feed = feed_rs::parser::parse(a.body.as_bytes())
+            .unwrap_or_else(|e| panic!("{path} does not parse: {e}"));
+        assert_eq!(feed.feed_type, feed_rs::model::FeedType::Atom);
+        // RFC 4287 4.1.1: id, title, updated; an author for entries without one.
+        assert!(!feed.id.is_empty() && feed.title.is_some() && feed.updated.is_some());
+        assert!(!feed.authors.is_empty());
+        let want: Vec<(u64, u64)> = if path.contains("headline") {
+            vec![(1, 2)]
+        } else {
+            vec![(2, 3), (1, 2)]
+        };
+        assert_eq!(
+            feed.entries.len(),
+            want.len(),
+            "{path}: one entry per change"
+        );
+        for (entry, (from, to)) in feed.entries.iter().zip(want) {
+            let permalink = format!("http://localhost/articles/{id}/diff/{from}..{to}");
+            assert_eq!(entry.id, permalink);
+            assert_eq!(entry.links[0].href, permalink);
+            assert!(entry.updated.is_some());
+            let content = entry.content.as_ref().unwrap().body.as_ref().unwrap();
+            assert!(
+                content.contains("<del>") && content.contains("<ins>"),
+                "{content}"
+            );
+            assert!(
+                !content.contains("<script>"),
+                "hostile text stays escaped in the content"
+            );
+        }
+        let tag = a.headers[header::ETAG].to_str().unwrap().to_string();
+        let again = call(
+            &web,
+            Request::get(path.as_str())
+                .header(header::IF_NONE_MATCH, &tag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{path}");
+        assert!(again.body.is_empty());
+    }
+    let headline = get(&web, "/feed.atom?class=headline").await;
+    let feed = feed_rs::parser::parse(headline.body.as_bytes()).unwrap();
+    let content = feed.entries[0]
+        .content
+        .as_ref()
+        .unwrap()
+        .body
+        .clone()
+        .unwrap();
+    assert!(content.contains("<del>") && content.contains("crimes against humanity"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_the_live_routes() {
+    let (_server, ws, url) = tokio::task::spawn_blocking(seeded).await.unwrap();
+    let web = web(&ws.db(), None);
+    let id = target_id(&ws, &url).to_string();
+    let spec = get(&web, "/api/openapi.json").await.json();
+    assert_eq!(spec["openapi"], "3.1.0");
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    let paths = spec["paths"].as_object().unwrap();
+    assert!(paths.len() >= 9);
+    for (path, item) in paths {
+        let concrete = path
+            .replace("{id}", &id)
+            .replace("{n}", "2")
+            .replace("{from}", "1")
+            .replace("{to}", "2");
+        let concrete = if path.ends_with("/search") {
+            format!("{concrete}?q=crimes+against+humanity&mode=removed")
+        } else {
+            concrete
+        };
+        let a = get(&web, &concrete).await;
+        assert_eq!(a.status, StatusCode::OK, "{concrete}: {}", a.body);
+        let body = a.json();
+        let schema = &item["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+        let resolve = |s: &serde_json::Value| -> serde_json::Value {
+            match s["$ref"].as_str() {
+                Some(r) => schemas[r.rsplit('/').next().unwrap()].clone(),
+                None => s.clone(),
+            }
+        };
+        let schema = resolve(schema);
+        let keys = |v: &serde_json::Value| -> Vec<String> {
+            let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            k.sort();
+            k
+        };
+        let required = |s: &serde_json::Value| -> Vec<String> {
+            let mut k: Vec<String> = s["required"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect();
+            k.sort();
+            k
+        };
+        assert_eq!(keys(&body), required(&schema), "{concrete}");
+        if let Some(items) = body["items"].as_array() {
+            let item_schema = resolve(&schema["properties"]["items"]["items"]);
+            assert!(!items.is_empty(), "{concrete}: the seed has items");
+            for i in items {
+                assert_eq!(keys(i), required(&item_schema), "{concrete} item");
+            }
+        }
+    }
+    // Nothing under /api/v1 answers that the document does not name.
+    for undocumented in ["/api/v1/targets", "/api/v1/versions", "/api/v2/changes"] {
+        assert_eq!(get(&web, undocumented).await.status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_guards_every_page_feed_and_api_route() {
+    let (_server, ws, _url) = tokio::task::spawn_blocking(seeded).await.unwrap();
+    let token = "test-token-0123456789abcdef";
+    let web = web(&ws.db(), Some(token));
+    for path in [
+        "/",
+        "/feed.atom",
+        "/api/v1/changes",
+        "/api/openapi.json",
+        "/status",
+    ] {
+        assert_eq!(
+            get(&web, path).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+        let wrong = call(
+            &web,
+            Request::get(path)
+                .header(header::AUTHORIZATION, "Bearer test-token-0123456789abcdeF")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{path}");
+        let right = call(
+            &web,
+            Request::get(path)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(right.status, StatusCode::OK, "{path}");
+    }
+    // What a browser sees: the login form; the right token sets a session.
+    let page = call(
+        &web,
+        Request::get("/")
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    assert!(page.body.contains("action=\"/login\""));
+    let login = |t: &str| {
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("token={t}")))
+            .unwrap()
+    };
+    assert_eq!(
+        call(&web, login("nope")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let ok = call(&web, login(token)).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let cookie = ok.headers[header::SET_COOKIE].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    assert!(
+        !cookie.contains(token),
+        "the cookie does not carry the token"
+    );
+    let session = cookie.split(';').next().unwrap().to_string();
+    let with_cookie = call(
+        &web,
+        Request::get("/")
+            .header(header::COOKIE, session)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(with_cookie.status, StatusCode::OK);
+    // The login form, robots.txt and the stylesheet need no token.
+    for path in ["/login", "/robots.txt", "/assets/style.css"] {
+        assert_eq!(get(&web, path).await.status, StatusCode::OK, "{path}");
+    }
+    // Loopback needs no token.
+    let open = self::web(&ws.db(), None);
+    assert_eq!(get(&open, "/").await.status, StatusCode::OK);
+}
+
+#[test]
+fn serving_off_loopback_without_a_token_is_refused() {
+    let ws = Workspace::new();
+    ws.write_config("");
+    ws.ok(&["add", "https://news.example/a"]);
+    let out = ws.run(&["serve", "--listen", "0.0.0.0:0"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("0.0.0.0:0") && err.contains("token"), "{err}");
+    // The same in the config, for `run` and `serve` alike.
+    ws.write_config("[web]\nlisten = \"0.0.0.0:8080\"\n");
+    for cmd in [&["run"][..], &["serve"][..]] {
+        let out = ws.run(cmd);
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("token") && err.contains("loopback"), "{err}");
+    }
+    // A token written in the file is refused too; it must come from
+    // the environment or a file.
+    ws.write_config("[web]\nlisten = \"0.0.0.0:8080\"\ntoken = \"hunter2hunter2hunter2\"\n");
+    let out = ws.run(&["serve"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
+}
