@@ -86,14 +86,17 @@ pub fn badges(row: &ChangeRow, changes: &[Change]) -> Vec<&'static str> {
     out
 }
 
-/// The most changed passage of the body, with the words around it.
+/// The most changed passage of the body (of the headline when the body
+/// did not change), with the words around it.
 pub fn excerpt(changes: &[Change]) -> Vec<Seg> {
     let size = |c: &Change| c.old.split_whitespace().count() + c.new.split_whitespace().count();
-    let Some(c) = changes
-        .iter()
-        .filter(|c| c.field == Field::Body && !c.moved)
-        .max_by_key(|c| size(c))
-    else {
+    let largest = |field: Field| {
+        changes
+            .iter()
+            .filter(|c| c.field == field && !c.moved)
+            .max_by_key(|c| size(c))
+    };
+    let Some(c) = largest(Field::Body).or_else(|| largest(Field::Title)) else {
         return Vec::new();
     };
     let mut out = Vec::new();

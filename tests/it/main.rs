@@ -6,6 +6,9 @@ mod harness;
 
 /// Webhook alerts: outages, 410, slow receivers, signatures, crash safety.
 mod alerts;
+/// The web pages in headless Chromium: screenshots, the rendered diff, and
+/// no request beyond 127.0.0.1.
+mod browser;
 /// Legacy charsets decoded to the right text.
 mod charsets;
 /// Config errors, config-vs-database targets, and the report commands.
