@@ -610,3 +610,82 @@ fn serving_off_loopback_without_a_token_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
 }
+
+/// A GET over a real socket, the connection closed after the answer.
+fn socket_get(port: u16, path: &str, headers: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}\r\n"
+    )
+    .ok()?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).ok()?;
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// A child process killed when the test ends, passed or not, so a failed
+/// assertion leaves no daemon behind.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn run_and_serve_answer_on_their_address_and_stop_on_sigterm() {
+    use crate::harness::{free_port, sigterm, wait_exit, wait_for};
+    use std::time::Duration;
+    let (server, ws, url) = seeded();
+    // `redline run` with [web] listen: the pages beside the checker.
+    let port = free_port();
+    ws.write_config(&format!(
+        "[web]\nlisten = \"127.0.0.1:{port}\"\n\n[[target]]\nurl = \"{url}\"\ninterval = \"1s\"\n"
+    ));
+    let mut daemon = Reaped(ws.cmd(&["run"]).spawn().unwrap());
+    let mut page = String::new();
+    wait_for("the web pages of `run`", Duration::from_secs(15), || {
+        page = socket_get(port, "/", "").unwrap_or_default();
+        page.starts_with("HTTP/1.1 200")
+    });
+    assert!(
+        page.contains(NEW_TITLE),
+        "the recent changes list the tour's edit"
+    );
+    let status = socket_get(port, "/api/v1/status", "").unwrap();
+    let body = status.split("\r\n\r\n").nth(1).unwrap();
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(json["targets"]["active"], 1);
+    // The checker keeps checking while the pages are served.
+    let hits = server.hits("/article");
+    wait_for("a check by the daemon", Duration::from_secs(15), || {
+        server.hits("/article") > hits
+    });
+    sigterm(daemon.0.id());
+    assert!(wait_exit(&mut daemon.0, Duration::from_secs(20)).success());
+    assert!(socket_get(port, "/", "").is_none(), "the listener closed");
+
+    // `redline serve` on the same database, read-only.
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut serve = Reaped(ws.cmd(&["serve", "--listen", &listen]).spawn().unwrap());
+    let mut feed = String::new();
+    wait_for("`serve`", Duration::from_secs(15), || {
+        feed = socket_get(port, "/feed.atom", "Accept-Encoding: gzip\r\n").unwrap_or_default();
+        feed.starts_with("HTTP/1.1 200")
+    });
+    assert!(feed.to_ascii_lowercase().contains("content-encoding: gzip"));
+    let before = std::fs::metadata(ws.db()).unwrap().modified().unwrap();
+    let _ = socket_get(port, "/status", "");
+    sigterm(serve.0.id());
+    assert!(wait_exit(&mut serve.0, Duration::from_secs(20)).success());
+    assert_eq!(
+        std::fs::metadata(ws.db()).unwrap().modified().unwrap(),
+        before,
+        "serve wrote nothing"
+    );
+}
