@@ -416,3 +416,31 @@ fn the_export_operator_is_one_line_and_optional() {
     let (line, _, message) = error_at("[export]\noprator = \"x\"\n");
     assert_eq!(line, 2, "{message}");
 }
+
+#[test]
+fn the_web_section_needs_a_token_off_loopback_and_keeps_it_out_of_the_file() {
+    let c = parse("[web]\nlisten = \"127.0.0.1:8080\"\n").unwrap();
+    assert_eq!(c.web.listen, Some("127.0.0.1:8080".parse().unwrap()));
+    assert!(c.web.token.is_none(), "loopback needs no token");
+    let (line, _, msg) = error_at("[web]\nlisten = \"0.0.0.0:8080\"\n");
+    assert_eq!(line, 2);
+    assert!(msg.contains("token") && msg.contains("loopback"), "{msg}");
+    let (line, _, msg) =
+        error_at("[web]\nlisten = \"[::]:8080\"\ntoken = \"abcdefghijklmnopqrstuvwxyz\"\n");
+    assert_eq!(line, 3);
+    assert!(msg.contains("env:") && !msg.contains("abcdefghij"), "{msg}");
+    // SAFETY: only this test reads these variables, whose names are its own.
+    unsafe { std::env::set_var("REDLINE_TEST_WEB_TOKEN_SHORT", "short") };
+    let (_, _, msg) = error_at("[web]\ntoken = \"env:REDLINE_TEST_WEB_TOKEN_SHORT\"\n");
+    assert!(
+        msg.contains("16 bytes") && !msg.contains("short\""),
+        "{msg}"
+    );
+    // SAFETY: as above.
+    unsafe { std::env::set_var("REDLINE_TEST_WEB_TOKEN_OK", "0123456789abcdef0123") };
+    let c = parse("[web]\nlisten = \"0.0.0.0:8080\"\ntoken = \"env:REDLINE_TEST_WEB_TOKEN_OK\"\n")
+        .unwrap();
+    assert_eq!(c.web.token.unwrap().expose(), "0123456789abcdef0123");
+    let (_, _, msg) = error_at("[web]\nlisten = \"localhost\"\n");
+    assert!(msg.contains("127.0.0.1:8080"), "{msg}");
+}

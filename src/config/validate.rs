@@ -302,18 +302,26 @@ pub(super) fn metrics(
     config: &mut Config,
 ) -> Result<(), ConfigError> {
     if let Some(v) = &raw.listen {
-        let addr: std::net::SocketAddr = v.get_ref().parse().map_err(|_| {
-            cx.err(
-                Some(v.span()),
-                format!(
-                    "`listen` must be an address with a port, like \"127.0.0.1:9898\", not `{}`",
-                    v.get_ref()
-                ),
-            )
-        })?;
-        config.metrics.listen = Some(addr);
+        config.metrics.listen = Some(listen_address(cx, v, "127.0.0.1:9898")?);
     }
     Ok(())
+}
+
+/// A `listen` key: an address with a port (`example` shows one).
+fn listen_address(
+    cx: &Ctx<'_>,
+    v: &Spanned<String>,
+    example: &str,
+) -> Result<std::net::SocketAddr, ConfigError> {
+    v.get_ref().parse().map_err(|_| {
+        cx.err(
+            Some(v.span()),
+            format!(
+                "`listen` must be an address with a port, like \"{example}\", not `{}`",
+                v.get_ref()
+            ),
+        )
+    })
 }
 
 /// `[web]`: the address, and the token (a secret, `env:` or `file:`, at
@@ -321,16 +329,7 @@ pub(super) fn metrics(
 /// call, made here for the configured address.
 pub(super) fn web(cx: &Ctx<'_>, raw: &RawWeb, config: &mut Config) -> Result<(), ConfigError> {
     if let Some(v) = &raw.listen {
-        let addr: std::net::SocketAddr = v.get_ref().parse().map_err(|_| {
-            cx.err(
-                Some(v.span()),
-                format!(
-                    "`listen` must be an address with a port, like \"127.0.0.1:8080\", not `{}`",
-                    v.get_ref()
-                ),
-            )
-        })?;
-        config.web.listen = Some(addr);
+        config.web.listen = Some(listen_address(cx, v, "127.0.0.1:8080")?);
     }
     if let Some(v) = &raw.token {
         let raw_token = v.get_ref();
