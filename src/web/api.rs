@@ -13,8 +13,9 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::failure::ApiFailure;
-use super::pages::{SearchQuery, run_search, target};
+use super::pages::target;
 use super::params::{ChangeFilter, DiffRange, change_cursor, page_size};
+use super::search::{SearchQuery, run_search};
 use super::status::{StatusView, status};
 use super::{Failure, PAGE_SIZE, Web};
 use crate::model::{Target, Timestamp};

@@ -34,6 +34,7 @@ mod feed;
 mod openapi;
 mod pages;
 mod params;
+mod search;
 mod status;
 
 pub use failure::Failure;

@@ -20,7 +20,6 @@ use crate::detect::ChangeClass;
 use crate::diff::{Change, Field};
 use crate::model::{ChangeRow, HistoryRow, Target, TargetId, TargetSummary, TargetUrl, Timestamp};
 use crate::report::outbox::SourceView;
-use crate::report::search::{self, Phrase, SearchHit, SearchMode};
 
 pub(super) fn routes() -> Router<Web> {
     Router::new()
@@ -33,7 +32,7 @@ pub(super) fn routes() -> Router<Web> {
         .route("/articles/{id}/diff/{range}", get(diff_page::diff))
         .route("/sources", get(sources))
         .route("/status", get(status))
-        .route("/search", get(search_page))
+        .route("/search", get(super::search::search_page))
 }
 
 /// A time as the pages show it: `2026-12-05 19:34 UTC`.
@@ -508,127 +507,6 @@ async fn status(State(web): State<Web>) -> Result<StatusPage, Failure> {
         .database_bytes
         .map_or_else(|| "unknown".into(), |b| format!("{:.1} MB", b as f64 / 1e6));
     Ok(StatusPage { s, uptime, size })
-}
-
-/// The search form's fields.
-#[derive(Debug, Default, Deserialize)]
-pub struct SearchQuery {
-    #[serde(default)]
-    pub q: String,
-    #[serde(default)]
-    pub mode: Option<String>,
-    #[serde(default)]
-    pub since: Option<String>,
-}
-
-impl SearchQuery {
-    /// The phrase, mode and lower time bound; `None` without a phrase.
-    pub fn parse(&self) -> Result<Option<(Phrase, SearchMode, Option<Timestamp>)>, Failure> {
-        if self.q.trim().is_empty() {
-            return Ok(None);
-        }
-        let phrase = Phrase::parse(&self.q)
-            .ok_or_else(|| Failure::BadRequest(format!("q: {:?} has no words", self.q)))?;
-        let mode = match self.mode.as_deref().unwrap_or("anywhere") {
-            "" | "anywhere" => SearchMode::Anywhere,
-            "removed" => SearchMode::Removed,
-            "added" => SearchMode::Added,
-            "current" => SearchMode::Current,
-            other => {
-                return Err(Failure::BadRequest(format!(
-                    "mode: `{other}` is not anywhere, removed, added or current"
-                )));
-            }
-        };
-        let since = match self
-            .since
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            Some(s) => Some(
-                crate::export::parse_time_bound(s, Timestamp::now())
-                    .map_err(|e| Failure::BadRequest(format!("since: {e}")))?,
-            ),
-            None => None,
-        };
-        Ok(Some((phrase, mode, since)))
-    }
-}
-
-/// Runs a search.
-pub async fn run_search(web: &Web, q: &SearchQuery) -> Result<Vec<SearchHit>, Failure> {
-    match q.parse()? {
-        None => Ok(Vec::new()),
-        Some((phrase, mode, since)) => Ok(search::search(web.store(), &phrase, mode, since).await?),
-    }
-}
-
-/// A search hit on the page.
-pub struct HitItem {
-    pub id: Option<i64>,
-    pub url: String,
-    pub title: String,
-    pub version: u32,
-    pub when: String,
-    pub what: String,
-    pub before: String,
-    pub mark: String,
-    pub after: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "search.html")]
-struct SearchPage {
-    q: String,
-    mode: String,
-    since: String,
-    searched: bool,
-    hits: Vec<HitItem>,
-}
-
-async fn search_page(
-    State(web): State<Web>,
-    Query(q): Query<SearchQuery>,
-) -> Result<SearchPage, Failure> {
-    let hits = run_search(&web, &q).await?;
-    let mut items = Vec::with_capacity(hits.len());
-    for h in hits {
-        let id = match TargetUrl::parse(&h.url) {
-            Ok(u) => web.store().target_by_url(u).await?.map(|t| t.id.0),
-            Err(_) => None,
-        };
-        let at = Timestamp::parse_rfc3339(&h.captured_at);
-        items.push(HitItem {
-            id,
-            url: h.url.clone(),
-            title: h.title.clone(),
-            version: h.version,
-            when: at.map_or_else(|| h.captured_at.clone(), human_time),
-            what: format!(
-                "{} the {}",
-                match h.matched {
-                    search::PhraseMatch::Removed => "removed from",
-                    search::PhraseMatch::Added => "added to",
-                    search::PhraseMatch::Present => "in",
-                },
-                match h.field {
-                    search::Field::Title => "headline",
-                    search::Field::Body => "body",
-                }
-            ),
-            before: h.snippet[..h.mark.start].to_string(),
-            mark: h.snippet[h.mark.clone()].to_string(),
-            after: h.snippet[h.mark.end..].to_string(),
-        });
-    }
-    Ok(SearchPage {
-        searched: !q.q.trim().is_empty(),
-        q: q.q,
-        mode: q.mode.unwrap_or_else(|| "anywhere".into()),
-        since: q.since.unwrap_or_default(),
-        hits: items,
-    })
 }
 
 pub(super) async fn not_found() -> Failure {

@@ -46,5 +46,7 @@ mod scenarios;
 mod search;
 /// An HTTPS server with a certificate from a test authority.
 mod tls;
-/// The web front: pages, feeds, the read API, tokens and escaping.
+/// The web front: every page, escaping, tokens, and `run`/`serve` on a socket.
 mod web;
+/// The read API and the Atom feeds: paging, NDJSON, ETags, OpenAPI.
+mod web_api;
