@@ -193,13 +193,79 @@ pub async fn serve(web: Web, addr: SocketAddr, stop: CancellationToken) -> Resul
     Ok(())
 }
 
-/// Serves `web` on an already bound listener until `stop`.
+/// Serves `web` on an already bound listener until `stop`, then lets
+/// requests in flight finish (for a few seconds).
+///
+/// The accept loop is our own rather than `axum::serve`, for two limits a
+/// server open to others needs: at most [`MAX_CONNECTIONS`] connections at
+/// once (more wait in the kernel's backlog), and a deadline for a request's
+/// headers, idle keep-alive included, so a slow or silent client holds its
+/// connection for seconds, not forever.
 pub async fn serve_on(web: Web, listener: tokio::net::TcpListener, stop: CancellationToken) {
-    let app = web.router();
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(async move { stop.cancelled().await })
-        .await
-    {
-        tracing::error!(error = %e, "the web listener failed");
+    serve_with(web.router(), listener, stop, HEADER_DEADLINE).await
+}
+
+/// Connections served at once.
+pub const MAX_CONNECTIONS: usize = 256;
+/// Longest wait for a request's headers (and between requests on a
+/// kept-alive connection).
+const HEADER_DEADLINE: Duration = Duration::from_secs(10);
+/// Time given to requests in flight at shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// [`serve_on`] with any router and header deadline (tests shorten it).
+pub async fn serve_with(
+    app: Router,
+    listener: tokio::net::TcpListener,
+    stop: CancellationToken,
+    header_deadline: Duration,
+) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let tasks = tokio_util::task::TaskTracker::new();
+    loop {
+        let permit = tokio::select! {
+            _ = stop.cancelled() => break,
+            p = Arc::clone(&slots).acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
+        let stream = tokio::select! {
+            _ = stop.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors and the like: pause, never spin.
+                    tracing::warn!(error = %e, "the web listener could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let stop = stop.clone();
+        tasks.spawn(async move {
+            let _permit = permit;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_deadline);
+            let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                result = conn.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(error = %e, "a web connection ended with an error");
+                    }
+                }
+                _ = stop.cancelled() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(SHUTDOWN_GRACE, conn).await;
+                }
+            }
+        });
     }
+    drop(listener);
+    tasks.close();
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, tasks.wait()).await;
 }

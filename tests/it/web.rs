@@ -480,3 +480,58 @@ fn run_and_serve_answer_on_their_address_and_stop_on_sigterm() {
         "serve wrote nothing"
     );
 }
+
+#[test]
+fn a_silent_or_slow_client_is_cut_off_at_the_header_deadline() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let (_server, ws, _url) = seeded();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let deadline = Duration::from_secs(1);
+    let served = rt.spawn(redline::web::serve_with(
+        web(&ws.db(), None).router(),
+        listener,
+        stop.clone(),
+        deadline,
+    ));
+    let closed_within = |send: &[u8]| {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s.write_all(send).unwrap();
+        let start = Instant::now();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        (start.elapsed(), String::from_utf8_lossy(&out).into_owned())
+    };
+    // Silent: connects and sends nothing.
+    let (took, _) = closed_within(b"");
+    assert!(
+        took < Duration::from_secs(5),
+        "a silent client held on for {took:?}"
+    );
+    // Slow: half a request head, then nothing.
+    let (took, _) = closed_within(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    assert!(
+        took < Duration::from_secs(5),
+        "a slow client held on for {took:?}"
+    );
+    // Idle after an answer on a kept-alive connection.
+    let (took, answer) = closed_within(b"GET /robots.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        took < Duration::from_secs(5),
+        "an idle connection held on for {took:?}"
+    );
+    stop.cancel();
+    rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(10), served)
+            .await
+            .expect("the server stops")
+            .unwrap()
+    });
+}
