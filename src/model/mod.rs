@@ -30,8 +30,8 @@ pub use source::{
     TargetDefaults,
 };
 pub use target::{
-    Backlog, Next, Origin, PageCache, RawHtmlPolicy, SyncReport, Target, TargetSettings,
-    TargetState, TargetSummary,
+    Backlog, Next, Origin, PageCache, RawHtmlPolicy, SyncReport, Target, TargetQuery,
+    TargetSettings, TargetSort, TargetState, TargetStatus, TargetSummary,
 };
 pub use value::{
     ContentHash, DurationError, TargetId, TargetUrl, Timestamp, UrlError, format_duration,

@@ -182,6 +182,48 @@ pub struct TargetSummary {
     pub last_error: Option<String>,
 }
 
+/// The order of a page of targets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TargetSort {
+    /// Newest change first (never changed last), then newest added.
+    #[default]
+    Changed,
+    /// Oldest added first.
+    Added,
+    /// By URL.
+    Url,
+}
+
+/// Which targets a page of the article list asks for. Empty filters match
+/// everything.
+#[derive(Debug, Clone, Default)]
+pub struct TargetQuery {
+    /// The order.
+    pub sort: TargetSort,
+    /// After this target in that order (the cursor of the previous page).
+    pub after: Option<TargetId>,
+    /// Only this one.
+    pub id: Option<TargetId>,
+    /// In this state.
+    pub state: Option<TargetState>,
+    /// Whose URL or name holds this text, case aside.
+    pub text: Option<String>,
+    /// At most this many.
+    pub limit: usize,
+}
+
+/// Targets counted for a status page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TargetStatus {
+    /// Targets by state.
+    pub by_state: Vec<(TargetState, u64)>,
+    /// Active targets due before the time asked about.
+    pub overdue: u64,
+    /// Hosts with active targets whose last check failed, most first:
+    /// host, how many, and one of their errors.
+    pub failing_hosts: Vec<(String, u64, String)>,
+}
+
 /// Settings for a target added or updated from the command line or config.
 #[derive(Debug, Clone)]
 pub struct TargetSettings {

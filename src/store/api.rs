@@ -25,7 +25,8 @@ use crate::model::{
     Backlog, Capture, CaptureRow, ChangeQuery, ChangeRow, CheckCommit, Closed, DatesSeen, Delivery,
     DeliveryState, Discovered, HistoryRow, HostRules, Merged, PageCache, PollReport, Recent,
     Source, SourceKind, SourceSettings, SourceSummary, SourceSyncReport, SyncReport, Target,
-    TargetId, TargetSettings, TargetSummary, TargetUrl, Timestamp, Version,
+    TargetId, TargetQuery, TargetSettings, TargetStatus, TargetSummary, TargetUrl, Timestamp,
+    Version,
 };
 
 /// What a store method returns: a boxed future, so the traits can be used
@@ -179,6 +180,16 @@ pub trait History: Send + Sync {
     ) -> StoreFuture<'_, Vec<Target>>;
     /// Every target with its figures.
     fn list_targets(&self) -> StoreFuture<'_, Vec<TargetSummary>>;
+    /// One page of targets with their figures, in `query`'s order, after
+    /// its cursor.
+    fn target_page(&self, query: TargetQuery) -> StoreFuture<'_, Vec<TargetSummary>>;
+    /// Targets counted by state; active ones due before `overdue_before`;
+    /// and up to `hosts` hosts whose active targets last failed.
+    fn target_status(
+        &self,
+        overdue_before: Timestamp,
+        hosts: usize,
+    ) -> StoreFuture<'_, TargetStatus>;
     /// Every version of a target with its counts against the previous one,
     /// oldest first.
     fn history(&self, target: TargetId) -> StoreFuture<'_, Vec<HistoryRow>>;

@@ -18,7 +18,7 @@ use super::params::{ChangeFilter, DiffRange, change_cursor, page_size};
 use super::search::{SearchQuery, run_search};
 use super::status::{StatusView, status};
 use super::{Failure, PAGE_SIZE, Web};
-use crate::model::{Target, Timestamp};
+use crate::model::{TargetId, TargetQuery, TargetSort, Timestamp};
 use crate::report::changes::ChangeView;
 use crate::report::history::VersionView;
 use crate::report::outbox::SourceView;
@@ -114,28 +114,53 @@ fn target_view(web: &Web, s: &crate::model::TargetSummary) -> TargetView {
     )
 }
 
+/// `after` as a target cursor (the last id of the previous page).
+fn target_cursor(after: Option<&str>) -> Result<Option<TargetId>, Failure> {
+    after
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            a.parse::<i64>()
+                .map(TargetId)
+                .map_err(|_| Failure::BadRequest(format!("after: `{a}` is not a cursor")))
+        })
+        .transpose()
+}
+
+/// Watched articles in the order they were added (as `list --json`),
+/// paged by id.
 async fn articles(
     State(web): State<Web>,
     Query(a): Query<After>,
 ) -> ApiResult<Json<Page<TargetView>>> {
-    let all: Vec<TargetView> = web
+    let size = page_size(a.limit.as_deref(), PAGE_SIZE)?;
+    let mut rows = web
         .store()
-        .list_targets()
-        .await?
-        .iter()
-        .map(|s| target_view(&web, s))
-        .collect();
-    Ok(Json(a.page(all)?))
+        .target_page(TargetQuery {
+            sort: TargetSort::Added,
+            after: target_cursor(a.after.as_deref())?,
+            limit: size + 1,
+            ..TargetQuery::default()
+        })
+        .await?;
+    let next = (rows.len() > size).then(|| {
+        rows.truncate(size);
+        Cursor::parse(&rows[size - 1].target.id.0.to_string()).expect("an id is a cursor")
+    });
+    let items = rows.iter().map(|s| target_view(&web, s)).collect();
+    Ok(Json(Page { items, next }))
 }
 
 async fn article(State(web): State<Web>, Path(id): Path<i64>) -> ApiResult<Json<TargetView>> {
-    let t: Target = target(&web, id).await?;
     let summary = web
         .store()
-        .list_targets()
+        .target_page(TargetQuery {
+            id: Some(TargetId(id)),
+            limit: 1,
+            ..TargetQuery::default()
+        })
         .await?
-        .into_iter()
-        .find(|s| s.target.id == t.id)
+        .pop()
         .ok_or_else(|| Failure::NotFound(format!("no article {id} is tracked")))?;
     Ok(Json(target_view(&web, &summary)))
 }

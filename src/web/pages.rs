@@ -18,7 +18,10 @@ use super::status::{StatusView, status as read_status};
 use super::{Failure, PAGE_SIZE, Web};
 use crate::detect::ChangeClass;
 use crate::diff::{Change, Field};
-use crate::model::{ChangeRow, HistoryRow, Target, TargetId, TargetSummary, TargetUrl, Timestamp};
+use crate::model::{
+    ChangeRow, HistoryRow, Target, TargetId, TargetQuery, TargetSort, TargetState, TargetUrl,
+    Timestamp,
+};
 use crate::report::outbox::SourceView;
 
 pub(super) fn routes() -> Router<Web> {
@@ -205,20 +208,6 @@ pub struct ArticleItem {
     pub last_error: Option<String>,
 }
 
-/// The sort key of an article for `sort` (`changed`, `url` or `added`),
-/// ascending in list order and unique (the id ends it).
-pub fn article_key(s: &TargetSummary, sort: &str) -> String {
-    let id = format!("{:020}", s.target.id.0.max(0));
-    match sort {
-        "changed" => {
-            let at = s.last_change.map_or(0, |t| t.millis()).max(0);
-            format!("{:020}|{id}", i64::MAX - at)
-        }
-        "url" => format!("{}|{id}", s.target.url),
-        _ => id,
-    }
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "articles.html")]
 struct ArticlesPage {
@@ -244,43 +233,56 @@ async fn articles(
     State(web): State<Web>,
     Query(f): Query<ArticleFilter>,
 ) -> Result<ArticlesPage, Failure> {
-    let sort = match f.sort.as_deref().unwrap_or("changed") {
-        s @ ("changed" | "url" | "added") => s.to_string(),
+    let given = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let sort = given(&f.sort).unwrap_or_else(|| "changed".into());
+    let order = match sort.as_str() {
+        "changed" => TargetSort::Changed,
+        "added" => TargetSort::Added,
+        "url" => TargetSort::Url,
         other => {
             return Err(Failure::BadRequest(format!(
-                "sort: `{other}` is not changed, url or added"
+                "sort: `{other}` is not changed, added or url"
             )));
         }
     };
-    let q = f.q.unwrap_or_default().trim().to_lowercase();
-    let state = f.state.unwrap_or_default();
-    let mut all: Vec<(String, TargetSummary)> = web
-        .store()
-        .list_targets()
-        .await?
-        .into_iter()
-        .filter(|s| state.is_empty() || s.target.state.as_str() == state)
-        .filter(|s| {
-            q.is_empty()
-                || s.target.url.as_str().to_lowercase().contains(&q)
-                || s.target
-                    .name
-                    .as_deref()
-                    .is_some_and(|n| n.to_lowercase().contains(&q))
+    let state = given(&f.state).unwrap_or_default();
+    let state_filter = match state.as_str() {
+        "" => None,
+        s => Some(TargetState::parse(s).ok_or_else(|| {
+            Failure::BadRequest(format!("state: `{s}` is not active, retired or removed"))
+        })?),
+    };
+    let after = given(&f.after)
+        .map(|a| {
+            a.parse::<i64>()
+                .map(TargetId)
+                .map_err(|_| Failure::BadRequest(format!("after: `{a}` is not a cursor")))
         })
-        .map(|s| (article_key(&s, &sort), s))
-        .collect();
-    all.sort_by(|a, b| a.0.cmp(&b.0));
-    let start = f
-        .after
-        .as_deref()
-        .map_or(0, |c| all.partition_point(|(k, _)| k.as_str() <= c));
-    let page: Vec<&(String, TargetSummary)> = all.iter().skip(start).take(PAGE_SIZE + 1).collect();
-    let next = (page.len() > PAGE_SIZE).then(|| page[PAGE_SIZE - 1].0.clone());
-    let items = page
+        .transpose()?;
+    let q = given(&f.q).unwrap_or_default();
+    let mut rows = web
+        .store()
+        .target_page(TargetQuery {
+            sort: order,
+            after,
+            id: None,
+            state: state_filter,
+            text: (!q.is_empty()).then(|| q.clone()),
+            limit: PAGE_SIZE + 1,
+        })
+        .await?;
+    let next = (rows.len() > PAGE_SIZE).then(|| {
+        rows.truncate(PAGE_SIZE);
+        rows[PAGE_SIZE - 1].target.id.0.to_string()
+    });
+    let items = rows
         .iter()
-        .take(PAGE_SIZE)
-        .map(|(_, s)| ArticleItem {
+        .map(|s| ArticleItem {
             id: s.target.id.0,
             url: s.target.url.to_string(),
             name: s.target.name.clone(),

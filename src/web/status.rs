@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{Failure, Web};
-use crate::model::{DeliveryState, TargetState, TargetSummary, Timestamp};
+use crate::model::{DeliveryState, Timestamp};
 
 /// A check this late is overdue: a daemon that keeps up starts every check
 /// within its politeness gaps, well under this.
@@ -45,42 +45,28 @@ pub struct HostErrors {
     pub last_error: String,
 }
 
-/// Figures from the targets alone (pure, for tests).
-pub fn target_figures(
-    targets: &[TargetSummary],
-    now: Timestamp,
-) -> (BTreeMap<&'static str, u64>, u64, Vec<HostErrors>) {
-    let mut by_state = BTreeMap::new();
-    let mut overdue = 0;
-    let mut hosts: BTreeMap<&str, HostErrors> = BTreeMap::new();
-    for s in targets {
-        *by_state.entry(s.target.state.as_str()).or_insert(0) += 1;
-        if s.target.state != TargetState::Active {
-            continue;
-        }
-        if s.target.next_check_at.millis() + OVERDUE_AFTER_MS < now.millis() {
-            overdue += 1;
-        }
-        if let Some(e) = &s.last_error {
-            let h = hosts.entry(&s.target.host).or_insert_with(|| HostErrors {
-                host: s.target.host.clone(),
-                targets: 0,
-                last_error: e.clone(),
-            });
-            h.targets += 1;
-        }
-    }
-    let mut errors: Vec<HostErrors> = hosts.into_values().collect();
-    errors.sort_by(|a, b| b.targets.cmp(&a.targets).then(a.host.cmp(&b.host)));
-    errors.truncate(ERROR_HOSTS);
-    (by_state, overdue, errors)
-}
-
 /// The status now.
 pub async fn status(web: &Web) -> Result<StatusView, Failure> {
     let store = web.store();
-    let targets = store.list_targets().await?;
-    let (by_state, overdue, errors) = target_figures(&targets, Timestamp::now());
+    let now = Timestamp::now();
+    let counts = store
+        .target_status(Timestamp(now.millis() - OVERDUE_AFTER_MS), ERROR_HOSTS)
+        .await?;
+    let by_state = counts
+        .by_state
+        .iter()
+        .map(|(state, n)| (state.as_str(), *n))
+        .collect();
+    let errors = counts
+        .failing_hosts
+        .into_iter()
+        .map(|(host, targets, last_error)| HostErrors {
+            host,
+            targets,
+            last_error,
+        })
+        .collect();
+    let overdue = counts.overdue;
     let mut outbox = BTreeMap::new();
     for state in [DeliveryState::Pending, DeliveryState::Failed] {
         let n = store.deliveries(Some(state), OUTBOX_COUNT_CAP).await?.len();
@@ -101,68 +87,4 @@ pub async fn status(web: &Web) -> Result<StatusView, Failure> {
         outbox,
         database_bytes,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::Target;
-
-    fn summary(url: &str, state: TargetState, next: i64, error: Option<&str>) -> TargetSummary {
-        let mut target = Target::plain(url);
-        target.state = state;
-        target.next_check_at = Timestamp(next);
-        TargetSummary {
-            target,
-            versions: 1,
-            last_check: None,
-            last_change: None,
-            last_error: error.map(str::to_string),
-        }
-    }
-
-    #[test]
-    fn targets_are_counted_by_state_lateness_and_failing_host() {
-        let now = Timestamp(100 * 60 * 1000);
-        let targets = [
-            summary(
-                "https://a.example/1",
-                TargetState::Active,
-                now.millis(),
-                None,
-            ),
-            summary(
-                "https://a.example/2",
-                TargetState::Active,
-                0,
-                Some("timed out"),
-            ),
-            summary(
-                "https://a.example/3",
-                TargetState::Active,
-                now.millis(),
-                Some("503"),
-            ),
-            summary(
-                "https://b.example/1",
-                TargetState::Active,
-                now.millis(),
-                Some("404"),
-            ),
-            summary("https://b.example/2", TargetState::Retired, 0, Some("gone")),
-        ];
-        let (by_state, overdue, errors) = target_figures(&targets, now);
-        assert_eq!(by_state.get("active"), Some(&4));
-        assert_eq!(by_state.get("retired"), Some(&1));
-        assert_eq!(overdue, 1, "only the active target 100 minutes late");
-        assert_eq!(errors.len(), 2);
-        assert_eq!(
-            (errors[0].host.as_str(), errors[0].targets),
-            ("a.example", 2)
-        );
-        assert_eq!(
-            (errors[1].host.as_str(), errors[1].targets),
-            ("b.example", 1)
-        );
-    }
 }

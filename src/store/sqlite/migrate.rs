@@ -84,6 +84,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0010_exchanges.sql"),
         then: None,
     },
+    Migration {
+        version: 11,
+        name: "web_lists",
+        sql: include_str!("../../../migrations/0011_web_lists.sql"),
+        then: None,
+    },
 ];
 
 /// Targets a person added (no source) that an earlier Redline retired for

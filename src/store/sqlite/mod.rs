@@ -26,7 +26,7 @@ mod writer;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod tests_changes;
+mod tests_lists;
 #[cfg(test)]
 mod tests_sources;
 

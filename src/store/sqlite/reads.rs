@@ -9,7 +9,8 @@ use super::{ReadPool, Store, StoreHandle};
 use crate::diff::Change;
 use crate::model::{
     CaptureRow, ChangeQuery, ChangeRow, DatesSeen, Delivery, DeliveryState, HistoryRow, Source,
-    SourceSummary, Target, TargetId, TargetSummary, TargetUrl, Timestamp, Version,
+    SourceSummary, Target, TargetId, TargetQuery, TargetStatus, TargetSummary, TargetUrl,
+    Timestamp, Version,
 };
 use crate::store::StoreError;
 use crate::store::api::{History, StoreFuture};
@@ -116,6 +117,18 @@ impl<T: Reads> History for T {
 
     fn changes(&self, query: ChangeQuery) -> StoreFuture<'_, Vec<ChangeRow>> {
         Box::pin(self.read(move |s| s.changes(&query)))
+    }
+
+    fn target_page(&self, query: TargetQuery) -> StoreFuture<'_, Vec<TargetSummary>> {
+        Box::pin(self.read(move |s| s.target_page(&query)))
+    }
+
+    fn target_status(
+        &self,
+        overdue_before: Timestamp,
+        hosts: usize,
+    ) -> StoreFuture<'_, TargetStatus> {
+        Box::pin(self.read(move |s| s.target_status(overdue_before, hosts)))
     }
 
     fn target_by_identity(&self, url: TargetUrl) -> StoreFuture<'_, Option<Target>> {

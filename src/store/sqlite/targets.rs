@@ -7,8 +7,8 @@ use rusqlite::{OptionalExtension, params};
 use super::rows::{settings_row, target_from_row};
 use super::{Cached, Store, Tx, sql_error};
 use crate::model::{
-    Backlog, Origin, SyncReport, Target, TargetId, TargetSettings, TargetSummary, TargetUrl,
-    Timestamp,
+    Backlog, Origin, SyncReport, Target, TargetId, TargetQuery, TargetSettings, TargetSort,
+    TargetState, TargetStatus, TargetSummary, TargetUrl, Timestamp,
 };
 use crate::store::StoreError;
 
@@ -357,16 +357,131 @@ impl Store {
 
     /// Every target with its figures, in the order they were added.
     pub fn list_targets(&self) -> Result<Vec<TargetSummary>, StoreError> {
+        self.summaries("1 ORDER BY id", Vec::new())
+    }
+
+    /// One page of targets with their figures: the web's article list.
+    /// Each order is an index (`id`, the UNIQUE `url`, and
+    /// `targets_by_change`), and a page after a cursor starts from its row.
+    pub fn target_page(&self, q: &TargetQuery) -> Result<Vec<TargetSummary>, StoreError> {
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let mut bind = |v: rusqlite::types::Value| {
+            args.push(v);
+            format!("?{}", args.len())
+        };
+        let mut sql = String::from("1");
+        if let Some(id) = q.id {
+            sql += &format!(" AND id = {}", bind(id.0.into()));
+        }
+        if let Some(state) = q.state {
+            sql += &format!(" AND state = {}", bind(state.as_str().to_string().into()));
+        }
+        if let Some(text) = &q.text {
+            let t = bind(text.to_lowercase().into());
+            sql += &format!(
+                " AND (instr(lower(url), {t}) > 0 OR instr(lower(COALESCE(name, '')), {t}) > 0)"
+            );
+        }
+        let order = match q.sort {
+            TargetSort::Added => {
+                if let Some(after) = q.after {
+                    sql += &format!(" AND id > {}", bind(after.0.into()));
+                }
+                "id"
+            }
+            TargetSort::Url => {
+                if let Some(after) = q.after {
+                    sql += &format!(
+                        " AND (url, id) > (SELECT url, id FROM targets WHERE id = {})",
+                        bind(after.0.into())
+                    );
+                }
+                "url, id"
+            }
+            TargetSort::Changed => {
+                if let Some(after) = q.after {
+                    sql += &format!(
+                        " AND (COALESCE(last_change_at, 0), id) <
+                              (SELECT COALESCE(last_change_at, 0), id FROM targets WHERE id = {})",
+                        bind(after.0.into())
+                    );
+                }
+                "COALESCE(last_change_at, 0) DESC, id DESC"
+            }
+        };
+        sql += &format!(" ORDER BY {order} LIMIT {}", bind((q.limit as i64).into()));
+        self.summaries(&sql, args)
+    }
+
+    /// Targets counted by state, lateness and failing host.
+    pub fn target_status(
+        &self,
+        overdue_before: Timestamp,
+        hosts: usize,
+    ) -> Result<TargetStatus, StoreError> {
+        let mut out = TargetStatus::default();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT state, COUNT(*) FROM targets GROUP BY state ORDER BY state")
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(self.sql())?;
+        for row in rows {
+            let (state, n) = row.map_err(self.sql())?;
+            let state = TargetState::parse(&state)
+                .ok_or_else(|| self.corrupt(format!("target state `{state}`")))?;
+            out.by_state.push((state, n.max(0) as u64));
+        }
+        out.overdue = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM targets WHERE state = 'active' AND next_check_at < ?1",
+                [overdue_before.millis()],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(self.sql())?
+            .max(0) as u64;
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT host, COUNT(*), MAX(last_error) FROM targets
+                 WHERE state = 'active' AND last_error IS NOT NULL
+                 GROUP BY host ORDER BY COUNT(*) DESC, host LIMIT ?1",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([hosts as i64], |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                    r.get::<_, i64>(1)?.max(0) as u64,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(self.sql())?;
+        for row in rows {
+            out.failing_hosts.push(row.map_err(self.sql())?);
+        }
+        Ok(out)
+    }
+
+    /// Targets with their figures, `filter` being the WHERE clause's rest
+    /// (with its ORDER BY and LIMIT) over `args`.
+    fn summaries(
+        &self,
+        filter: &str,
+        args: Vec<rusqlite::types::Value>,
+    ) -> Result<Vec<TargetSummary>, StoreError> {
         let sql = format!(
             "SELECT {}, last_check_at, last_change_at, last_error,
                     (SELECT COUNT(*) FROM versions v WHERE v.target_id = targets.id)
-             FROM targets ORDER BY id",
+             FROM targets WHERE {filter}",
             Self::TARGET_COLUMNS
         );
         let dbname = self.db.clone();
         let mut stmt = self.conn.prepare(&sql).map_err(self.sql())?;
         let rows = stmt
-            .query_map([], |row| {
+            .query_map(rusqlite::params_from_iter(args.iter()), |row| {
                 let n = Self::TARGET_COLUMN_COUNT;
                 Ok((
                     target_from_row(&dbname, row)?,

@@ -1,9 +1,13 @@
-//! The change list's query: filters, the newest-first order and the
-//! keyset cursor, and the lookup of a target by URL identity.
+//! The web's lists: the change list's filters, newest-first order and
+//! keyset cursor; the article list's orders and cursor; the status counts;
+//! and the lookup of a target by URL identity.
 
 use super::tests::{capture, settings, store_capture};
 use super::*;
-use crate::model::{ChangeKey, ChangeQuery, ChangeRow, TargetId, TargetUrl, Timestamp};
+use crate::model::{
+    ChangeKey, ChangeQuery, ChangeRow, TargetId, TargetQuery, TargetSort, TargetState, TargetUrl,
+    Timestamp,
+};
 
 /// Two targets with two changes each, at times 10, 20 (a) and 15, 20 (b):
 /// two changes share a capture time, so only the sequence orders them.
@@ -139,4 +143,59 @@ fn a_target_is_found_by_its_url_without_tracking_parameters() {
         store.target_by_id(TargetId(999)).unwrap().map(|t| t.id),
         None
     );
+}
+
+/// Every page of `q` one at a time, as target ids.
+fn walk(store: &Store, mut q: TargetQuery) -> Vec<i64> {
+    let mut out = Vec::new();
+    q.limit = 1;
+    loop {
+        let page = store.target_page(&q).unwrap();
+        let Some(last) = page.last() else { break };
+        q.after = Some(last.target.id);
+        out.extend(page.iter().map(|s| s.target.id.0));
+    }
+    out
+}
+
+#[test]
+fn article_pages_follow_each_order_from_their_cursor() {
+    let (mut store, a, b) = four_changes();
+    let (c, _) = store
+        .add_target(&settings("https://three.example/a"), Timestamp(30))
+        .unwrap();
+    let c = c.id;
+    let q = |sort| TargetQuery {
+        sort,
+        ..TargetQuery::default()
+    };
+    assert_eq!(walk(&store, q(TargetSort::Added)), [a.0, b.0, c.0]);
+    // one.example < three.example < two.example
+    assert_eq!(walk(&store, q(TargetSort::Url)), [a.0, c.0, b.0], "by URL");
+    // Both changed at 20 (b's id is higher, so first); c never changed.
+    assert_eq!(walk(&store, q(TargetSort::Changed)), [b.0, a.0, c.0]);
+    let mut only = q(TargetSort::Changed);
+    only.text = Some("POLITICS".into());
+    assert_eq!(walk(&store, only), [a.0]);
+    let mut retired = q(TargetSort::Added);
+    retired.state = Some(TargetState::Retired);
+    assert!(walk(&store, retired).is_empty());
+    let one = store
+        .target_page(&TargetQuery {
+            id: Some(b),
+            limit: 1,
+            ..TargetQuery::default()
+        })
+        .unwrap();
+    assert_eq!((one[0].target.id, one[0].versions), (b, 3));
+}
+
+#[test]
+fn status_counts_states_late_targets_and_failing_hosts() {
+    let (store, _, _) = four_changes();
+    let s = store.target_status(Timestamp(i64::MAX), 10).unwrap();
+    assert_eq!(s.by_state, [(TargetState::Active, 2)]);
+    assert_eq!(s.overdue, 2, "both are due before the end of time");
+    assert!(s.failing_hosts.is_empty());
+    assert_eq!(store.target_status(Timestamp(0), 10).unwrap().overdue, 0);
 }
