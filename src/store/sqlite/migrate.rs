@@ -309,6 +309,7 @@ mod tests {
              ALTER TABLE checks DROP COLUMN response_head;
              ALTER TABLE checks DROP COLUMN payload_sha256;
              ALTER TABLE checks DROP COLUMN ip;
+             DROP INDEX targets_by_change;
              DELETE FROM schema_migrations WHERE version >= 7;",
         )
         .unwrap();
