@@ -14,44 +14,18 @@
 
 use std::path::PathBuf;
 
-use redline::model::{TargetSettings, TargetUrl, Timestamp};
 use redline::report::search::{self, Phrase, SearchMode};
-use redline::store::Store;
 
 #[path = "common/history.rs"]
 mod history;
 
-use history::{RARE, body, commit, cpu};
+use history::{RARE, cpu};
 
 fn main() -> anyhow::Result<()> {
     let (targets, versions) = history::size_from_args("search_bench")?;
     let dir = tempfile::tempdir()?;
     let db: PathBuf = dir.path().join("search.db");
-    let started = std::time::Instant::now();
-    {
-        let mut store = Store::open(&db)?;
-        let now = Timestamp::now().millis();
-        for t in 0..targets {
-            let url = TargetUrl::parse(&format!("https://news{}.example/story/{t}", t % 200))?;
-            let (target, _) = store.add_target(&TargetSettings::new(url), Timestamp(now))?;
-            for v in 1..=versions {
-                let at = now - ((versions - v) as i64) * 3_600_000;
-                store.commit_check(&commit(
-                    target.id,
-                    v as u32,
-                    at,
-                    body(t, v),
-                    Vec::new(),
-                    None,
-                ))?;
-            }
-        }
-    }
-    eprintln!(
-        "built {} versions in {:.1}s",
-        targets * versions,
-        started.elapsed().as_secs_f64()
-    );
+    history::build(&db, targets, versions, false)?;
     let conn = rusqlite::Connection::open(&db)?;
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
     let total: i64 = conn.query_row("SELECT SUM(pgsize) FROM dbstat", [], |r| r.get(0))?;

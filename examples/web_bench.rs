@@ -16,15 +16,12 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use redline::detect::ChangeClass;
-use redline::model::{TargetSettings, TargetUrl, Timestamp};
-use redline::store::Store;
 use tower::ServiceExt;
 
 #[path = "common/history.rs"]
 mod history;
 
-use history::{RARE, body, commit, cpu};
+use history::{RARE, cpu};
 
 /// Times each request is repeated; the figure is CPU time over them all,
 /// divided.
@@ -34,36 +31,7 @@ fn main() -> anyhow::Result<()> {
     let (targets, versions) = history::size_from_args("web_bench")?;
     let dir = tempfile::tempdir()?;
     let db: PathBuf = dir.path().join("web.db");
-    let started = std::time::Instant::now();
-    {
-        let mut store = Store::open(&db)?;
-        let now = Timestamp::now().millis();
-        for t in 0..targets {
-            let url = TargetUrl::parse(&format!("https://news{}.example/story/{t}", t % 200))?;
-            let (target, _) = store.add_target(&TargetSettings::new(url), Timestamp(now))?;
-            let mut previous = None;
-            for v in 1..=versions {
-                let at = now - ((versions - v) as i64) * 3_600_000 - t as i64;
-                let mut c = commit(target.id, v as u32, at, body(t, v), Vec::new(), None);
-                let version = c.version.as_mut().expect("a version");
-                if let Some(prev) = &previous {
-                    let prev: &redline::model::Capture = prev;
-                    version.diff = Some(redline::diff::summarize(
-                        &prev.fields(),
-                        &version.capture.fields(),
-                    ));
-                    version.class = Some(ChangeClass::Substantive);
-                }
-                previous = Some(version.capture.clone());
-                store.commit_check(&c)?;
-            }
-        }
-    }
-    eprintln!(
-        "built {} versions of {targets} articles in {:.1}s",
-        targets * versions,
-        started.elapsed().as_secs_f64()
-    );
+    history::build(&db, targets, versions, true)?;
     let conn = rusqlite::Connection::open(&db)?;
     // A cursor half-way down each list, as a reader paging far would hold.
     let changes = (targets * (versions - 1)) as i64;

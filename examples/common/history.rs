@@ -150,3 +150,45 @@ pub fn size_from_args(program: &str) -> anyhow::Result<(usize, usize)> {
     }
     Ok((targets, versions))
 }
+
+/// Builds `targets` articles of `versions` versions each in a new database
+/// at `db`, without pages; with `diffs`, every version after the first
+/// carries its diff and a class, as a check stores a change (so it is on
+/// the change list). Capture times step an hour per version, and a
+/// millisecond per target so no two changes share a time.
+pub fn build(
+    db: &std::path::Path,
+    targets: usize,
+    versions: usize,
+    diffs: bool,
+) -> anyhow::Result<()> {
+    use redline::model::{TargetSettings, TargetUrl};
+    let started = std::time::Instant::now();
+    let mut store = redline::store::Store::open(db)?;
+    let now = Timestamp::now().millis();
+    for t in 0..targets {
+        let url = TargetUrl::parse(&format!("https://news{}.example/story/{t}", t % 200))?;
+        let (target, _) = store.add_target(&TargetSettings::new(url), Timestamp(now))?;
+        let mut previous: Option<Capture> = None;
+        for v in 1..=versions {
+            let at = now - ((versions - v) as i64) * 3_600_000 - t as i64;
+            let mut c = commit(target.id, v as u32, at, body(t, v), Vec::new(), None);
+            let version = c.version.as_mut().expect("a commit with a version");
+            if let (true, Some(prev)) = (diffs, &previous) {
+                version.diff = Some(redline::diff::summarize(
+                    &prev.fields(),
+                    &version.capture.fields(),
+                ));
+                version.class = Some(redline::detect::ChangeClass::Substantive);
+            }
+            previous = Some(version.capture.clone());
+            store.commit_check(&c)?;
+        }
+    }
+    eprintln!(
+        "built {} versions of {targets} articles in {:.1}s",
+        targets * versions,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
