@@ -258,6 +258,16 @@ async fn every_page_answers_and_article_text_stays_text() {
     assert_eq!(a.status, StatusCode::NOT_FOUND);
     assert!(a.body.contains("not tracked"));
 
+    // The compare form of the history page.
+    let a = get(&web, &format!("/articles/{id}/compare?from=3&to=1")).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        a.headers[header::LOCATION],
+        format!("/articles/{id}/diff/1..3").as_str()
+    );
+    let a = get(&web, &format!("/articles/{id}/compare?from=2&to=2")).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+
     // Plain resources.
     let robots = get(&web, "/robots.txt").await;
     assert_eq!(robots.body, "User-agent: *\nDisallow: /\n");
