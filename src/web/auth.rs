@@ -128,7 +128,11 @@ struct LoginForm {
     token: String,
 }
 
-async fn login(State(web): State<Web>, Form(form): Form<LoginForm>) -> Response {
+async fn login(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let Some(token) = &web.inner.token else {
         return Redirect::to("/").into_response();
     };
@@ -142,9 +146,14 @@ async fn login(State(web): State<Web>, Form(form): Form<LoginForm>) -> Response 
         )
             .into_response();
     }
+    // Behind a proxy that speaks HTTPS, the cookie is never sent in clear.
+    let secure = headers
+        .get("x-forwarded-proto")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
     let cookie = format!(
-        "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECONDS}",
-        session_value(token.expose())
+        "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECONDS}{}",
+        session_value(token.expose()),
+        if secure { "; Secure" } else { "" }
     );
     ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
 }

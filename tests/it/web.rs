@@ -368,6 +368,23 @@ async fn a_token_guards_every_page_feed_and_api_route() {
         !cookie.contains(token),
         "the cookie does not carry the token"
     );
+    assert!(!cookie.contains("Secure"), "plain HTTP on loopback");
+    let behind_tls = call(
+        &web,
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("x-forwarded-proto", "https")
+            .body(Body::from(format!("token={token}")))
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        behind_tls.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("; Secure"),
+        "behind an HTTPS proxy the cookie is Secure"
+    );
     let session = cookie.split(';').next().unwrap().to_string();
     let with_cookie = call(
         &web,
