@@ -177,6 +177,9 @@ pub struct ChangeRow {
     pub removed: u64,
     /// Headline of the new version.
     pub title: String,
+    /// Headline of the target's latest version (the article as it reads
+    /// now).
+    pub current_title: String,
     /// Whether the headline changed.
     pub title_changed: bool,
     /// Class of the change.

@@ -74,6 +74,7 @@ mod tests {
             added: 3,
             removed: 1,
             title: "Budget passes".into(),
+            current_title: "Budget passes".into(),
             title_changed: false,
             class: Some(ChangeClass::Substantive),
             tags: vec!["politics".into()],

@@ -52,7 +52,10 @@ pub struct ChangeItem {
     pub id: i64,
     pub url: String,
     pub host: String,
+    /// The headline of the changed version.
     pub title: String,
+    /// The article's headline now.
+    pub current_title: String,
     pub from: u32,
     pub to: u32,
     pub at: String,
@@ -129,6 +132,7 @@ pub async fn change_items(web: &Web, rows: &[ChangeRow]) -> Result<Vec<ChangeIte
             url: r.url.to_string(),
             host: r.url.as_url().host_str().unwrap_or_default().to_string(),
             title: r.title.clone(),
+            current_title: r.current_title.clone(),
             from: r.from,
             to: r.to,
             at: r.captured_at.rfc3339(),

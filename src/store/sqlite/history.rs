@@ -220,7 +220,9 @@ impl Store {
         let mut sql = String::from(
             "SELECT t.url, t.name, f.number, v.number, v.captured_at, d.added, d.removed,
                     CASE WHEN v.revert_of IS NULL THEN v.title ELSE o.title END, d.title_changed, v.class,
-                    t.tags_json, (SELECT s.url FROM sources s WHERE s.id = t.source_id), t.id, v.id
+                    t.tags_json, (SELECT s.url FROM sources s WHERE s.id = t.source_id), t.id, v.id,
+                    (SELECT l.title FROM versions l WHERE l.target_id = t.id
+                     ORDER BY l.number DESC LIMIT 1)
              FROM versions v
              JOIN diffs d ON d.to_version_id = v.id
              LEFT JOIN versions o ON o.target_id = v.target_id AND o.number = v.revert_of
@@ -295,6 +297,7 @@ impl Store {
                         r.get::<_, Option<String>>(11)?,
                         r.get::<_, i64>(12)?,
                         r.get::<_, i64>(13)?,
+                        r.get::<_, String>(14)?,
                     ),
                 ))
             })
@@ -303,7 +306,7 @@ impl Store {
         for row in rows {
             let (
                 (url, name, from, to, captured_at, added, removed),
-                (title, title_changed, class, tags, source, target, seq),
+                (title, title_changed, class, tags, source, target, seq, current_title),
             ) = row.map_err(self.sql())?;
             let tags: Vec<String> = match tags {
                 Some(j) => serde_json::from_str(&j)
@@ -325,6 +328,7 @@ impl Store {
                 added: added.max(0) as u64,
                 removed: removed.max(0) as u64,
                 title,
+                current_title,
                 title_changed,
                 class: class.and_then(|c| ChangeClass::parse(&c)),
                 tags,

@@ -199,3 +199,32 @@ fn status_counts_states_late_targets_and_failing_hosts() {
     assert!(s.failing_hosts.is_empty());
     assert_eq!(store.target_status(Timestamp(0), 10).unwrap().overdue, 0);
 }
+
+#[test]
+fn a_change_carries_the_headline_at_that_version_and_the_current_one() {
+    let (mut store, a, _) = four_changes();
+    store_capture(
+        &mut store,
+        a,
+        30,
+        &capture("Budget passes, at last", "one two four"),
+    );
+    let rows = store
+        .changes(&ChangeQuery {
+            target: Some(a),
+            ..ChangeQuery::default()
+        })
+        .unwrap();
+    let titles: Vec<(u32, &str, &str)> = rows
+        .iter()
+        .map(|r| (r.to, r.title.as_str(), r.current_title.as_str()))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            (4, "Budget passes, at last", "Budget passes, at last"),
+            (3, "Budget passes", "Budget passes, at last"),
+            (2, "Budget passes", "Budget passes, at last"),
+        ]
+    );
+}
