@@ -9,7 +9,7 @@ use anyhow::anyhow;
 
 use super::{Context, block_on, json_line, stdout_color};
 use crate::model::Timestamp;
-use crate::report::search::{self, Field, Phrase, PhraseMatch, SearchHit, SearchMode};
+use crate::report::search::{self, Phrase, SearchMode};
 
 pub(super) fn run(
     ctx: &Context,
@@ -53,7 +53,7 @@ pub(super) fn run(
             "{}  v{}  {}  {}\n    {}\n    {}{on}{}{off}{}",
             hit.captured_at,
             hit.version,
-            describe(hit),
+            hit.describe(),
             hit.url,
             hit.title,
             &hit.snippet[..hit.mark.start],
@@ -62,16 +62,4 @@ pub(super) fn run(
         )?;
     }
     Ok(())
-}
-
-/// "removed from the headline", "added to the body", "in the body".
-fn describe(hit: &SearchHit) -> &'static str {
-    match (hit.matched, hit.field) {
-        (PhraseMatch::Removed, Field::Title) => "removed from the headline",
-        (PhraseMatch::Removed, Field::Body) => "removed from the body",
-        (PhraseMatch::Added, Field::Title) => "added to the headline",
-        (PhraseMatch::Added, Field::Body) => "added to the body",
-        (PhraseMatch::Present, Field::Title) => "in the headline",
-        (PhraseMatch::Present, Field::Body) => "in the body",
-    }
 }

@@ -60,6 +60,9 @@ pub struct SearchHit {
     /// The words around the phrase: from that version, or for a removal,
     /// from the version before (the phrase is no longer in its own).
     pub snippet: String,
+    /// The article's target, once [`search`] has named it.
+    #[serde(skip)]
+    pub target: Option<crate::model::TargetId>,
     /// Where the phrase sits in `snippet` (bytes), for highlighting.
     #[serde(skip)]
     pub mark: std::ops::Range<usize>,
@@ -218,6 +221,7 @@ pub fn find(
             let (snippet, mark) = snippet(text(&versions[from], field), &found[from][0]);
             let v = &versions[i];
             SearchHit {
+                target: None,
                 url: url.to_string(),
                 version: v.number,
                 captured_at: v.captured_at.rfc3339(),
@@ -273,10 +277,32 @@ pub async fn search(
             SearchMode::Current => store.version(target.id, None).await?.into_iter().collect(),
             _ => store.versions(target.id).await?,
         };
-        hits.extend(find(target.url.as_str(), &versions, phrase, mode, since));
+        hits.extend(
+            find(target.url.as_str(), &versions, phrase, mode, since)
+                .into_iter()
+                .map(|h| SearchHit {
+                    target: Some(target.id),
+                    ..h
+                }),
+        );
     }
     sort(&mut hits);
     Ok(hits)
+}
+
+impl SearchHit {
+    /// Where the phrase is, in words: "removed from the headline", "added
+    /// to the body", "in the body".
+    pub fn describe(&self) -> &'static str {
+        match (self.matched, self.field) {
+            (PhraseMatch::Removed, Field::Title) => "removed from the headline",
+            (PhraseMatch::Removed, Field::Body) => "removed from the body",
+            (PhraseMatch::Added, Field::Title) => "added to the headline",
+            (PhraseMatch::Added, Field::Body) => "added to the body",
+            (PhraseMatch::Present, Field::Title) => "in the headline",
+            (PhraseMatch::Present, Field::Body) => "in the body",
+        }
+    }
 }
 
 /// Orders hits across articles: newest first, then by address, version

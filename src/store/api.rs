@@ -248,6 +248,8 @@ pub trait History: Send + Sync {
         state: Option<DeliveryState>,
         limit: usize,
     ) -> StoreFuture<'_, Vec<Delivery>>;
+    /// Deliveries counted by state.
+    fn delivery_counts(&self) -> StoreFuture<'_, Vec<(DeliveryState, u64)>>;
     /// Sinks switched off, with why.
     fn disabled_sinks(&self) -> StoreFuture<'_, Vec<(String, String)>>;
 }

@@ -342,6 +342,13 @@ async fn the_outbox_delivers_in_order_and_retries_when_told(s: Arc<dyn Storage>)
     let due = s.due_deliveries(Timestamp(1_100), 10).await.unwrap();
     let ids: Vec<&str> = due.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(ids, ["two"], "delivered once, then the next");
+    assert_eq!(
+        s.delivery_counts().await.unwrap(),
+        [
+            (crate::model::DeliveryState::Delivered, 1),
+            (crate::model::DeliveryState::Pending, 1)
+        ]
+    );
     s.mark_attempt_failed(due[0].seq, Some(Timestamp(5_000)), "HTTP 500".into())
         .await
         .unwrap();

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::failure::ApiFailure;
 use super::pages::target;
-use super::params::{ChangeFilter, DiffRange, change_cursor, page_size};
+use super::params::{ChangeFilter, DiffRange, change_cursor, page_size, target_cursor};
 use super::search::{SearchQuery, run_search};
 use super::status::{StatusView, status};
 use super::{Failure, PAGE_SIZE, Web};
@@ -114,19 +114,6 @@ fn target_view(web: &Web, s: &crate::model::TargetSummary) -> TargetView {
     )
 }
 
-/// `after` as a target cursor (the last id of the previous page).
-fn target_cursor(after: Option<&str>) -> Result<Option<TargetId>, Failure> {
-    after
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-        .map(|a| {
-            a.parse::<i64>()
-                .map(TargetId)
-                .map_err(|_| Failure::BadRequest(format!("after: `{a}` is not a cursor")))
-        })
-        .transpose()
-}
-
 /// Watched articles in the order they were added (as `list --json`),
 /// paged by id.
 async fn articles(
@@ -138,7 +125,7 @@ async fn articles(
         .store()
         .target_page(TargetQuery {
             sort: TargetSort::Added,
-            after: target_cursor(a.after.as_deref())?,
+            after: target_cursor(&a.after)?,
             limit: size + 1,
             ..TargetQuery::default()
         })

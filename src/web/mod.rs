@@ -41,7 +41,7 @@ pub use failure::Failure;
 
 /// The shortest token accepted: 128 bits as hex.
 pub const MIN_TOKEN_BYTES: usize = 16;
-/// Longest time one request may take before it is answered with 408/503.
+/// Longest time one request may take before it is answered with 503.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Items on one page of a list.
 const PAGE_SIZE: usize = 50;
@@ -54,14 +54,6 @@ pub enum WebError {
         "the web pages would listen on {0}, which is not a loopback address: set `[web] token = \"env:NAME\"` (or \"file:PATH\") so that every request must carry it, or listen on 127.0.0.1"
     )]
     TokenRequired(SocketAddr),
-    /// The address could not be bound.
-    #[error("cannot listen on {addr} for the web pages: {source}")]
-    Bind {
-        /// The address.
-        addr: SocketAddr,
-        /// Why.
-        source: std::io::Error,
-    },
 }
 
 /// Whether serving on `addr` needs a token: any address other than a
@@ -179,18 +171,6 @@ async fn script() -> ([(HeaderName, &'static str); 2], &'static str) {
         ],
         include_str!("../../assets/keys.js"),
     )
-}
-
-/// Binds `addr` (after [`require_token`]) and serves `web` until `stop`.
-pub async fn serve(web: Web, addr: SocketAddr, stop: CancellationToken) -> Result<(), WebError> {
-    require_token(addr, web.inner.token.is_some())?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|source| WebError::Bind { addr, source })?;
-    let bound = listener.local_addr().unwrap_or(addr);
-    tracing::info!(address = %bound, "web pages listening on http://{bound}/");
-    serve_on(web, listener, stop).await;
-    Ok(())
 }
 
 /// Serves `web` on an already bound listener until `stop`, then lets

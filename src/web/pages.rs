@@ -1,5 +1,6 @@
 //! The HTML pages: recent changes, articles, an article's history, one
-//! version, sources, status and search. Each handler reads the store
+//! version, sources and status (search is [`super::search`], diffs
+//! [`super::diff_page`]). Each handler reads the store
 //! through [`History`](crate::store::api::History), shapes plain values and
 //! hands them to an auto-escaping template; every control is a GET form,
 //! so the pages work with JavaScript off.
@@ -13,7 +14,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::diff_page::{self, Seg};
-use super::params::{ChangeFilter, change_cursor};
+use super::params::{ChangeFilter, change_cursor, given, target_cursor};
 use super::status::{StatusView, status as read_status};
 use super::{Failure, PAGE_SIZE, Web};
 use crate::detect::ChangeClass;
@@ -237,13 +238,7 @@ async fn articles(
     State(web): State<Web>,
     Query(f): Query<ArticleFilter>,
 ) -> Result<ArticlesPage, Failure> {
-    let given = |s: &Option<String>| {
-        s.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    let sort = given(&f.sort).unwrap_or_else(|| "changed".into());
+    let sort = given(&f.sort).unwrap_or("changed").to_string();
     let order = match sort.as_str() {
         "changed" => TargetSort::Changed,
         "added" => TargetSort::Added,
@@ -254,21 +249,15 @@ async fn articles(
             )));
         }
     };
-    let state = given(&f.state).unwrap_or_default();
+    let state = given(&f.state).unwrap_or_default().to_string();
     let state_filter = match state.as_str() {
         "" => None,
         s => Some(TargetState::parse(s).ok_or_else(|| {
             Failure::BadRequest(format!("state: `{s}` is not active, retired or removed"))
         })?),
     };
-    let after = given(&f.after)
-        .map(|a| {
-            a.parse::<i64>()
-                .map(TargetId)
-                .map_err(|_| Failure::BadRequest(format!("after: `{a}` is not a cursor")))
-        })
-        .transpose()?;
-    let q = given(&f.q).unwrap_or_default();
+    let after = target_cursor(&f.after)?;
+    let q = given(&f.q).unwrap_or_default().to_string();
     let mut rows = web
         .store()
         .target_page(TargetQuery {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::Failure;
 use crate::detect::ChangeClass;
-use crate::model::{ChangeKey, ChangeQuery, Timestamp};
+use crate::model::{ChangeKey, ChangeQuery, TargetId, Timestamp};
 
 /// The filters of the change list and its feeds, as given in the query.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -52,8 +52,32 @@ pub fn page_size(limit: Option<&str>, default: usize) -> Result<usize, Failure> 
     }
 }
 
-fn given(s: &Option<String>) -> Option<&str> {
+/// A query value as given: trimmed, and `None` when blank.
+pub fn given(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// A `since=`: a duration back from `now` (`7d`), a date or an RFC 3339
+/// time.
+pub fn since(s: &Option<String>, now: Timestamp) -> Result<Option<Timestamp>, Failure> {
+    given(s)
+        .map(|s| {
+            crate::export::parse_time_bound(s, now)
+                .map_err(|e| Failure::BadRequest(format!("since: {e}")))
+        })
+        .transpose()
+}
+
+/// An `after=` of a target list: the id of the last target of the
+/// previous page.
+pub fn target_cursor(after: &Option<String>) -> Result<Option<TargetId>, Failure> {
+    given(after)
+        .map(|a| {
+            a.parse::<i64>()
+                .map(TargetId)
+                .map_err(|_| Failure::BadRequest(format!("after: `{a}` is not a cursor")))
+        })
+        .transpose()
 }
 
 impl ChangeFilter {
@@ -64,12 +88,7 @@ impl ChangeFilter {
 
     /// The store query for one page of `limit` changes.
     pub fn query(&self, now: Timestamp, limit: usize) -> Result<ChangeQuery, Failure> {
-        let since = given(&self.since)
-            .map(|s| {
-                crate::export::parse_time_bound(s, now)
-                    .map_err(|e| Failure::BadRequest(format!("since: {e}")))
-            })
-            .transpose()?;
+        let since = since(&self.since, now)?;
         let class = given(&self.class)
             .map(|c| {
                 ChangeClass::parse(c).ok_or_else(|| {

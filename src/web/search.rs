@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::pages::human_time;
 use super::{Failure, Web};
-use crate::model::{TargetUrl, Timestamp};
+use crate::model::Timestamp;
 use crate::report::search::{self, Phrase, SearchHit, SearchMode};
 
 /// The search form's fields.
@@ -73,7 +73,7 @@ pub struct HitItem {
     pub title: String,
     pub version: u32,
     pub when: String,
-    pub what: String,
+    pub what: &'static str,
     pub before: String,
     pub mark: String,
     pub after: String,
@@ -93,37 +93,21 @@ pub(super) async fn search_page(
     State(web): State<Web>,
     Query(q): Query<SearchQuery>,
 ) -> Result<SearchPage, Failure> {
-    let hits = run_search(&web, &q).await?;
-    let mut items = Vec::with_capacity(hits.len());
-    for h in hits {
-        let id = match TargetUrl::parse(&h.url) {
-            Ok(u) => web.store().target_by_url(u).await?.map(|t| t.id.0),
-            Err(_) => None,
-        };
-        let at = Timestamp::parse_rfc3339(&h.captured_at);
-        items.push(HitItem {
-            id,
-            url: h.url.clone(),
-            title: h.title.clone(),
-            version: h.version,
-            when: at.map_or_else(|| h.captured_at.clone(), human_time),
-            what: format!(
-                "{} the {}",
-                match h.matched {
-                    search::PhraseMatch::Removed => "removed from",
-                    search::PhraseMatch::Added => "added to",
-                    search::PhraseMatch::Present => "in",
-                },
-                match h.field {
-                    search::Field::Title => "headline",
-                    search::Field::Body => "body",
-                }
-            ),
+    let items = run_search(&web, &q)
+        .await?
+        .into_iter()
+        .map(|h| HitItem {
+            id: h.target.map(|t| t.0),
+            what: h.describe(),
+            when: human_time(h.at),
             before: h.snippet[..h.mark.start].to_string(),
             mark: h.snippet[h.mark.clone()].to_string(),
             after: h.snippet[h.mark.end..].to_string(),
-        });
-    }
+            url: h.url,
+            title: h.title,
+            version: h.version,
+        })
+        .collect();
     Ok(SearchPage {
         searched: !q.q.trim().is_empty(),
         q: q.q,

@@ -6,13 +6,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{Failure, Web};
-use crate::model::{DeliveryState, Timestamp};
+use crate::model::Timestamp;
 
 /// A check this late is overdue: a daemon that keeps up starts every check
 /// within its politeness gaps, well under this.
 const OVERDUE_AFTER_MS: i64 = 15 * 60 * 1000;
-/// Deliveries counted per state; more shows as "at least".
-const OUTBOX_COUNT_CAP: usize = 10_000;
 /// Hosts listed with errors.
 const ERROR_HOSTS: usize = 20;
 
@@ -29,7 +27,7 @@ pub struct StatusView {
     pub overdue: u64,
     /// Hosts whose targets' last check failed, most failing first.
     pub errors_by_host: Vec<HostErrors>,
-    /// Deliveries by state (`pending`, `failed`), counted up to 10,000.
+    /// Deliveries by state (`pending`, `delivered`, `failed`).
     pub outbox: BTreeMap<&'static str, u64>,
     /// Bytes of the database file with its write-ahead log, when known.
     pub database_bytes: Option<u64>,
@@ -67,11 +65,12 @@ pub async fn status(web: &Web) -> Result<StatusView, Failure> {
         })
         .collect();
     let overdue = counts.overdue;
-    let mut outbox = BTreeMap::new();
-    for state in [DeliveryState::Pending, DeliveryState::Failed] {
-        let n = store.deliveries(Some(state), OUTBOX_COUNT_CAP).await?.len();
-        outbox.insert(state.as_str(), n as u64);
-    }
+    let outbox = store
+        .delivery_counts()
+        .await?
+        .into_iter()
+        .map(|(state, n)| (state.as_str(), n))
+        .collect();
     let database_bytes = web.inner.database.as_ref().and_then(|path| {
         let main = std::fs::metadata(path).ok()?.len();
         let mut wal = path.clone().into_os_string();

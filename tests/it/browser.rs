@@ -143,14 +143,13 @@ fn pages_render_in_a_real_browser_without_leaving_loopback() {
     let app = web(&ws.db(), None)
         .router()
         .layer(axum::middleware::from_fn(record));
-    let server = {
-        let stop = stop.clone();
-        rt.spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move { stop.cancelled().await })
-                .await
-        })
-    };
+    // Redline's own listener, as `redline serve` runs it.
+    let server = rt.spawn(redline::web::serve_with(
+        app,
+        listener,
+        stop.clone(),
+        Duration::from_secs(10),
+    ));
 
     // What the browser requests by itself, on a blank page: its own
     // services (updates, sign-in) that no flag silences. The pages'

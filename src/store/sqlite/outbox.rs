@@ -184,6 +184,23 @@ impl Store {
         rows.collect::<Result<Vec<_>, _>>().map_err(self.sql())
     }
 
+    /// Deliveries counted by state.
+    pub fn delivery_counts(&self) -> Result<Vec<(DeliveryState, u64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT state, COUNT(*) FROM deliveries GROUP BY state ORDER BY state")
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(self.sql())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (state, n) = row.map_err(self.sql())?;
+            out.push((DeliveryState::parse(&state), n.max(0) as u64));
+        }
+        Ok(out)
+    }
+
     /// Puts a failed (or pending) delivery back in line now, and switches its
     /// sink back on. Returns whether the delivery exists.
     pub fn retry_delivery(&mut self, id: &str, now: Timestamp) -> Result<bool, StoreError> {

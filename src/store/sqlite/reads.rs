@@ -155,6 +155,10 @@ impl<T: Reads> History for T {
         Box::pin(self.read(move |s| s.deliveries(state, limit)))
     }
 
+    fn delivery_counts(&self) -> StoreFuture<'_, Vec<(DeliveryState, u64)>> {
+        Box::pin(self.read(|s| s.delivery_counts()))
+    }
+
     fn disabled_sinks(&self) -> StoreFuture<'_, Vec<(String, String)>> {
         Box::pin(self.read(|s| s.disabled_sinks()))
     }
